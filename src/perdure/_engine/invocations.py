@@ -1,0 +1,157 @@
+"""Invocations: handing the handler its state, and judging what it returned.
+
+Every invocation, crashed ones included, ends in one InvocationCompleted event. The
+execution's terminal event comes after it. An invocation that returns PENDING while
+something it has not seen already happened (a timer fired, a callback arrived) is
+followed at once by another; one that returns PENDING with nothing left to wait for is
+a failed invocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from perdure._engine import history as h
+from perdure._engine.draft import Draft
+from perdure._engine.lifecycle import finish_execution
+from perdure._engine.records import ExecutionState, InvocationState, Transition
+from perdure._model import (
+    TERMINAL_EXECUTION_STATUSES,
+    ErrorObject,
+    EventType,
+    ExecutionStatus,
+    InvocationInput,
+    InvocationOutput,
+    InvocationStatus,
+    OperationStatus,
+    OperationType,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the service treats failed invocations (crashes, raised errors, bad output)."""
+
+    max_consecutive_failures: int = 5
+    first_backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 60.0
+
+    def backoff_ms(self, failures: int) -> int:
+        seconds = min(self.first_backoff_seconds * 2 ** (failures - 1), self.max_backoff_seconds)
+        return int(seconds * 1000)
+
+
+def begin_invocation(
+    state: ExecutionState, now: int, token: str, request_id: str
+) -> tuple[Transition, InvocationInput] | None:
+    rec = state.record
+    if rec.invocation is not InvocationState.QUEUED:
+        return None
+    if rec.execution.status in TERMINAL_EXECUTION_STATUSES:
+        return None
+    updated = [op_id for op_id, seq in state.op_seq.items() if seq > rec.delivered_seq]
+    draft = Draft(state, now)
+    draft.update_record(
+        invocation=InvocationState.RUNNING,
+        token=token,
+        token_seen_seq=rec.seq,
+        delivered_seq=rec.seq,
+        request_id=request_id,
+        invocation_started=now,
+    )
+    inp = InvocationInput(
+        durable_execution_arn=rec.execution.arn,
+        checkpoint_token=token,
+        operations=list(state.ops.values()),
+        updated_operation_ids=updated,
+    )
+    return draft.finish(), inp
+
+
+def complete_invocation(
+    state: ExecutionState,
+    now: int,
+    request_id: str,
+    output: InvocationOutput | None,
+    failure: ErrorObject | None,
+    policy: RetryPolicy,
+) -> Transition | None:
+    """Record how invocation `request_id` ended: `output` if the handler returned one,
+    else `failure` (a crash, a raised error, an unreadable output)."""
+    rec = state.record
+    if rec.invocation is not InvocationState.RUNNING or rec.request_id != request_id:
+        return None  # a stale worker: its invocation was already given up on
+    if rec.execution.status in TERMINAL_EXECUTION_STATUSES:
+        return None
+    draft = Draft(state, now)
+    if failure is None and output is not None:
+        failure = _invalid_output(state, output)
+    details: dict[str, Any] = {
+        "StartTimestamp": rec.invocation_started,
+        "EndTimestamp": now,
+        "RequestId": request_id,
+    }
+    if failure is not None:
+        details["Error"] = h.error_member(failure)
+    draft.event(EventType.INVOCATION_COMPLETED, details)
+    draft.update_record(token=None, invocation=InvocationState.IDLE, request_id=None)
+
+    if rec.closing_status is not None:
+        status = ExecutionStatus(rec.closing_status)
+        finish_execution(draft, status, result=rec.closing_result, error=rec.closing_error)
+        return draft.finish()
+    if failure is not None or output is None:
+        failures = rec.failed_invocations + 1
+        if failures >= policy.max_consecutive_failures:
+            finish_execution(draft, ExecutionStatus.FAILED, error=failure)
+        else:
+            draft.update_record(
+                failed_invocations=failures,
+                invocation=InvocationState.QUEUED,
+                invoke_at=now + policy.backoff_ms(failures),
+            )
+        return draft.finish()
+    draft.update_record(failed_invocations=0)
+    if output.status is InvocationStatus.SUCCEEDED:
+        finish_execution(draft, ExecutionStatus.SUCCEEDED, result=output.result)
+    elif output.status is InvocationStatus.FAILED:
+        finish_execution(draft, ExecutionStatus.FAILED, error=output.error)
+    elif rec.seq > rec.token_seen_seq:
+        draft.update_record(invocation=InvocationState.QUEUED, invoke_at=now)
+    return draft.finish()
+
+
+def _invalid_output(state: ExecutionState, output: InvocationOutput) -> ErrorObject | None:
+    if output.status is InvocationStatus.FAILED and output.result:
+        return ErrorObject(
+            message="The handler returned FAILED with a Result", type="InvalidInvocationOutput"
+        )
+    if output.status is InvocationStatus.SUCCEEDED and output.error is not None:
+        return ErrorObject(
+            message="The handler returned SUCCEEDED with an Error", type="InvalidInvocationOutput"
+        )
+    if output.status is InvocationStatus.PENDING and state.record.closing_status is None:
+        if state.record.seq <= state.record.token_seen_seq and not has_pending_work(state):
+            return ErrorObject(
+                message="The handler returned PENDING but nothing is pending: no wait, "
+                "retry, callback or chained invoke is outstanding",
+                type="InvalidInvocationOutput",
+            )
+    return None
+
+
+def has_pending_work(state: ExecutionState) -> bool:
+    for op in state.ops.values():
+        kind = op.operation_type
+        if kind is OperationType.STEP and op.status in (
+            OperationStatus.PENDING,
+            OperationStatus.READY,
+        ):
+            return True
+        if (
+            kind in (OperationType.WAIT, OperationType.CALLBACK, OperationType.CHAINED_INVOKE)
+            and op.status is OperationStatus.STARTED
+        ):
+            return True
+    return False

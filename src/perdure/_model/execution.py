@@ -1,0 +1,27 @@
+"""The execution record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perdure._model.enums import ExecutionStatus
+from perdure._model.operations import ErrorObject
+
+
+@dataclass(frozen=True, slots=True)
+class Execution:
+    arn: str
+    execution_id: str
+    name: str
+    function_name: str
+    version: str
+    status: ExecutionStatus
+    start_timestamp: int
+    input_payload: str | None = None
+    result: str | None = None
+    error: ErrorObject | None = None
+    end_timestamp: int | None = None
+    execution_timeout: int = 86400
+    tenant_id: str | None = None
+    parent_arn: str | None = None
+    parent_operation_id: str | None = None

@@ -1,0 +1,1 @@
+"""Persistence: one `Store` protocol in domain terms, one module per backend."""

@@ -1,0 +1,491 @@
+"""The embedded store: SQLite in WAL mode, durable commits by default.
+
+One connection serves the process; a lock makes each method one atomic unit. Commits
+are guarded by a row version so two processes sharing a database file cannot both
+advance the same execution.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, Literal
+
+from perdure._engine.records import (
+    ExecutionRecord,
+    ExecutionState,
+    InvocationState,
+    TimerKind,
+    Transition,
+)
+from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
+from perdure._store.store import CallbackRef, DueTimer, ExecutionQuery, StaleStateError
+from perdure._wire.events import event_from_json, event_to_json
+from perdure._wire.operations import (
+    error_from_json,
+    error_to_json,
+    operation_from_json,
+    operation_to_json,
+)
+
+Synchronous = Literal["FULL", "NORMAL", "OFF"]
+
+_EXEC_COLUMNS = (
+    "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
+    "timeout_s, tenant_id, parent_arn, parent_op, row_version, seq, event_count, token, "
+    "token_seen_seq, invocation, invoke_at, request_id, invocation_started, delivered_seq, "
+    "failed_invocations, closing_status, closing_result, closing_error"
+)
+
+
+def _dump_error(error: ErrorObject | None) -> str | None:
+    return None if error is None else json.dumps(error_to_json(error))
+
+
+def _load_error(text: str | None) -> ErrorObject | None:
+    return None if text is None else error_from_json(json.loads(text))
+
+
+def _dump_op(op: Operation) -> str:
+    return json.dumps(operation_to_json(op, time_unit="ms"), separators=(",", ":"))
+
+
+def _dump_event(ev: Event) -> str:
+    return json.dumps(event_to_json(ev, time_unit="ms"), separators=(",", ":"))
+
+
+class SqliteStore:
+    def __init__(self, path: str, *, synchronous: Synchronous = "FULL") -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
+        self._db.execute("PRAGMA busy_timeout=10000")
+        self.migrate()
+
+    # -- schema -----------------------------------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations in order; returns the names applied."""
+        applied: list[str] = []
+        with self._lock:
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)"
+            )
+            done = {row[0] for row in self._db.execute("SELECT name FROM schema_migrations")}
+            folder = resources.files("perdure._store.migrations").joinpath("sqlite")
+            names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+            for name in names:
+                if name in done:
+                    continue
+                sql = folder.joinpath(name).read_text(encoding="utf-8")
+                with self._tx() as db:
+                    for statement in sql.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+                applied.append(name)
+        return applied
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- executions -------------------------------------------------------------------
+
+    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
+        with self._tx() as db:
+            ex = state.record.execution
+            exists = db.execute(
+                "SELECT 1 FROM executions WHERE function_name=? AND name=?",
+                (ex.function_name, ex.name),
+            ).fetchone()
+            if exists:
+                return False
+            self._insert_execution(db, transition.record)
+            self._write(db, ex.execution_id, state, transition)
+        return True
+
+    def _insert_execution(self, db: sqlite3.Connection, rec: ExecutionRecord) -> None:
+        ex = rec.execution
+        db.execute(
+            f"INSERT INTO executions ({_EXEC_COLUMNS}) VALUES "
+            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                ex.execution_id,
+                ex.arn,
+                ex.function_name,
+                ex.name,
+                ex.version,
+                ex.status.value,
+                ex.start_timestamp,
+                ex.end_timestamp,
+                ex.input_payload,
+                ex.result,
+                _dump_error(ex.error),
+                ex.execution_timeout,
+                ex.tenant_id,
+                ex.parent_arn,
+                ex.parent_operation_id,
+                1,
+                rec.seq,
+                rec.event_count,
+                rec.token,
+                rec.token_seen_seq,
+                rec.invocation.value,
+                rec.invoke_at,
+                rec.request_id,
+                rec.invocation_started,
+                rec.delivered_seq,
+                rec.failed_invocations,
+                rec.closing_status,
+                rec.closing_result,
+                _dump_error(rec.closing_error),
+            ),
+        )
+
+    def find_by_name(self, function_name: str, name: str) -> Execution | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE function_name=? AND name=?",
+                (function_name, name),
+            ).fetchone()
+        return None if row is None else _record(row)[1].execution
+
+    def row_version(self, arn: str) -> int | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT row_version FROM executions WHERE arn=?", (arn,)
+            ).fetchone()
+        return None if row is None else int(row[0])
+
+    def load(self, arn: str) -> tuple[int, ExecutionState] | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+            ).fetchone()
+            if row is None:
+                return None
+            version, record = _record(row)
+            exec_id = record.execution.execution_id
+            state = ExecutionState(record=record)
+            for seq, doc in self._db.execute(
+                "SELECT seq, doc FROM operations WHERE execution_id=? ORDER BY position",
+                (exec_id,),
+            ):
+                op = operation_from_json(json.loads(doc), time_unit="ms")
+                state.ops[op.operation_id] = op
+                state.op_seq[op.operation_id] = seq
+            for op_id, kind, due in self._db.execute(
+                "SELECT op_id, kind, due_ms FROM timers WHERE execution_id=?", (exec_id,)
+            ):
+                state.timers[(op_id, TimerKind(kind))] = due
+        return version, state
+
+    def commit(
+        self,
+        arn: str,
+        version: int,
+        transition: Transition,
+        children: Sequence[tuple[ExecutionState, Transition]] = (),
+    ) -> int:
+        rec = transition.record
+        ex = rec.execution
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE executions SET status=?, end_ms=?, result=?, error=?, "
+                "row_version=row_version+1, seq=?, event_count=?, token=?, token_seen_seq=?, "
+                "invocation=?, invoke_at=?, request_id=?, invocation_started=?, "
+                "delivered_seq=?, failed_invocations=?, closing_status=?, closing_result=?, "
+                "closing_error=? WHERE arn=? AND row_version=?",
+                (
+                    ex.status.value,
+                    ex.end_timestamp,
+                    ex.result,
+                    _dump_error(ex.error),
+                    rec.seq,
+                    rec.event_count,
+                    rec.token,
+                    rec.token_seen_seq,
+                    rec.invocation.value,
+                    rec.invoke_at,
+                    rec.request_id,
+                    rec.invocation_started,
+                    rec.delivered_seq,
+                    rec.failed_invocations,
+                    rec.closing_status,
+                    rec.closing_result,
+                    _dump_error(rec.closing_error),
+                    arn,
+                    version,
+                ),
+            )
+            if cur.rowcount != 1:
+                raise StaleStateError(arn)
+            self._write(db, ex.execution_id, None, transition)
+            for child_state, child_transition in children:
+                self._insert_execution(db, child_transition.record)
+                self._write(
+                    db, child_state.record.execution.execution_id, child_state, child_transition
+                )
+        return version + 1
+
+    def _write(
+        self,
+        db: sqlite3.Connection,
+        exec_id: str,
+        fresh: ExecutionState | None,
+        t: Transition,
+    ) -> None:
+        seq = t.record.seq
+        if t.ops:
+            db.executemany(
+                "INSERT INTO operations (execution_id, op_id, position, seq, doc) "
+                "VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "
+                "doc=excluded.doc",
+                [
+                    (exec_id, op_id, t.positions.get(op_id, 0), seq, _dump_op(op))
+                    for op_id, op in t.ops.items()
+                ],
+            )
+        if t.events:
+            db.executemany(
+                "INSERT INTO events (execution_id, event_id, doc) VALUES (?, ?, ?)",
+                [(exec_id, ev.event_id, _dump_event(ev)) for ev in t.events],
+            )
+        if t.timers_cancelled:
+            db.executemany(
+                "DELETE FROM timers WHERE execution_id=? AND op_id=? AND kind=?",
+                [(exec_id, op_id, kind.value) for op_id, kind in t.timers_cancelled],
+            )
+        if t.timers_set:
+            db.executemany(
+                "INSERT INTO timers (execution_id, op_id, kind, due_ms) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (execution_id, op_id, kind) DO UPDATE SET due_ms=excluded.due_ms",
+                [(exec_id, tm.op_id, tm.kind.value, tm.due_ms) for tm in t.timers_set],
+            )
+        if t.callbacks:
+            db.executemany(
+                "INSERT INTO callbacks (callback_id, execution_id, op_id, heartbeat_s) "
+                "VALUES (?, ?, ?, ?)",
+                [(cid, exec_id, op_id, hb) for cid, (op_id, hb) in t.callbacks.items()],
+            )
+
+    # -- lookups for the runtime ------------------------------------------------------
+
+    def resolve_callback(self, callback_id: str) -> CallbackRef | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT e.arn, c.op_id, c.heartbeat_s FROM callbacks c "
+                "JOIN executions e ON e.id = c.execution_id WHERE c.callback_id=?",
+                (callback_id,),
+            ).fetchone()
+        return None if row is None else CallbackRef(row[0], row[1], int(row[2]))
+
+    def due_timers(self, now: int, limit: int) -> list[DueTimer]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT e.arn, t.op_id, t.kind, t.due_ms FROM timers t "
+                "JOIN executions e ON e.id = t.execution_id "
+                "WHERE t.due_ms <= ? ORDER BY t.due_ms LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [DueTimer(r[0], r[1], TimerKind(r[2]), int(r[3])) for r in rows]
+
+    def due_invocations(self, now: int, limit: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT arn FROM executions WHERE invocation=? AND invoke_at <= ? "
+                "AND lease_expires <= ? ORDER BY invoke_at LIMIT ?",
+                (InvocationState.QUEUED.value, now, now, limit),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def expired_leases(self, now: int, limit: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT arn FROM executions WHERE invocation=? AND lease_expires < ? LIMIT ?",
+                (InvocationState.RUNNING.value, now, limit),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def lease(self, arn: str, owner: str, expires: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE executions SET lease_owner=?, lease_expires=? WHERE arn=?",
+                (owner, expires, arn),
+            )
+
+    def next_wakeup(self) -> int | None:
+        with self._lock:
+            timer = self._db.execute("SELECT MIN(due_ms) FROM timers").fetchone()[0]
+            queued = self._db.execute(
+                "SELECT MIN(MAX(invoke_at, lease_expires)) FROM executions WHERE invocation=?",
+                (InvocationState.QUEUED.value,),
+            ).fetchone()[0]
+        candidates = [int(v) for v in (timer, queued) if v is not None]
+        return min(candidates) if candidates else None
+
+    def running_count(self) -> int:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM executions WHERE invocation=?",
+                (InvocationState.RUNNING.value,),
+            ).fetchone()
+        return int(row[0])
+
+    # -- reads for the API ------------------------------------------------------------
+
+    def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
+        with self._lock:
+            row = self._db.execute("SELECT id FROM executions WHERE arn=?", (arn,)).fetchone()
+            if row is None:
+                return []
+            if reverse:
+                sql = (
+                    "SELECT doc FROM events WHERE execution_id=? AND event_id < ? "
+                    "ORDER BY event_id DESC LIMIT ?"
+                )
+                bound = after if after > 0 else 2**62
+            else:
+                sql = (
+                    "SELECT doc FROM events WHERE execution_id=? AND event_id > ? "
+                    "ORDER BY event_id LIMIT ?"
+                )
+                bound = after
+            docs = self._db.execute(sql, (row[0], bound, limit)).fetchall()
+        return [event_from_json(json.loads(d[0]), time_unit="ms") for d in docs]
+
+    def list_executions(self, query: ExecutionQuery) -> list[Execution]:
+        where = ["function_name=?"]
+        args: list[Any] = [query.function_name]
+        if query.name is not None:
+            where.append("name=?")
+            args.append(query.name)
+        if query.statuses:
+            where.append(f"status IN ({','.join('?' * len(query.statuses))})")
+            args.extend(s.value for s in query.statuses)
+        if query.started_after is not None:
+            where.append("start_ms >= ?")
+            args.append(query.started_after)
+        if query.started_before is not None:
+            where.append("start_ms <= ?")
+            args.append(query.started_before)
+        order = "ASC" if query.oldest_first else "DESC"
+        sql = (
+            f"SELECT {_EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
+            f"ORDER BY start_ms {order}, id {order} LIMIT ? OFFSET ?"
+        )
+        args.extend([query.limit, query.offset])
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [_record(r)[1].execution for r in rows]
+
+    def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT r.reply FROM checkpoint_replies r JOIN executions e "
+                "ON e.id = r.execution_id WHERE e.arn=? AND r.client_token=? "
+                "AND r.checkpoint_token=?",
+                (arn, client_token, checkpoint_token),
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def save_reply(
+        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO checkpoint_replies "
+                "(execution_id, client_token, checkpoint_token, reply, created_ms) "
+                "SELECT id, ?, ?, ?, ? FROM executions WHERE arn=?",
+                (client_token, checkpoint_token, reply, now, arn),
+            )
+            db.execute(
+                "DELETE FROM checkpoint_replies WHERE created_ms < ?", (now - 15 * 60 * 1000,)
+            )
+
+
+def _record(row: Sequence[Any]) -> tuple[int, ExecutionRecord]:
+    (
+        exec_id,
+        arn,
+        function_name,
+        name,
+        version,
+        status,
+        start_ms,
+        end_ms,
+        input_payload,
+        result,
+        error,
+        timeout_s,
+        tenant_id,
+        parent_arn,
+        parent_op,
+        row_version,
+        seq,
+        event_count,
+        token,
+        token_seen_seq,
+        invocation,
+        invoke_at,
+        request_id,
+        invocation_started,
+        delivered_seq,
+        failed_invocations,
+        closing_status,
+        closing_result,
+        closing_error,
+    ) = row
+    execution = Execution(
+        arn=arn,
+        execution_id=exec_id,
+        name=name,
+        function_name=function_name,
+        version=version,
+        status=ExecutionStatus(status),
+        start_timestamp=start_ms,
+        input_payload=input_payload,
+        result=result,
+        error=_load_error(error),
+        end_timestamp=end_ms,
+        execution_timeout=timeout_s,
+        tenant_id=tenant_id,
+        parent_arn=parent_arn,
+        parent_operation_id=parent_op,
+    )
+    record = ExecutionRecord(
+        execution=execution,
+        seq=seq,
+        event_count=event_count,
+        token=token,
+        token_seen_seq=token_seen_seq,
+        invocation=InvocationState(invocation),
+        invoke_at=invoke_at,
+        request_id=request_id,
+        invocation_started=invocation_started,
+        delivered_seq=delivered_seq,
+        failed_invocations=failed_invocations,
+        closing_status=closing_status,
+        closing_result=closing_result,
+        closing_error=_load_error(closing_error),
+    )
+    return int(row_version), record

@@ -1,0 +1,96 @@
+"""The storage port. Methods are atomic units in domain terms; backends differ only in
+SQL dialect, wake-up notification and error classification."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from perdure._engine.records import ExecutionState, TimerKind, Transition
+from perdure._model import Event, Execution, ExecutionStatus
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    arn: str
+    op_id: str
+    kind: TimerKind
+    due_ms: int
+
+
+@dataclass(frozen=True)
+class CallbackRef:
+    arn: str
+    op_id: str
+    heartbeat_seconds: int
+
+
+@dataclass(frozen=True)
+class ExecutionQuery:
+    function_name: str
+    name: str | None = None
+    statuses: Sequence[ExecutionStatus] = ()
+    started_after: int | None = None
+    started_before: int | None = None
+    oldest_first: bool = False
+    offset: int = 0
+    limit: int = 100
+
+
+class StaleStateError(Exception):
+    """The execution changed since it was loaded; reload and decide again."""
+
+
+class Store(Protocol):
+    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
+        """Insert a new execution; False if one with the same function and name exists."""
+        ...
+
+    def find_by_name(self, function_name: str, name: str) -> Execution | None: ...
+
+    def load(self, arn: str) -> tuple[int, ExecutionState] | None:
+        """The execution's state and its row version, or None."""
+        ...
+
+    def row_version(self, arn: str) -> int | None: ...
+
+    def commit(
+        self,
+        arn: str,
+        version: int,
+        transition: Transition,
+        children: Sequence[tuple[ExecutionState, Transition]] = (),
+    ) -> int:
+        """Persist `transition` if the row is still at `version`, and create the child
+        executions it started, in one transaction; return the new row version. Raises
+        StaleStateError when another writer got there first."""
+        ...
+
+    def resolve_callback(self, callback_id: str) -> CallbackRef | None: ...
+
+    def due_timers(self, now: int, limit: int) -> list[DueTimer]: ...
+
+    def due_invocations(self, now: int, limit: int) -> list[str]: ...
+
+    def expired_leases(self, now: int, limit: int) -> list[str]: ...
+
+    def next_wakeup(self) -> int | None:
+        """The earliest time a timer or queued invocation becomes due."""
+        ...
+
+    def lease(self, arn: str, owner: str, expires: int) -> None: ...
+
+    def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]: ...
+
+    def list_executions(self, query: ExecutionQuery) -> list[Execution]: ...
+
+    def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None: ...
+
+    def save_reply(
+        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
+    ) -> None: ...
+
+    def running_count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,51 @@
+"""Operation configuration (port of `aws_durable_execution_sdk_python.config`)."""
+
+from __future__ import annotations
+
+from perdure._sdk.config import (
+    BatchItemStatus,
+    CallbackConfig,
+    ChildConfig,
+    CompletionConfig,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionStatus,
+    Duration,
+    InvokeConfig,
+    JitterStrategy,
+    MapConfig,
+    NestingType,
+    OperationSubType,
+    ParallelBranch,
+    ParallelConfig,
+    StepConfig,
+    StepSemantics,
+    WaitForCallbackConfig,
+    complete_batch,
+    continue_batch,
+)
+
+__all__ = [
+    "BatchItemStatus",
+    "CallbackConfig",
+    "ChildConfig",
+    "CompletionConfig",
+    "CompletionDecision",
+    "CompletionItemStatus",
+    "CompletionOutcome",
+    "CompletionStatus",
+    "Duration",
+    "InvokeConfig",
+    "JitterStrategy",
+    "MapConfig",
+    "NestingType",
+    "OperationSubType",
+    "ParallelBranch",
+    "ParallelConfig",
+    "StepConfig",
+    "StepSemantics",
+    "WaitForCallbackConfig",
+    "complete_batch",
+    "continue_batch",
+]

@@ -1,0 +1,23 @@
+"""Retry strategies (port of `aws_durable_execution_sdk_python.retries`)."""
+
+from __future__ import annotations
+
+from perdure._sdk.retries import (
+    LinearRetryStrategyConfig,
+    RetryDecision,
+    RetryPresets,
+    RetryStrategyConfig,
+    WithRetryConfig,
+    create_linear_retry_strategy,
+    create_retry_strategy,
+)
+
+__all__ = [
+    "LinearRetryStrategyConfig",
+    "RetryDecision",
+    "RetryPresets",
+    "RetryStrategyConfig",
+    "WithRetryConfig",
+    "create_linear_retry_strategy",
+    "create_retry_strategy",
+]

@@ -1,0 +1,17 @@
+"""Polling strategies for wait_for_condition (port of `aws_durable_execution_sdk_python.waits`)."""
+
+from __future__ import annotations
+
+from perdure._sdk.waits import (
+    WaitForConditionConfig,
+    WaitForConditionDecision,
+    WaitStrategyConfig,
+    create_wait_strategy,
+)
+
+__all__ = [
+    "WaitForConditionConfig",
+    "WaitForConditionDecision",
+    "WaitStrategyConfig",
+    "create_wait_strategy",
+]

@@ -1,0 +1,139 @@
+"""ExtendedTypeSerDes must produce AWS's exact bytes so payloads are shareable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from perdure._sdk.batch import BatchItem, BatchResult, CompletionReason
+from perdure._sdk.config import BatchItemStatus
+from perdure._sdk.serdes import EXTENDED_TYPES_SERDES, SerDesContext
+
+CTX = SerDesContext("op", "arn")
+
+
+def dumps(value: Any) -> str:
+    return EXTENDED_TYPES_SERDES.serialize(value, CTX)
+
+
+def loads(data: str) -> Any:
+    return EXTENDED_TYPES_SERDES.deserialize(data, CTX)
+
+
+@pytest.mark.parametrize(
+    ("value", "wire"),
+    [
+        (42, "42"),
+        ("x", '"x"'),
+        (1.5, "1.5"),
+        (True, "true"),
+        (None, "null"),
+        ([1, 2], "[1,2]"),
+        ([1, "a", None, True, 2.5], '[1,"a",null,true,2.5]'),
+        ([], "[]"),
+    ],
+)
+def test_primitives_and_flat_lists_are_compact_plain_json(value: Any, wire: str) -> None:
+    assert dumps(value) == wire
+
+
+def test_dict_is_an_envelope_of_envelopes() -> None:
+    assert dumps({"x": 1}) == '{"t":"m","v":{"x":{"t":"i","v":1}}}'
+
+
+def test_empty_dict_is_still_enveloped() -> None:
+    assert dumps({}) == '{"t":"m","v":{}}'
+
+
+@pytest.mark.parametrize(
+    ("value", "wire"),
+    [
+        ((1, "a"), '{"t":"t","v":[{"t":"i","v":1},{"t":"s","v":"a"}]}'),
+        ([[1]], '{"t":"l","v":[{"t":"l","v":[{"t":"i","v":1}]}]}'),
+        ([None, {}], '{"t":"l","v":[{"t":"n","v":null},{"t":"m","v":{}}]}'),
+        (b"hi", '{"t":"B","v":"aGk="}'),
+        (uuid.UUID(int=5), '{"t":"u","v":"00000000-0000-0000-0000-000000000005"}'),
+        (Decimal("1.10"), '{"t":"d","v":"1.10"}'),
+        (
+            dt.datetime(2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+            '{"t":"dt","v":"2024-01-02T03:04:05+00:00"}',
+        ),
+        (dt.date(2024, 1, 2), '{"t":"D","v":"2024-01-02"}'),
+        ([1.5, True], "[1.5,true]"),
+        ({"f": 1.5, "b": False}, '{"t":"m","v":{"f":{"t":"f","v":1.5},"b":{"t":"b","v":false}}}'),
+    ],
+)
+def test_extended_types_use_their_tag(value: Any, wire: str) -> None:
+    assert dumps(value) == wire
+
+
+ROUND_TRIPS: list[Any] = [
+    None,
+    "s",
+    0,
+    -7,
+    2**70,
+    1.25,
+    True,
+    False,
+    b"\x00\xff",
+    bytearray(b"ab"),
+    uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    Decimal("3.14159"),
+    dt.datetime(2024, 5, 6, 7, 8, 9, 123456),
+    dt.datetime(2024, 5, 6, 7, 8, 9, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    dt.date(1999, 12, 31),
+    (1, (2, 3), "x"),
+    [1, [2, [3]], {"k": (4,)}],
+    {"nested": {"list": [None, 1.0, b"z"], "when": dt.date(2020, 1, 1)}},
+]
+
+
+@pytest.mark.parametrize("value", ROUND_TRIPS)
+def test_every_tag_round_trips_with_its_type(value: Any) -> None:
+    back = loads(dumps(value))
+    expected = bytes(value) if isinstance(value, bytearray) else value
+    assert back == expected
+    assert type(back) is type(expected)
+
+
+def test_datetime_with_z_suffix_is_accepted() -> None:
+    assert loads('{"t":"dt","v":"2024-01-02T03:04:05Z"}') == dt.datetime(
+        2024, 1, 2, 3, 4, 5, tzinfo=dt.UTC
+    )
+
+
+def test_batch_result_uses_br_tag_around_its_dict() -> None:
+    result = BatchResult(
+        all=[BatchItem(0, BatchItemStatus.SUCCEEDED, (1, 2))],
+        completion_reason=CompletionReason.ALL_COMPLETED,
+    )
+    wire = dumps(result)
+    assert wire == (
+        '{"t":"br","v":{"t":"m","v":{"all":{"t":"l","v":[{"t":"m","v":{'
+        '"index":{"t":"i","v":0},"status":{"t":"s","v":"SUCCEEDED"},'
+        '"result":{"t":"t","v":[{"t":"i","v":1},{"t":"i","v":2}]},'
+        '"error":{"t":"n","v":null}}}]},'
+        '"completionReason":{"t":"s","v":"ALL_COMPLETED"}}}}'
+    )
+    assert loads(wire) == result
+
+
+def test_non_string_dict_keys_are_rejected() -> None:
+    with pytest.raises(TypeError):
+        dumps({(1, 2): "x"})
+
+
+def test_unsupported_type_is_rejected() -> None:
+    with pytest.raises(TypeError):
+        dumps(object())
+
+
+@pytest.mark.parametrize("data", ['{"t":"zz","v":1}', '{"x":1}'])
+def test_unknown_or_malformed_envelope_is_rejected(data: str) -> None:
+    with pytest.raises(ValueError):
+        loads(data)
