@@ -138,7 +138,9 @@ class BotoClientError(InvocationError):
         return self.is_retryable()
 
     @staticmethod
-    def classify(code: str | None, message: str | None, status: int | None) -> DurableApiErrorCategory:
+    def classify(
+        code: str | None, message: str | None, status: int | None
+    ) -> DurableApiErrorCategory:
         """Stale tokens, throttling and server faults are worth another invocation;
         every other client error fails the execution."""
         kms = {
@@ -270,7 +272,10 @@ class BatchCompletionError(DurableOperationError):
         stack_trace: list[str] | None = None,
     ) -> None:
         super().__init__(
-            message or f"Batch completed as failed: {completion_reason}", error_type, data, stack_trace
+            message or f"Batch completed as failed: {completion_reason}",
+            error_type,
+            data,
+            stack_trace,
         )
         self.completion_reason = completion_reason
 
@@ -297,7 +302,7 @@ def qualified_name(cls: type[BaseException]) -> str:
     return f"{module}.{cls.__qualname__}"
 
 
-class SuspendExecution(BaseException):  # noqa: N818 - name kept for port-compatibility
+class SuspendExecution(BaseException):
     """The invocation cannot go on now; it ends PENDING and the service resumes it later."""
 
     def __init__(self, message: str = "") -> None:
@@ -330,7 +335,7 @@ class BackgroundThreadError(BaseException):
         self.source_exception = source_exception
 
 
-class OrphanedChildException(BaseException):  # noqa: N818
+class OrphanedChildException(BaseException):
     """A checkpoint came from a branch whose parent already finished."""
 
     def __init__(self, message: str, operation_id: str | None = None) -> None:

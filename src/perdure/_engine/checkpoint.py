@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
@@ -106,8 +107,7 @@ def _check_parent(draft: Draft, u: OperationUpdate, where: str) -> None:
     parent = draft.get(u.parent_id)
     if parent is None or parent.operation_type is not T.CONTEXT:
         raise InvalidParameterValueError(
-            f"{where}: ParentId {u.parent_id!r} does not name a CONTEXT operation of this "
-            "execution"
+            f"{where}: ParentId {u.parent_id!r} does not name a CONTEXT operation of this execution"
         )
 
 
@@ -145,7 +145,7 @@ def _new_op(draft: Draft, u: OperationUpdate, status: OperationStatus) -> Operat
     )
 
 
-def _end(draft: Draft, op: Operation, status: OperationStatus, **details: object) -> Operation:
+def _end(draft: Draft, op: Operation, status: OperationStatus, **details: Any) -> Operation:
     return dataclasses.replace(op, status=status, end_timestamp=draft.now, **details)
 
 
@@ -153,7 +153,9 @@ def _apply_execution(draft: Draft, u: OperationUpdate, where: str) -> None:
     if u.action is A.SUCCEED:
         if u.error is not None:
             raise InvalidParameterValueError(f"{where}: EXECUTION SUCCEED must not carry Error")
-        draft.update_record(closing_status=ExecutionStatus.SUCCEEDED.value, closing_result=u.payload)
+        draft.update_record(
+            closing_status=ExecutionStatus.SUCCEEDED.value, closing_result=u.payload
+        )
     elif u.action is A.FAIL:
         if u.payload is not None:
             raise InvalidParameterValueError(f"{where}: EXECUTION FAIL must not carry Payload")
@@ -246,7 +248,9 @@ def _apply_step(
             )
         else:
             draft.event(
-                EventType.STEP_FAILED, {"Error": h.error_member(u.error), "RetryDetails": retry}, new
+                EventType.STEP_FAILED,
+                {"Error": h.error_member(u.error), "RetryDetails": retry},
+                new,
             )
         draft.set_timer(op.operation_id, TimerKind.RETRY_READY, due)
         return

@@ -69,7 +69,9 @@ class Draft:
         if (op_id, kind) in self.state.timers or any(
             t.op_id == op_id and t.kind == kind for t in self.timers_set
         ):
-            self.timers_set = [t for t in self.timers_set if not (t.op_id == op_id and t.kind == kind)]
+            self.timers_set = [
+                t for t in self.timers_set if not (t.op_id == op_id and t.kind == kind)
+            ]
             self.timers_cancelled.append((op_id, kind))
 
     def finish(self) -> Transition:

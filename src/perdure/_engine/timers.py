@@ -16,11 +16,11 @@ from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import finish_execution, wake
 from perdure._engine.records import ExecutionState, TimerKind, Transition
 from perdure._model import (
+    TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
     EventType,
     ExecutionStatus,
     OperationStatus,
-    TERMINAL_EXECUTION_STATUSES,
 )
 
 CALLBACK_TIMEOUT_ERROR = ErrorObject(message="Callback timed out", type="Callback.Timeout")
@@ -61,8 +61,7 @@ def _fire(draft: Draft, op_id: str, kind: TimerKind) -> bool:
             ExecutionStatus.TIMED_OUT,
             error=ErrorObject(
                 message=(
-                    "Execution timed out after "
-                    f"{draft.record.execution.execution_timeout} seconds"
+                    f"Execution timed out after {draft.record.execution.execution_timeout} seconds"
                 ),
                 type="Execution.Timeout",
             ),
@@ -90,7 +89,9 @@ def _fire(draft: Draft, op_id: str, kind: TimerKind) -> bool:
     # Callback timers.
     if op.status is not OperationStatus.STARTED or op.callback_details is None:
         return False
-    error = CALLBACK_TIMEOUT_ERROR if kind is TimerKind.CALLBACK_TIMEOUT else HEARTBEAT_TIMEOUT_ERROR
+    error = (
+        CALLBACK_TIMEOUT_ERROR if kind is TimerKind.CALLBACK_TIMEOUT else HEARTBEAT_TIMEOUT_ERROR
+    )
     new = dataclasses.replace(
         op,
         status=OperationStatus.TIMED_OUT,

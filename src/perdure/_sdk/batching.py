@@ -79,6 +79,8 @@ class ScheduledRefresh:
         self.cancelled = False
         self.error: BaseException | None = None
         self._done = threading.Event()
+        self._callbacks: list[Callable[[ScheduledRefresh], None]] = []
+        self._cb_lock = threading.Lock()
 
     def wait(self, timeout: float | None = None) -> bool:
         ok = self._done.wait(timeout)
@@ -93,9 +95,21 @@ class ScheduledRefresh:
     def cancel(self) -> None:
         self.cancelled = True
 
+    def add_done_callback(self, callback: Callable[[ScheduledRefresh], None]) -> None:
+        """Call `callback(self)` once settled (at once if it already is)."""
+        with self._cb_lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback(self)
+
     def _settle(self, error: BaseException | None) -> None:
-        self.error = error
-        self._done.set()
+        with self._cb_lock:
+            self.error = error
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback(self)
 
 
 Sender = Callable[[list[OperationUpdate]], Stop | None]
@@ -119,9 +133,7 @@ class CheckpointBatcher:
     # -- producer side -----------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self._run, name="perdure-checkpoint", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="perdure-checkpoint", daemon=True)
         self._thread.start()
 
     def enqueue(

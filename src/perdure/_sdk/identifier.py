@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-
 from typing import Any
 
 from perdure._model import Operation, OperationAction, OperationType, OperationUpdate

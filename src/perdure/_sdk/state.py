@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from concurrent.futures import Executor
 from enum import Enum
 
 from perdure._clock import Clock
@@ -73,6 +74,7 @@ class ExecutionState:
         self._merge(operations)
         self._batcher = CheckpointBatcher(self._send, clock, batcher_config)
         self._started = False
+        self._pools: list[Executor] = []
 
     # -- recorded state -----------------------------------------------------------------
 
@@ -176,8 +178,17 @@ class ExecutionState:
     def producer_stopped(self) -> None:
         self._batcher.producer_stopped()
 
+    def register_pool(self, pool: Executor) -> None:
+        """A map/parallel branch pool; `close` joins it while checkpointing still works."""
+        with self._lock:
+            self._pools.append(pool)
+
     def close(self) -> None:
-        """Flush queued updates and stop the batcher thread."""
+        """Join branch pools, flush queued updates and stop the batcher thread."""
+        with self._lock:
+            pools, self._pools = self._pools, []
+        for pool in pools:
+            pool.shutdown(wait=True)
         if self._started:
             self._batcher.stop(OrphanedChildException("Checkpointing has stopped"))
 
@@ -247,4 +258,3 @@ def _classified(exc: ApiError, cls: type[BotoClientError]) -> BotoClientError:
         {"Code": exc.code, "Message": exc.message},
         {"HTTPStatusCode": exc.status},
     )
-

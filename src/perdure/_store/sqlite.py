@@ -74,9 +74,7 @@ class SqliteStore:
         """Apply pending migrations in order; returns the names applied."""
         applied: list[str] = []
         with self._lock:
-            self._db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)"
-            )
+            self._db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
             done = {row[0] for row in self._db.execute("SELECT name FROM schema_migrations")}
             folder = resources.files("perdure._store.migrations").joinpath("sqlite")
             names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))

@@ -108,7 +108,8 @@ def checkpoint_response_to_json(resp: CheckpointResponse) -> dict[str, Any]:
 def checkpoint_response_from_json(d: object, *, time_unit: TimeUnit = "s") -> CheckpointResponse:
     path = "CheckpointDurableExecution response"
     obj = require_object(d, path)
-    state = require_object(obj.get("NewExecutionState") or {}, f"{path}.NewExecutionState")
+    raw_state = obj.get("NewExecutionState")
+    state = {} if raw_state is None else require_object(raw_state, f"{path}.NewExecutionState")
     operations, next_marker = _operations_page(state, f"{path}.NewExecutionState", time_unit)
     return CheckpointResponse(
         checkpoint_token=opt_str(obj, "CheckpointToken", path),

@@ -59,7 +59,8 @@ def invocation_input_from_json(d: object) -> InvocationInput:
         min_len=1,
     )
     state_path = f"{path}.InitialExecutionState"
-    state = require_object(obj.get("InitialExecutionState", {}), state_path)
+    raw_state = obj.get("InitialExecutionState")
+    state = {} if raw_state is None else require_object(raw_state, state_path)
     raw_ops = state.get("Operations", [])
     if not isinstance(raw_ops, list):
         raise WireFormatError(

@@ -31,8 +31,8 @@ from perdure.errors import (
 )
 
 if TYPE_CHECKING:
-    from perdure._sdk.state import ExecutionState
     from perdure._sdk.context import DurableContext
+    from perdure._sdk.state import ExecutionState
 
 T = TypeVar("T")
 
@@ -129,8 +129,6 @@ def run_create_callback(
         op = state.get_checkpoint(ident)
     if op is None or op.callback_details is None or not op.callback_details.callback_id:
         raise CallbackError(f"Callback {name or op_id} has no callback id in recorded state")
-    callback: Callback[Any] = Callback(
-        op.callback_details.callback_id, op_id, state, config.serdes
-    )
+    callback: Callback[Any] = Callback(op.callback_details.callback_id, op_id, state, config.serdes)
     ctx._end_operation(op_id)
     return callback

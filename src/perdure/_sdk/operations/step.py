@@ -26,7 +26,7 @@ from perdure._sdk.config import StepConfig, StepSemantics
 from perdure._sdk.error_mapping import error_object_from_exception, raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.logger import LogInfo
-from perdure._sdk.operations import EXECUTE, FAIL, RETURN, Action, Decision
+from perdure._sdk.operations import FAIL, RETURN, Action, Decision
 from perdure._sdk.retries import RetryPresets
 from perdure._sdk.serdes import deserialize, serialize
 from perdure._sdk.types import StepContext

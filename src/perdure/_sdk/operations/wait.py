@@ -42,11 +42,11 @@ def run_wait(ctx: DurableContext, duration: Duration, name: str | None) -> None:
         )
         decision = decide_wait(state.get_checkpoint(ident), seconds, state.clock.now_ms())
         if decision.action is Action.START:  # the response did not echo the wait
-            decision = Decision(
-                Action.SUSPEND, resume_at_ms=state.clock.now_ms() + seconds * 1000
-            )
+            decision = Decision(Action.SUSPEND, resume_at_ms=state.clock.now_ms() + seconds * 1000)
     if decision.action is Action.RETURN:
         ctx._end_operation(op_id)
         return
     assert decision.resume_at_ms is not None
-    raise TimedSuspendExecution(f"Wait {name or op_id} for {seconds}s", decision.resume_at_ms / 1000)
+    raise TimedSuspendExecution(
+        f"Wait {name or op_id} for {seconds}s", decision.resume_at_ms / 1000
+    )

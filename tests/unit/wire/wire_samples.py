@@ -1,8 +1,9 @@
-"""Sample model objects covering every wire shape, shared by the wire tests."""
+"""Sample model objects covering every wire shape, shared by the wire tests.
+
+Imported by module name: pytest's default "prepend" import mode puts this directory on
+sys.path, since it has no __init__.py."""
 
 from __future__ import annotations
-
-import pytest
 
 from perdure._model import (
     CallbackDetails,
@@ -223,18 +224,3 @@ def sample_execution(status: ExecutionStatus = ExecutionStatus.SUCCEEDED) -> Exe
         error=ERROR,
         end_timestamp=T0 + 10_000,
     )
-
-
-@pytest.fixture
-def operations() -> list[Operation]:
-    return sample_operations()
-
-
-@pytest.fixture
-def updates() -> list[OperationUpdate]:
-    return sample_updates()
-
-
-@pytest.fixture
-def events() -> list[Event]:
-    return sample_events()

@@ -1,0 +1,1 @@
+"""Perdure: self-hosted durable functions for Python."""

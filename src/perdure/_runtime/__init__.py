@@ -1,0 +1,2 @@
+"""The long-running shell: a dispatcher that fires due timers and runs due invocations
+through an Invoker, acting only through `_service`."""

@@ -1,0 +1,153 @@
+"""The dispatcher: fire due timers, run due invocations on a bounded pool, repeat.
+
+It sleeps until the next timer is due or until a commit signals new work, so an idle
+runtime costs nothing. With a manual clock it never moves time itself; the test runner
+does, and only while a test waits for something.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from perdure._clock import monotonic
+from perdure._model import ErrorObject
+from perdure._runtime.invokers import Invoker
+from perdure._runtime.registry import Registry
+from perdure._service import invocations, timers
+from perdure._service.context import ServiceContext
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        registry: Registry,
+        invoker: Invoker,
+        *,
+        workers: int = 8,
+        owner: str = "embedded",
+        lease_ms: int = 15 * 60 * 1000,
+        real_time: bool = True,
+    ) -> None:
+        self._ctx = ctx
+        self._registry = registry
+        self._invoker = invoker
+        self._owner = owner
+        self._lease_ms = lease_ms
+        self._real_time = real_time
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="perdure-invoke")
+        self._wake = threading.Event()
+        self._idle = threading.Condition()
+        self._running: set[str] = set()
+        self._busy = False
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        ctx.subscribe(self.kick)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="perdure-dispatch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    # -- idleness (for tests and graceful shutdown) -----------------------------------
+
+    def is_idle(self) -> bool:
+        with self._idle:
+            if self._running or self._busy or self._wake.is_set():
+                return False
+        now = self._ctx.now()
+        nxt = self._ctx.store.next_wakeup()
+        return nxt is None or nxt > now
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        deadline = monotonic() + timeout
+        while monotonic() < deadline:
+            with self._idle:
+                self._idle.wait(0.005)
+            if self.is_idle():
+                # Confirm: an invocation may finish and queue work between two checks.
+                with self._idle:
+                    self._idle.wait(0.002)
+                if self.is_idle():
+                    return True
+        return False
+
+    # -- loop -------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stopped:
+            self._wake.clear()
+            with self._idle:
+                self._busy = True
+            try:
+                self._tick()
+            finally:
+                with self._idle:
+                    self._busy = False
+                    self._idle.notify_all()
+            self._wake.wait(self._sleep_seconds())
+
+    def _sleep_seconds(self) -> float:
+        if not self._real_time:
+            return 0.5
+        nxt = self._ctx.store.next_wakeup()
+        if nxt is None:
+            return 1.0
+        return max(0.0, min(1.0, (nxt - self._ctx.now()) / 1000))
+
+    def _tick(self) -> None:
+        timers.fire_due_timers(self._ctx)
+        if self._real_time:
+            invocations.expire_leases(self._ctx)
+        for arn in invocations.due_invocations(self._ctx):
+            with self._idle:
+                if arn in self._running:
+                    continue
+            claimed = invocations.claim_invocation(self._ctx, arn, self._owner, self._lease_ms)
+            if claimed is None:
+                continue
+            request_id, inp = claimed
+            with self._idle:
+                self._running.add(arn)
+            self._pool.submit(self._run, arn, request_id, inp)
+
+    def _run(self, arn: str, request_id: str, inp: object) -> None:
+        from perdure._model import InvocationInput
+
+        assert isinstance(inp, InvocationInput)
+        try:
+            execution = self._ctx.store.load(arn)
+            assert execution is not None
+            function_name = execution[1].record.execution.function_name
+            if function_name not in self._registry:
+                invocations.finish_invocation(
+                    self._ctx,
+                    arn,
+                    request_id,
+                    None,
+                    ErrorObject(
+                        message=f"Function not found: {function_name}",
+                        type="ResourceNotFoundException",
+                    ),
+                )
+                return
+            target = self._registry.target(function_name)
+            outcome = self._invoker.invoke(function_name, target, inp, request_id)
+            invocations.finish_invocation(
+                self._ctx, arn, request_id, outcome.output, outcome.failure
+            )
+        finally:
+            with self._idle:
+                self._running.discard(arn)
+                self._idle.notify_all()
+            self._wake.set()

@@ -1,0 +1,215 @@
+"""`@durable_execution`: turn `handler(event, context)` into an invocation handler.
+
+One invocation: build ExecutionState from the invocation input (plus any further pages),
+run the user function on a worker thread while the batcher thread checkpoints, and map
+how it ended onto the output the service expects — SUCCEEDED with a JSON result, PENDING
+when it suspended or its token was revoked, FAILED for errors that retrying cannot fix.
+Errors worth another invocation (stale token, throttling, server faults) are re-raised:
+the runtime records a failed invocation and the service retries it.
+
+Two ways in: the in-process runtime passes an `EmbeddedInvocation` (model objects, a
+direct client, the runtime's clock); a Lambda-style caller passes the JSON envelope and
+the SDK talks back over the Lambda API with boto3.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import json
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, cast
+
+from perdure._clock import Clock, SystemClock
+from perdure._model import ErrorObject, InvocationInput, OperationAction, OperationType
+from perdure._model import OperationUpdate as _Update
+from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
+from perdure._sdk.context import DurableContext
+from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
+from perdure._sdk.logger import Logger, LogInfo
+from perdure._sdk.plugins import PluginRunner, resolve_plugin_factories
+from perdure._sdk.state import ExecutionState, ReplayStatus
+from perdure.errors import (
+    BackgroundThreadError,
+    BotoClientError,
+    ExecutionError,
+    InvocationError,
+    OrphanedChildException,
+    SuspendExecution,
+)
+
+__all__ = [
+    "LAMBDA_RESPONSE_SIZE_LIMIT",
+    "durable_execution",
+]
+
+LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
+
+T = TypeVar("T")
+Handler = Callable[[Any, DurableContext], Any]
+Output = dict[str, Any]
+
+
+def durable_execution(
+    func: Handler | None = None,
+    *,
+    boto3_client: Any = None,
+    plugins: Sequence[Any] | None = None,
+) -> Any:
+    """Decorate `handler(event, context: DurableContext)`; usable bare or with kwargs."""
+    if func is None:
+        return functools.partial(durable_execution, boto3_client=boto3_client, plugins=plugins)
+    factories = resolve_plugin_factories(plugins)
+    handler = func
+
+    @functools.wraps(handler)
+    def wrapper(event: Any, lambda_context: Any = None) -> Output:
+        return _run_invocation(handler, event, lambda_context, boto3_client, factories)
+
+    return wrapper
+
+
+def _run_invocation(
+    handler: Handler,
+    event: Any,
+    lambda_context: Any,
+    boto3_client: Any,
+    factories: Sequence[Any],
+) -> Output:
+    invocation, client, clock, sink, request_id = _parse_event(event, boto3_client)
+    state = ExecutionState(
+        invocation.durable_execution_arn,
+        invocation.checkpoint_token,
+        client,
+        clock,
+        invocation.operations,
+    )
+    try:
+        state.fetch_paginated_operations(invocation.next_marker)
+    except BotoClientError as exc:
+        if exc.is_retryable():
+            raise
+        return _failed(error_object_from_exception(exc))
+    replaying = state.has_prior_operations()
+    plugin_runner = PluginRunner.create(factories, state, invocation, request_id, replaying)
+    root_logger = Logger.from_log_info(None, LogInfo(invocation.durable_execution_arn), sink=sink)
+    context = DurableContext.from_lambda_context(
+        state,
+        lambda_context,
+        ReplayStatus.REPLAY if replaying else ReplayStatus.NEW,
+        logger=root_logger,
+    )
+    outcome: list[Output] = []
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            plugin_runner.invocation_started()
+            state.start()
+            outcome.append(_run_handler(handler, state, context))
+        except BaseException as exc:  # re-raised on the calling thread
+            failure.append(exc)
+        finally:
+            try:
+                state.close()
+            except BaseException as exc:
+                failure.append(exc)
+
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(work,), name="perdure-handler"
+    )
+    worker.start()
+    worker.join()
+    if failure:
+        plugin_runner.invocation_ended(None, failure[0])
+        raise failure[0]
+    output = outcome[0]
+    if state.is_checkpoint_token_revoked:
+        output = {"Status": "PENDING"}
+    plugin_runner.invocation_ended(output, None)
+    return output
+
+
+def _parse_event(
+    event: Any, boto3_client: Any
+) -> tuple[InvocationInput, DurableServiceClient, Clock, LogSink | None, str]:
+    if isinstance(event, EmbeddedInvocation):
+        return event.input, event.client, event.clock, event.log_sink, event.request_id
+    from perdure._wire.envelope import invocation_input_from_json
+
+    try:
+        invocation = invocation_input_from_json(event)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise ExecutionError(f"Unexpected payload provided to start the execution: {exc}") from exc
+    from perdure._sdk.boto_client import BotoDurableServiceClient
+
+    return invocation, BotoDurableServiceClient.create(boto3_client), SystemClock(), None, ""
+
+
+def _input_event(state: ExecutionState) -> Any:
+    op = state.execution_operation()
+    payload = op.execution_details.input_payload if op and op.execution_details else None
+    return json.loads(payload) if payload else {}
+
+
+def _run_handler(handler: Handler, state: ExecutionState, context: DurableContext) -> Output:
+    """Run the user function and map how it ended (AWS §2.1 + 3.0 §2.11)."""
+    try:
+        result = handler(_input_event(state), context)
+        if state.is_checkpoint_token_revoked:
+            return {"Status": "PENDING"}
+        serialized = json.dumps(result)
+        if len(serialized) > LAMBDA_RESPONSE_SIZE_LIMIT:
+            _checkpoint_execution(state, OperationAction.SUCCEED, payload=serialized)
+            return {"Status": "SUCCEEDED", "Result": ""}
+        return {"Status": "SUCCEEDED", "Result": serialized}
+    except SuspendExecution:
+        return {"Status": "PENDING"}
+    except BackgroundThreadError as exc:
+        if state.is_checkpoint_token_revoked:
+            return {"Status": "PENDING"}
+        source = exc.source_exception
+        if isinstance(source, BotoClientError) and not source.is_retryable():
+            return _failed(error_object_from_exception(source))
+        raise source if source is not None else exc from None
+    except OrphanedChildException:
+        # Only reachable once the execution has completed; the service ignores us then.
+        return {"Status": "PENDING"} if state.is_checkpoint_token_revoked else {"Status": "FAILED"}
+    except InvocationError as exc:
+        if state.is_checkpoint_token_revoked:
+            return {"Status": "PENDING"}
+        if exc.is_retryable():
+            raise
+        return _failed(error_object_from_exception(exc))
+    except Exception as exc:  # ExecutionError and anything else the handler raised
+        if state.is_checkpoint_token_revoked:
+            return {"Status": "PENDING"}
+        error = error_object_from_exception(exc)
+        if len(json.dumps(error_object_to_dict(error))) > LAMBDA_RESPONSE_SIZE_LIMIT:
+            try:
+                _checkpoint_execution(state, OperationAction.FAIL, error=error)
+            except SuspendExecution:
+                return {"Status": "PENDING"}
+            return {"Status": "FAILED"}
+        return _failed(error)
+
+
+def _checkpoint_execution(state: ExecutionState, action: OperationAction, **fields: Any) -> None:
+    """Record the execution's outcome itself when it is too large to return."""
+    update = _Update(
+        f"execution-result-{state.clock.now_ms()}", OperationType.EXECUTION, action, **fields
+    )
+    state.create_checkpoint(update, is_sync=True)
+
+
+def _failed(error: ErrorObject) -> Output:
+    return {"Status": "FAILED", "Error": error_object_to_dict(error)}
+
+
+def output_error(output: Mapping[str, Any]) -> ErrorObject | None:
+    """The Error of a FAILED output as an ErrorObject (for runtimes that read it back)."""
+    from perdure._sdk.error_mapping import error_object_from_dict
+
+    error = output.get("Error")
+    return error_object_from_dict(cast(Mapping[str, Any], error)) if error else None

@@ -1,0 +1,55 @@
+"""`context.parallel`: run several functions as concurrent, individually durable branches.
+
+Same machinery as map (see `operations.map.run_batch`): a Parallel child context whose
+branches are ParallelBranch child contexts named by `ParallelBranch.name` or
+`parallel-branch-i`. The default completion config is `all_successful()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from perdure._sdk.batch import BatchResult
+from perdure._sdk.concurrency import Executable
+from perdure._sdk.config import NestingType, ParallelBranch, ParallelConfig
+from perdure._sdk.operations.map import run_batch
+from perdure.errors import ValidationError
+
+if TYPE_CHECKING:
+    from perdure._sdk.context import DurableContext
+
+T = TypeVar("T")
+
+
+def run_parallel(
+    ctx: DurableContext,
+    functions: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+    name: str | None,
+    config: ParallelConfig | None,
+) -> BatchResult[T]:
+    config = config or ParallelConfig()
+    branches = list(functions)
+    minimum = config.completion_config.min_successful
+    if minimum is not None and minimum > len(branches):
+        raise ValidationError(
+            f"min_successful ({minimum}) exceeds the number of branches ({len(branches)})"
+        )
+    executables: list[Executable[T]] = []
+    for i, fn in enumerate(branches):
+        explicit = fn.name if isinstance(fn, ParallelBranch) else None
+        call: Callable[[DurableContext], Any] = fn
+        executables.append(Executable(i, call, explicit or f"parallel-branch-{i}", explicit))
+    return run_batch(
+        ctx,
+        name,
+        executables,
+        kind="Parallel",
+        iteration_sub_type="ParallelBranch",
+        max_concurrency=config.max_concurrency,
+        completion_config=config.completion_config,
+        serdes=config.serdes,
+        item_serdes=config.item_serdes,
+        summary_generator=config.summary_generator,
+        flat=config.nesting_type is NestingType.FLAT,
+    )

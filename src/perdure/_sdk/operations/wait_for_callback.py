@@ -1,0 +1,59 @@
+"""`context.wait_for_callback`: create a callback, hand its id to a submitter, wait.
+
+It is a child context (subtype WaitForCallback) holding a CALLBACK and a submitter STEP,
+so the submitter runs with step semantics and retries, and the whole thing replays as one
+unit. Errors are translated at the call site as AWS does: a callback failure surfaces as
+the callback error, a submitter failure as CallbackSubmitterError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from perdure._sdk.config import StepConfig, WaitForCallbackConfig
+from perdure._sdk.operations.child import run_child
+from perdure._sdk.types import StepContext, WaitForCallbackContext
+from perdure.errors import CallbackError, CallbackSubmitterError, ChildContextError, StepError
+
+if TYPE_CHECKING:
+    from perdure._sdk.context import DurableContext
+
+
+def run_wait_for_callback(
+    ctx: DurableContext,
+    submitter: Callable[[str, WaitForCallbackContext], Any],
+    name: str | None,
+    config: WaitForCallbackConfig | None,
+) -> Any:
+    config = config or WaitForCallbackConfig()
+
+    def body(child: DurableContext) -> Any:
+        callback = child.create_callback(
+            name=f"{name} create callback id" if name else "create callback id", config=config
+        )
+
+        def submit(step_ctx: StepContext) -> None:
+            submitter(callback.callback_id, WaitForCallbackContext(logger=step_ctx.logger))
+
+        child.step(
+            submit,
+            name=f"{name} submitter" if name else "submitter",
+            config=StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes),
+        )
+        return callback.result()
+
+    try:
+        return run_child(ctx, body, name, sub_type="WaitForCallback")
+    except ChildContextError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, CallbackError):
+            raise cause from exc
+        if isinstance(cause, StepError):
+            raise CallbackSubmitterError(
+                message=exc.message,
+                error_type=exc.error_type,
+                data=exc.data,
+                stack_trace=exc.stack_trace,
+            ) from cause
+        raise

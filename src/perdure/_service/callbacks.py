@@ -1,0 +1,56 @@
+"""Callback results from outside systems. The callback id alone locates the execution."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from perdure._engine import callbacks as rules
+from perdure._engine.records import ExecutionState, Transition
+from perdure._model import ErrorObject
+from perdure._service.context import ServiceContext
+from perdure._store.store import CallbackRef
+from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+
+MAX_RESULT_BYTES = 1_048_576
+
+
+def _resolve(ctx: ServiceContext, callback_id: str) -> CallbackRef:
+    if not callback_id or len(callback_id) > 1024:
+        raise InvalidParameterValueError("Invalid callback id: expected 1 to 1024 characters")
+    ref = ctx.store.resolve_callback(callback_id)
+    if ref is None:
+        raise ResourceNotFoundError(f"Callback {callback_id} does not exist")
+    return ref
+
+
+def _run(
+    ctx: ServiceContext, callback_id: str, rule: Callable[[ExecutionState, CallbackRef], Transition]
+) -> None:
+    with ctx.lock:
+        ref = _resolve(ctx, callback_id)
+        ctx.transact(ref.arn, lambda state: rule(state, ref))
+    ctx.notify()
+
+
+def send_success(ctx: ServiceContext, callback_id: str, result: bytes | None) -> None:
+    if result is not None and len(result) > MAX_RESULT_BYTES:
+        raise InvalidParameterValueError(
+            f"Callback result is {len(result)} bytes; the limit is {MAX_RESULT_BYTES}"
+        )
+    try:
+        text = result.decode("utf-8") if result else None
+    except UnicodeDecodeError:
+        raise InvalidParameterValueError("Callback result must be UTF-8 text") from None
+    _run(ctx, callback_id, lambda s, r: rules.callback_success(s, r.op_id, text, ctx.now()))
+
+
+def send_failure(ctx: ServiceContext, callback_id: str, error: ErrorObject | None) -> None:
+    _run(ctx, callback_id, lambda s, r: rules.callback_failure(s, r.op_id, error, ctx.now()))
+
+
+def send_heartbeat(ctx: ServiceContext, callback_id: str) -> None:
+    _run(
+        ctx,
+        callback_id,
+        lambda s, r: rules.callback_heartbeat(s, r.op_id, r.heartbeat_seconds, ctx.now()),
+    )

@@ -1,0 +1,126 @@
+"""What every use case needs: the store, the clock, id minting, an execution cache and
+the one place where a decision is committed (`transact`)."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from perdure import _ids
+from perdure._clock import Clock, SystemClock
+from perdure._engine.invocations import RetryPolicy
+from perdure._engine.records import ExecutionState, Transition
+from perdure._store.store import StaleStateError, Store
+from perdure.errors import ResourceNotFoundError
+
+Decision = Callable[[ExecutionState], "Transition | None"]
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    region: str = "us-east-1"
+    account: str = "000000000000"
+    default_execution_timeout: int = 86_400
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    cache_size: int = 1024
+
+
+class ServiceContext:
+    """Shared by the use cases of one process. The cache keeps each execution's state
+    in memory and is trusted only while the stored row version matches, so replay cost
+    stays flat however long an execution's history grows."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        settings: ServiceSettings | None = None,
+        functions: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock: Clock = clock or SystemClock()
+        self.settings = settings or ServiceSettings()
+        self.function_exists: Callable[[str], bool] = functions or (lambda _name: True)
+        self.lock = threading.RLock()
+        self._cache: OrderedDict[str, tuple[int, ExecutionState]] = OrderedDict()
+        self._listeners: list[Callable[[], None]] = []
+
+    # -- change notification ----------------------------------------------------------
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """`listener` is called after each commit that may have created due work."""
+        self._listeners.append(listener)
+
+    def notify(self) -> None:
+        for listener in self._listeners:
+            listener()
+
+    # -- state ------------------------------------------------------------------------
+
+    def now(self) -> int:
+        return self.clock.now_ms()
+
+    def load(self, arn: str) -> tuple[int, ExecutionState]:
+        cached = self._cache.get(arn)
+        if cached is not None:
+            version = self.store.row_version(arn)
+            if version == cached[0]:
+                self._cache.move_to_end(arn)
+                return cached
+        loaded = self.store.load(arn)
+        if loaded is None:
+            raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
+        self._remember(arn, loaded)
+        return loaded
+
+    def _remember(self, arn: str, entry: tuple[int, ExecutionState]) -> None:
+        self._cache[arn] = entry
+        self._cache.move_to_end(arn)
+        while len(self._cache) > self.settings.cache_size:
+            self._cache.popitem(last=False)
+
+    def transact(
+        self,
+        arn: str,
+        decide: Decision,
+        children: Callable[[Transition], Sequence[tuple[ExecutionState, Transition]]] | None = None,
+    ) -> tuple[ExecutionState, Transition | None]:
+        """Load, decide, commit; retry the decision if another writer got in first."""
+        with self.lock:
+            for _ in range(20):
+                version, state = self.load(arn)
+                transition = decide(state)
+                if transition is None:
+                    return state, None
+                kids = children(transition) if children else ()
+                try:
+                    new_version = self.store.commit(arn, version, transition, kids)
+                except StaleStateError:
+                    self._cache.pop(arn, None)
+                    continue
+                state.apply(transition)
+                self._remember(arn, (new_version, state))
+                for kid_state, kid_transition in kids:
+                    kid_state.apply(kid_transition)
+                    self._remember(kid_state.record.execution.arn, (1, kid_state))
+                return state, transition
+            raise StaleStateError(arn)
+
+    def forget(self, arn: str) -> None:
+        self._cache.pop(arn, None)
+
+    # -- ids --------------------------------------------------------------------------
+
+    @staticmethod
+    def new_token() -> str:
+        return _ids.checkpoint_token()
+
+    @staticmethod
+    def new_callback_id() -> str:
+        return _ids.callback_id()
+
+    @staticmethod
+    def new_request_id() -> str:
+        return _ids.request_id()

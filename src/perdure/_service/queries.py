@@ -1,0 +1,58 @@
+"""Reads for the API, CLI and test runner: one execution, its history, lists."""
+
+from __future__ import annotations
+
+from perdure._model import Event, Execution
+from perdure._service.context import ServiceContext
+from perdure._store.store import ExecutionQuery
+from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+
+
+def get_execution(ctx: ServiceContext, arn: str) -> Execution:
+    with ctx.lock:
+        _, state = ctx.load(arn)
+    return state.record.execution
+
+
+def get_history(
+    ctx: ServiceContext,
+    arn: str,
+    *,
+    marker: str | None = None,
+    max_items: int | None = None,
+    reverse: bool = False,
+) -> tuple[list[Event], str | None]:
+    limit = max_items or 100
+    if not 0 < limit <= 1000:
+        raise InvalidParameterValueError("MaxItems must be between 0 and 1000")
+    after = 0
+    if marker:
+        try:
+            after = int(marker)
+        except ValueError:
+            raise InvalidParameterValueError(
+                "Invalid Marker: pass the NextMarker of the previous page unchanged"
+            ) from None
+    with ctx.lock:
+        if ctx.store.row_version(arn) is None:
+            raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
+        events = ctx.store.events(arn, after, limit + 1, reverse)
+    more = len(events) > limit
+    events = events[:limit]
+    nxt = str(events[-1].event_id) if more and events else None
+    return events, nxt
+
+
+def all_events(ctx: ServiceContext, arn: str) -> list[Event]:
+    out: list[Event] = []
+    marker: str | None = None
+    while True:
+        page, marker = get_history(ctx, arn, marker=marker, max_items=1000)
+        out.extend(page)
+        if marker is None:
+            return out
+
+
+def list_executions(ctx: ServiceContext, query: ExecutionQuery) -> list[Execution]:
+    with ctx.lock:
+        return ctx.store.list_executions(query)

@@ -1,0 +1,26 @@
+"""Effects that cross executions: a finished child settles its parent's chained invoke."""
+
+from __future__ import annotations
+
+from perdure._engine.callbacks import settle_chained_invoke
+from perdure._engine.records import ExecutionState, Transition
+from perdure._service.context import ServiceContext
+from perdure.errors import ResourceNotFoundError
+
+
+def settle_parents(ctx: ServiceContext, transition: Transition) -> None:
+    pending = list(transition.parent_notices)
+    while pending:
+        notice = pending.pop(0)
+
+        def decide(state: ExecutionState, n=notice) -> Transition | None:  # type: ignore[no-untyped-def]
+            return settle_chained_invoke(
+                state, n.parent_op_id, n.status, n.result, n.error, ctx.now()
+            )
+
+        try:
+            _, t = ctx.transact(notice.parent_arn, decide)
+        except ResourceNotFoundError:
+            continue
+        if t is not None:
+            pending.extend(t.parent_notices)

@@ -1,0 +1,119 @@
+"""Starting an execution, idempotently by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from perdure import _ids
+from perdure._engine.lifecycle import start_execution as engine_start
+from perdure._model import Execution, ExecutionStatus
+from perdure._service.context import ServiceContext
+from perdure._wire.arns import execution_arn
+from perdure.errors import ExecutionAlreadyStartedError, InvalidParameterValueError
+
+_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
+
+
+@dataclass(frozen=True)
+class Started:
+    arn: str
+    created: bool
+
+
+def new_execution(
+    ctx: ServiceContext,
+    function_name: str,
+    payload: str | None,
+    *,
+    name: str | None = None,
+    version: str = "$LATEST",
+    execution_timeout: int | None = None,
+    tenant_id: str | None = None,
+    parent_arn: str | None = None,
+    parent_operation_id: str | None = None,
+    execution_id: str | None = None,
+    arn: str | None = None,
+) -> Execution:
+    """Build (not store) a new execution record."""
+    exec_id = execution_id or _ids.execution_id()
+    exec_name = name or exec_id
+    timeout = execution_timeout or ctx.settings.default_execution_timeout
+    return Execution(
+        arn=arn
+        or execution_arn(
+            ctx.settings.region, ctx.settings.account, function_name, version, exec_name, exec_id
+        ),
+        execution_id=exec_id,
+        name=exec_name,
+        function_name=function_name,
+        version=version,
+        status=ExecutionStatus.RUNNING,
+        start_timestamp=ctx.now(),
+        input_payload=payload,
+        execution_timeout=timeout,
+        tenant_id=tenant_id,
+        parent_arn=parent_arn,
+        parent_operation_id=parent_operation_id,
+    )
+
+
+def validate_name(name: str) -> None:
+    if not 1 <= len(name) <= 64 or not set(name) <= _NAME_CHARS:
+        raise InvalidParameterValueError(
+            f"Invalid durable execution name {name!r}: use 1 to 64 characters from "
+            "a-z, A-Z, 0-9, '-' and '_'"
+        )
+
+
+def start_execution(
+    ctx: ServiceContext,
+    function_name: str,
+    payload: str | None,
+    *,
+    name: str | None = None,
+    version: str = "$LATEST",
+    execution_timeout: int | None = None,
+    tenant_id: str | None = None,
+) -> Started:
+    if not ctx.function_exists(function_name):
+        from perdure.errors import ResourceNotFoundError
+
+        raise ResourceNotFoundError(f"Function not found: {function_name}")
+    if name is not None:
+        validate_name(name)
+    if execution_timeout is not None and not 1 <= execution_timeout <= 31_622_400:
+        raise InvalidParameterValueError(
+            f"ExecutionTimeout must be between 1 and 31622400 seconds, got {execution_timeout}"
+        )
+    with ctx.lock:
+        if name is not None:
+            existing = ctx.store.find_by_name(function_name, name)
+            if existing is not None:
+                return _same_or_conflict(existing, payload)
+        execution = new_execution(
+            ctx,
+            function_name,
+            payload,
+            name=name,
+            version=version,
+            execution_timeout=execution_timeout,
+            tenant_id=tenant_id,
+        )
+        state, transition = engine_start(execution, ctx.now())
+        if not ctx.store.create_execution(state, transition):
+            existing = ctx.store.find_by_name(function_name, execution.name)
+            assert existing is not None
+            return _same_or_conflict(existing, payload)
+        state.apply(transition)
+        ctx._remember(execution.arn, (1, state))
+    ctx.notify()
+    return Started(arn=execution.arn, created=True)
+
+
+def _same_or_conflict(existing: Execution, payload: str | None) -> Started:
+    if (existing.input_payload or None) == (payload or None):
+        return Started(arn=existing.arn, created=False)
+    raise ExecutionAlreadyStartedError(
+        f"A durable execution named {existing.name!r} already exists for this function with "
+        "a different input; choose another name or send the same input"
+    )

@@ -1,0 +1,252 @@
+"""The local test runner."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from perdure._app import EmbeddedApp, InvokerKind, build_embedded
+from perdure._clock import ManualClock, SystemClock, monotonic, real_sleep
+from perdure._model import TERMINAL_EXECUTION_STATUSES, ErrorObject, EventType
+from perdure._runtime.registry import Handler
+from perdure._sdk.client import LogSink
+from perdure._service import callbacks, queries, start, stop
+from perdure._service.context import ServiceSettings
+from perdure._store.sqlite import Synchronous
+from perdure._wire.events import event_to_json
+from perdure._wire.executions import execution_to_json
+from perdure.testing.result import TestResult
+
+TimeMode = Literal["virtual", "manual", "real"]
+
+
+class DurableTestRunner:
+    """Runs durable functions on the real engine and a SQLite store in a temp directory.
+
+    `handler` is a `@durable_execution` function or a `"module:attr"` string (required
+    with `invoker="process"`, which runs each invocation in a child process so a crash
+    is recorded and retried instead of ending the test run). `functions` registers more
+    functions that the handler can `context.invoke`.
+    """
+
+    def __init__(
+        self,
+        handler: Handler | str,
+        *,
+        functions: Mapping[str, Handler | str] | None = None,
+        time: TimeMode = "virtual",
+        invoker: InvokerKind = "thread",
+        function_name: str = "test-function",
+        db_path: str | None = None,
+        synchronous: Synchronous = "NORMAL",
+        max_invocation_failures: int = 5,
+    ) -> None:
+        if time not in ("virtual", "manual", "real"):
+            raise ValueError(f"time must be 'virtual', 'manual' or 'real', not {time!r}")
+        if invoker not in ("thread", "process"):
+            raise ValueError(f"invoker must be 'thread' or 'process', not {invoker!r}")
+        self.function_name = function_name
+        self.time: TimeMode = time
+        self._tmp = None if db_path else tempfile.mkdtemp(prefix="perdure-test-")
+        path = db_path or str(Path(self._tmp or ".") / "perdure.db")
+        self._clock = SystemClock() if time == "real" else ManualClock()
+        self._logs: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+        self._log_lock = threading.Lock()
+        from perdure._engine.invocations import RetryPolicy
+
+        settings = ServiceSettings(
+            retry=RetryPolicy(max_consecutive_failures=max_invocation_failures)
+        )
+        registry: dict[str, Handler | str] = {function_name: handler, **(functions or {})}
+        self._app: EmbeddedApp = build_embedded(
+            path,
+            registry,
+            clock=self._clock,
+            invoker=invoker,
+            synchronous=synchronous,
+            settings=settings,
+            log_sink=self._sink_for,
+            real_time=time == "real",
+        )
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def __enter__(self) -> DurableTestRunner:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._app.close()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def register_function(self, name: str, handler: Handler | str) -> None:
+        self._app.registry.register(name, handler)
+
+    # -- starting and waiting ---------------------------------------------------------
+
+    def run_async(
+        self,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        execution_timeout: int | None = None,
+        function_name: str | None = None,
+    ) -> str:
+        payload = None if input is None else json.dumps(input)
+        started = start.start_execution(
+            self._app.ctx,
+            function_name or self.function_name,
+            payload,
+            name=name,
+            execution_timeout=execution_timeout,
+        )
+        return started.arn
+
+    def run(
+        self,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        execution_timeout: int | None = None,
+        timeout: float = 60.0,
+    ) -> TestResult:
+        arn = self.run_async(input, name=name, execution_timeout=execution_timeout)
+        return self.wait_for_result(arn, timeout=timeout)
+
+    def wait_for_result(self, arn: str, timeout: float = 60.0) -> TestResult:
+        if not self._advance_until(lambda: self._is_terminal(arn), timeout):
+            raise TimeoutError(f"Execution {arn} did not finish within {timeout} s of wall time")
+        return self.result(arn)
+
+    def wait_for_callback(self, arn: str, name: str | None = None, timeout: float = 60.0) -> str:
+        """The id of a started callback (the latest one, or the one named `name`), once
+        the invocation that created it has ended."""
+        found: list[str] = []
+
+        def ready() -> bool:
+            cid = self._find_callback(arn, name)
+            if cid is not None:
+                found.append(cid)
+                return True
+            return self._is_terminal(arn)
+
+        if not self._advance_until(ready, timeout) or not found:
+            raise TimeoutError(f"No callback{f' named {name!r}' if name else ''} was started")
+        return found[0]
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        return self._app.dispatcher.wait_idle(timeout)
+
+    def now_ms(self) -> int:
+        return self._clock.now_ms()
+
+    def next_timer_at(self) -> int | None:
+        return self._app.store.next_wakeup()
+
+    def advance_to(self, when_ms: int) -> None:
+        if not isinstance(self._clock, ManualClock):
+            raise RuntimeError("advance_to needs time='virtual' or time='manual'")
+        self._clock.advance_to(when_ms)
+        self._app.dispatcher.kick()
+
+    def advance(self, seconds: float) -> None:
+        self.advance_to(self.now_ms() + int(seconds * 1000))
+
+    # -- callbacks and control --------------------------------------------------------
+
+    def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
+        data = result.encode("utf-8") if isinstance(result, str) else result
+        callbacks.send_success(self._app.ctx, callback_id, data)
+
+    def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
+        callbacks.send_failure(self._app.ctx, callback_id, error)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        callbacks.send_heartbeat(self._app.ctx, callback_id)
+
+    def stop(self, arn: str, error: ErrorObject | None = None) -> None:
+        stop.stop_execution(self._app.ctx, arn, error)
+
+    # -- inspection -------------------------------------------------------------------
+
+    def get_execution(self, arn: str) -> dict[str, Any]:
+        return execution_to_json(queries.get_execution(self._app.ctx, arn))
+
+    def get_execution_history(self, arn: str) -> list[dict[str, Any]]:
+        return [event_to_json(e) for e in queries.all_events(self._app.ctx, arn)]
+
+    def get_logs(self, arn: str) -> list[Mapping[str, Any]]:
+        with self._log_lock:
+            return list(self._logs.get(arn, ()))
+
+    def result(self, arn: str) -> TestResult:
+        ex = queries.get_execution(self._app.ctx, arn)
+        _, state = self._app.ctx.load(arn)
+        return TestResult(
+            arn=arn,
+            status=ex.status.value,
+            raw_result=ex.result,
+            error=ex.error,
+            operations=list(state.ops.values()),
+            history=self.get_execution_history(arn),
+            logs=self.get_logs(arn),
+        )
+
+    # -- internals --------------------------------------------------------------------
+
+    def _sink_for(self, arn: str) -> LogSink:
+        def sink(record: Mapping[str, Any]) -> None:
+            with self._log_lock:
+                self._logs[arn].append(dict(record))
+
+        return sink
+
+    def _is_terminal(self, arn: str) -> bool:
+        return queries.get_execution(self._app.ctx, arn).status in TERMINAL_EXECUTION_STATUSES
+
+    def _find_callback(self, arn: str, name: str | None) -> str | None:
+        events = queries.all_events(self._app.ctx, arn)
+        started: dict[str, str] = {}
+        last_completed = 0
+        for ev in events:
+            if ev.event_type is EventType.CALLBACK_STARTED and (name is None or ev.name == name):
+                started[str(ev.details["CallbackId"])] = str(ev.event_id)
+            if ev.event_type is EventType.INVOCATION_COMPLETED:
+                last_completed = ev.event_id
+        ready = [cid for cid, eid in started.items() if int(eid) < last_completed]
+        return ready[-1] if ready else None
+
+    def _advance_until(self, done: Any, timeout: float) -> bool:
+        deadline = monotonic() + timeout
+        dispatcher = self._app.dispatcher
+        while monotonic() < deadline:
+            if done():
+                return True
+            if self.time == "real":
+                real_sleep(0.01)
+                continue
+            dispatcher.wait_idle(max(0.0, deadline - monotonic()))
+            if done():
+                return True
+            nxt = self._app.store.next_wakeup()
+            if self.time == "virtual" and nxt is not None and isinstance(self._clock, ManualClock):
+                self._clock.advance_to(nxt)
+                dispatcher.kick()
+            else:
+                real_sleep(0.01)
+        return done()  # type: ignore[no-any-return]
