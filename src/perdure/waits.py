@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perdure._sdk.config import WaitForCallbackConfig
 from perdure._sdk.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,

@@ -27,6 +27,7 @@ from perdure._model import OperationUpdate as _Update
 from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure._sdk.context import DurableContext
 from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
+from perdure._sdk.invocation_input import DurableExecutionInvocationInputWithClient
 from perdure._sdk.logger import Logger, LogInfo
 from perdure._sdk.plugins import PluginRunner, resolve_plugin_factories
 from perdure._sdk.state import ExecutionState, ReplayStatus
@@ -136,6 +137,8 @@ def _parse_event(
 ) -> tuple[InvocationInput, DurableServiceClient, Clock, LogSink | None, str]:
     if isinstance(event, EmbeddedInvocation):
         return event.input, event.client, event.clock, event.log_sink, event.request_id
+    if isinstance(event, DurableExecutionInvocationInputWithClient) and event.service_client:
+        return event.to_model(), event.service_client, SystemClock(), None, ""
     from perdure._wire.envelope import invocation_input_from_json
 
     try:

@@ -51,5 +51,10 @@ def durable_runner(request: pytest.FixtureRequest) -> Iterator[DurableTestRunner
     handler = options.pop("handler", None) or (marker.args[0] if marker.args else None)
     if handler is None:
         raise pytest.UsageError("@pytest.mark.durable_execution needs handler=...")
+    # AWS's marker keywords: the Lambda function name, and whether to skip time.
+    if "lambda_function_name" in options:
+        options["function_name"] = options.pop("lambda_function_name")
+    if "skip_time" in options:
+        options["time"] = "virtual" if options.pop("skip_time") else "real"
     with DurableTestRunner(handler, **options) as runner:
         yield runner

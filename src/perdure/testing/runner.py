@@ -53,6 +53,7 @@ class DurableTestRunner:
         if invoker not in ("thread", "process"):
             raise ValueError(f"invoker must be 'thread' or 'process', not {invoker!r}")
         self.function_name = function_name
+        self._closed = False
         self.time: TimeMode = time
         self._tmp = None if db_path else tempfile.mkdtemp(prefix="perdure-test-")
         path = db_path or str(Path(self._tmp or ".") / "perdure.db")
@@ -62,7 +63,8 @@ class DurableTestRunner:
         from perdure._engine.invocations import RetryPolicy
 
         settings = ServiceSettings(
-            retry=RetryPolicy(max_consecutive_failures=max_invocation_failures)
+            default_execution_timeout=31_622_400,
+            retry=RetryPolicy(max_consecutive_failures=max_invocation_failures),
         )
         registry: dict[str, Handler | str] = {function_name: handler, **(functions or {})}
         self._app: EmbeddedApp = build_embedded(
@@ -90,6 +92,10 @@ class DurableTestRunner:
         self.close()
 
     def close(self) -> None:
+        """Stop the runtime and remove the temporary database (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
         self._app.close()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)

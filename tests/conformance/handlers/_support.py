@@ -12,9 +12,11 @@ import sqlite3
 import sys
 import tempfile
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from perdure import BatchResult
 from perdure.config import Duration, JitterStrategy
 from perdure.retries import RetryStrategyConfig, create_retry_strategy
 from perdure.serdes import SerDes, SerDesContext
@@ -114,3 +116,22 @@ def count_attempt(key: str) -> int:
         return int(row[0])
     finally:
         connection.close()
+
+
+def _text(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def batch_projection(result: BatchResult[Any], *fields: str) -> dict[str, Any]:
+    """The small summary object the parallel/map requirements return from a BatchResult.
+
+    Only the listed fields are included: the suite compares results with ``==``.
+    """
+    values = {
+        "completionReason": _text(result.completion_reason),
+        "status": _text(result.status),
+        "successCount": result.success_count,
+        "failureCount": result.failure_count,
+        "totalCount": result.total_count,
+    }
+    return {name: values[name] for name in fields}

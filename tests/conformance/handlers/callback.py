@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from perdure import DurableContext, durable_execution
 from perdure.config import CallbackConfig, Duration
@@ -144,8 +144,7 @@ class ReceivedSerDes(SerDes[Received]):
 def handler_4_15(event: str, context: DurableContext) -> dict[str, Any]:
     """4-15: a custom deserializer yields a typed object with an epoch timestamp."""
     callback = context.create_callback(name=event, config=CallbackConfig(serdes=ReceivedSerDes()))
-    received = callback.result()
-    assert isinstance(received, Received)
+    received = cast(Received, callback.result())
     return {
         "received": {
             "id": received.id,
@@ -169,8 +168,7 @@ class NumberSerDes(SerDes[int]):
 def handler_4_16(event: str, context: DurableContext) -> dict[str, int]:
     """4-16: a custom deserializer yields a number."""
     callback = context.create_callback(name=event, config=CallbackConfig(serdes=NumberSerDes()))
-    count = callback.result()
-    assert isinstance(count, int)
+    count = cast(int, callback.result())
     return {"count": count, "doubled": count * 2}
 
 

@@ -1,0 +1,117 @@
+"""Per-step and per-execution cost, measured against the storage commit floor.
+
+    .venv/bin/python benchmarks/step_cost.py [--repeat 5]
+
+Prints, for 10/100/1000 sequential steps on the embedded SQLite store with durable
+commits (synchronous=FULL): the median cost per step, its spread over the repeats, and
+the ratio to one bare SQLite commit measured in the same run on the same disk. Then the
+local test runner's cost per one-step execution (virtual time, NORMAL commits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from perdure import DurableContext, durable_execution
+from perdure._app import build_embedded
+from perdure._model import ExecutionStatus
+from perdure._service import queries, start
+from perdure.testing import DurableTestRunner
+
+
+@durable_execution
+def steps_handler(event: dict[str, int], context: DurableContext) -> int:
+    total = 0
+    for i in range(event["steps"]):
+        total += context.step(lambda _, i=i: i, name="s")
+    return total
+
+
+@durable_execution
+def one_step(event: object, context: DurableContext) -> int:
+    return context.step(lambda _: 1, name="only")
+
+
+def commit_floor(path: str, n: int = 300) -> float:
+    """Seconds per bare durable commit: one small row insert in WAL mode, FULL sync."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+    started = time.perf_counter()
+    for i in range(n):
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (k, v) VALUES (?, ?)", (i, "x" * 200))
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed / n
+
+
+def run_steps(app_dir: str, steps: int) -> float:
+    app = build_embedded(str(Path(app_dir) / "bench.db"), {"bench": steps_handler})
+    try:
+        started = time.perf_counter()
+        arn = start.start_execution(app.ctx, "bench", f'{{"steps": {steps}}}').arn
+        while True:
+            ex = queries.get_execution(app.ctx, arn)
+            if ex.status is not ExecutionStatus.RUNNING:
+                break
+            time.sleep(0.0005)
+        elapsed = time.perf_counter() - started
+        assert ex.status is ExecutionStatus.SUCCEEDED, ex
+        return elapsed / steps
+    finally:
+        app.close()
+
+
+def runner_cost(executions: int) -> list[float]:
+    costs = []
+    with DurableTestRunner(one_step) as runner:
+        for _ in range(executions):
+            started = time.perf_counter()
+            result = runner.run(input={}, timeout=10)
+            costs.append(time.perf_counter() - started)
+            assert result.status == "SUCCEEDED"
+    return costs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        floor = statistics.median(commit_floor(str(Path(tmp) / f"floor{i}.db")) for i in range(3))
+        print(f"floor: one durable SQLite commit = {floor * 1000:.3f} ms")
+        per_step_at: dict[int, float] = {}
+        for steps in (10, 100, 1000):
+            samples = []
+            for r in range(args.repeat):
+                run_dir = Path(tmp) / f"run-{steps}-{r}"
+                run_dir.mkdir()
+                samples.append(run_steps(str(run_dir), steps))
+            med = statistics.median(samples)
+            per_step_at[steps] = med
+            print(
+                f"{steps:>5} steps: median {med * 1000:.3f} ms/step "
+                f"(min {min(samples) * 1000:.3f}, max {max(samples) * 1000:.3f}), "
+                f"{med / floor:.2f}x the commit floor"
+            )
+        print(f"cost per step at 1000 / at 10: {per_step_at[1000] / per_step_at[10]:.2f}x")
+    costs = runner_cost(200)
+    print(
+        f"test runner: median {statistics.median(costs) * 1000:.2f} ms per one-step execution "
+        f"(p90 {statistics.quantiles(costs, n=10)[-1] * 1000:.2f} ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
