@@ -77,7 +77,7 @@ from perdure.errors import (
 __version__ = "0.1.0"
 
 # AWS 3.0's top-level `__all__`, exactly.
-AWS_TOP_LEVEL_NAMES = (
+_AWS_TOP_LEVEL_NAMES = (
     "BatchCompletionError",
     "BatchItemStatus",
     "BatchResult",

@@ -7,7 +7,7 @@ import dataclasses
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import wake
-from perdure._engine.records import ExecutionState, TimerKind, Transition
+from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ChainedInvokeDetails,

@@ -14,7 +14,7 @@ from typing import Any
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._engine.records import ChildStart, ExecutionState, InvocationState, TimerKind
+from perdure._model.state import ChildStart, ExecutionState, InvocationState, TimerKind
 from perdure._engine.timers import fire_due_in_checkpoint
 from perdure._model import (
     CallbackDetails,

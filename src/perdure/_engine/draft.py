@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from perdure._engine.records import (
+from perdure._model.state import (
     ChildStart,
     ExecutionRecord,
     ExecutionState,

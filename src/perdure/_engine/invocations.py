@@ -15,7 +15,7 @@ from typing import Any
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import finish_execution
-from perdure._engine.records import ExecutionState, InvocationState, Transition
+from perdure._model.state import ExecutionState, InvocationState, Transition
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,

@@ -7,7 +7,7 @@ import dataclasses
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._engine.records import (
+from perdure._model.state import (
     ExecutionRecord,
     ExecutionState,
     InvocationState,

@@ -75,5 +75,3 @@ def handle_checkpoint_error(error: BotoClientError) -> dict[str, Any]:
     if error.is_retryable():
         raise error
     return {"Status": "FAILED", "Error": error_object_to_dict(error_object_from_exception(error))}
-
-

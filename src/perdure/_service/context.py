@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from perdure import _ids
 from perdure._clock import Clock, SystemClock
 from perdure._engine.invocations import RetryPolicy
-from perdure._engine.records import ExecutionState, Transition
+from perdure._model.state import ExecutionState, Transition
 from perdure._store.store import StaleStateError, Store
 from perdure.errors import ResourceNotFoundError
 

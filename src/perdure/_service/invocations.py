@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perdure._engine.invocations import begin_invocation, complete_invocation
-from perdure._engine.records import ExecutionState, Transition
+from perdure._model.state import ExecutionState, Transition
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents

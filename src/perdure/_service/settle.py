@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from perdure._engine.callbacks import settle_chained_invoke
-from perdure._engine.records import ExecutionState, Transition
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure.errors import ResourceNotFoundError
 

@@ -3,7 +3,7 @@ already fired no longer exists, so each fires exactly once."""
 
 from __future__ import annotations
 
-from perdure._engine.records import ExecutionState, Transition
+from perdure._model.state import ExecutionState, Transition
 from perdure._engine.timers import fire_timer
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Literal
 
-from perdure._engine.records import (
+from perdure._model.state import (
     ExecutionRecord,
     ExecutionState,
     InvocationState,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from perdure._engine.records import ExecutionState, TimerKind, Transition
+from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._model import Event, Execution, ExecutionStatus
 
 

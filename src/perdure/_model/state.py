@@ -1,4 +1,4 @@
-"""The engine's view of one execution, and the transition it returns for a change.
+"""The state of one execution as the engine sees it, and the transition a decision returns.
 
 `ExecutionRecord` is the execution plus the bookkeeping the service needs to run it:
 a change counter (`seq`), the history length, the live invocation's checkpoint token and
