@@ -105,7 +105,9 @@ class RecordingService:
             if op.operation_type is OperationType.WAIT and op.status is OperationStatus.STARTED:
                 self.ops[op_id] = dataclasses.replace(op, status=OperationStatus.SUCCEEDED)
             if op.status is OperationStatus.PENDING:
-                details = dataclasses.replace(op.step_details or StepDetails(), next_attempt_timestamp=None)
+                details = dataclasses.replace(
+                    op.step_details or StepDetails(), next_attempt_timestamp=None
+                )
                 self.ops[op_id] = dataclasses.replace(
                     op, status=OperationStatus.READY, step_details=details
                 )
@@ -118,9 +120,7 @@ class RecordingService:
         )
 
     def flat_updates(self) -> list[tuple[str, str, str | None]]:
-        return [
-            (u.operation_type.value, u.action.value, u.name) for b in self.batches for u in b
-        ]
+        return [(u.operation_type.value, u.action.value, u.name) for b in self.batches for u in b]
 
     # -- applying one update ----------------------------------------------------------
 
@@ -147,7 +147,9 @@ class RecordingService:
                 end = now + u.wait_options.wait_seconds * 1000
                 op = dataclasses.replace(op, wait_details=WaitDetails(end))
             if u.operation_type is OperationType.CALLBACK:
-                op = dataclasses.replace(op, callback_details=CallbackDetails(f"cb{u.operation_id[:8]}"))
+                op = dataclasses.replace(
+                    op, callback_details=CallbackDetails(f"cb{u.operation_id[:8]}")
+                )
         elif u.action is OperationAction.SUCCEED:
             op = self._with_result(base, OperationStatus.SUCCEEDED, u)
         elif u.action is OperationAction.FAIL:

@@ -81,5 +81,7 @@ def test_changed_identity_raises(field: str, change: dict[str, object]) -> None:
 
 def test_message_shows_both_values() -> None:
     ident = OperationIdentifier("x", "Step", None, "renamed", OperationType.STEP)
-    with pytest.raises(NonDeterministicExecutionError, match="name checkpoint='first' current='renamed'"):
+    with pytest.raises(
+        NonDeterministicExecutionError, match="name checkpoint='first' current='renamed'"
+    ):
         ident.validate_checkpoint(_op())
