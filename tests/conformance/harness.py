@@ -211,7 +211,8 @@ class _Driver:
         last_count, last_growth_ms = -1, start_ms
         deadline = time.monotonic() + REAL_TIME_LIMIT_S
         for _ in range(MAX_STEPS):
-            self.runner.wait_idle(timeout=IDLE_TIMEOUT_S)
+            if not self.runner.wait_idle(timeout=IDLE_TIMEOUT_S):
+                raise _Stuck(f"the runner did not become idle within {IDLE_TIMEOUT_S:.0f} s")
             events = self.events(arn)
             status = self.status(arn, events)
             now = self.runner.now_ms()
