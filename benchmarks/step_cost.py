@@ -87,7 +87,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         floor = statistics.median(commit_floor(str(Path(tmp) / f"floor{i}.db")) for i in range(3))
         print(f"floor: one durable SQLite commit = {floor * 1000:.3f} ms")

@@ -129,7 +129,7 @@ class Verdict:
             f"  file: {req.path}",
             f"  handler: {handler_reference(req)}  time={time_mode(req.id)}  "
             f"invoker={invoker_kind(req.id)}  seed={self.seed}",
-            f"  first mismatch ({self.category}):",
+            f"  outcome: {self.category}" + ("" if self.passed else " (first mismatch below)"),
         ]
         if self.mismatch:
             lines += ["    " + line for line in self.mismatch.describe().splitlines()]
@@ -392,8 +392,10 @@ def run_requirement(
         _run(requirement, bindings, verdict)
     except Exception as error:
         verdict.category = "driver"
-        verdict.detail = "".join(traceback.format_exception_only(error)).strip()
-        if not isinstance(error, _Stuck):
+        if isinstance(error, _Stuck):
+            verdict.detail = str(error)
+        else:
+            verdict.detail = "".join(traceback.format_exception_only(error)).strip()
             verdict.detail += "\n" + "".join(traceback.format_exc(limit=6))
     verdict.elapsed_s = time.monotonic() - started
     return verdict
@@ -406,9 +408,7 @@ def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict) -> None
     reference = handler_reference(requirement)
     # The process invoker needs import strings; in-thread, hand over the objects themselves.
     handler = reference if process else resolve(reference)
-    functions = {
-        name: (ref if process else resolve(ref)) for name, ref in TARGET_FUNCTIONS.items()
-    }
+    functions = {name: (ref if process else resolve(ref)) for name, ref in TARGET_FUNCTIONS.items()}
     with contextlib.ExitStack() as stack:
         if process:
             state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))

@@ -362,14 +362,18 @@ def check_logs(
         for relation in ("before", "after"):
             for anchor in entry.get(relation) or []:
                 anchor_spec = substitute(anchor, bindings)
-                anchors = [order[i] for i, r in enumerate(records) if record_matches(r, anchor_spec)]
+                anchors = [
+                    order[i] for i, r in enumerate(records) if record_matches(r, anchor_spec)
+                ]
                 if not anchors:
                     return Mismatch(
                         f"{path}.{relation}", anchor_spec, MISSING, "anchor matched no log record"
                     )
                 for i in matched:
                     ok = (
-                        min(anchors) <= order[i] if relation == "after" else order[i] <= max(anchors)
+                        min(anchors) <= order[i]
+                        if relation == "after"
+                        else order[i] <= max(anchors)
                     )
                     if not ok:
                         return Mismatch(

@@ -205,9 +205,9 @@ def test_result_substitutes_variables_and_falls_back_to_raw_text() -> None:
     bindings = {"INPUT_1": "abc"}
     expected = {"ExecutionStatus": "SUCCEEDED", "Result": "Hello, ${INPUT_1}!"}
     assert check_result(expected, "SUCCEEDED", '"Hello, abc!"', bindings) is None
-    assert check_result({"ExecutionStatus": "SUCCEEDED", "Result": None}, "SUCCEEDED", "null", {}) is (
-        None
-    )
+    assert check_result(
+        {"ExecutionStatus": "SUCCEEDED", "Result": None}, "SUCCEEDED", "null", {}
+    ) is (None)
     raw = {"ExecutionStatus": "SUCCEEDED", "Result": "not json"}
     assert check_result(raw, "SUCCEEDED", "not json", {}) is None
     quoted = {"ExecutionStatus": "SUCCEEDED", "Result": '"HELLO"'}

@@ -127,18 +127,14 @@ def agent_handler(event: dict, context: DurableContext) -> str:  # type: ignore[
     messages = [{"role": "user", "content": event["prompt"]}]
 
     while True:
-        result = context.step(
-            lambda _: invoke_ai_model(messages),
-            name="invoke-model"
-        )
+        result = context.step(lambda _: invoke_ai_model(messages), name="invoke-model")
 
         if result.get("tool") is None:
             return result["response"]
 
         tool = result["tool"]
         tool_result = context.step(
-            lambda _: execute_tool(tool, result["response"]),
-            name=f"tool-{tool['name']}"
+            lambda _: execute_tool(tool, result["response"]), name=f"tool-{tool['name']}"
         )
         messages.append({"role": "assistant", "content": tool_result})
 
@@ -173,22 +169,22 @@ def perform_action(plan: dict[str, Any]) -> str:
 
 @durable_execution
 def approval_handler(event: dict, context: DurableContext) -> dict:  # type: ignore[type-arg]
-    plan = context.step(lambda _: generate_plan(event), name='generate-plan')
+    plan = context.step(lambda _: generate_plan(event), name="generate-plan")
 
     def submit_approval(callback_id: str):  # type: ignore[no-untyped-def]
-        send_approval_email(event['approver_email'], plan, callback_id)
+        send_approval_email(event["approver_email"], plan, callback_id)
 
     answer = context.wait_for_callback(
         submitter=submit_approval,
         config=WaitForCallbackConfig(timeout=Duration.from_hours(24)),
-        name='wait-for-approval'
+        name="wait-for-approval",
     )
 
-    if answer == 'APPROVED':
-        context.step(lambda _: perform_action(plan), name='execute')
-        return {'status': 'completed'}
+    if answer == "APPROVED":
+        context.step(lambda _: perform_action(plan), name="execute")
+        return {"status": "completed"}
 
-    return {'status': 'rejected'}
+    return {"status": "rejected"}
 
 
 @pytest.mark.parametrize(("answer", "status"), [("APPROVED", "completed"), ("NO", "rejected")])

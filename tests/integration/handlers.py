@@ -43,7 +43,9 @@ def long_wait(event: Any, context: DurableContext) -> str:
 
 @durable_execution
 def hour_callback(event: Any, context: DurableContext) -> str:
-    cb = context.create_callback(name="hourly", config=CallbackConfig(timeout=Duration.from_hours(1)))
+    cb = context.create_callback(
+        name="hourly", config=CallbackConfig(timeout=Duration.from_hours(1))
+    )
     return str(cb.result())
 
 

@@ -69,7 +69,10 @@ def test_stopping_an_execution_records_why() -> None:
         result = runner.result(arn)
     assert result.status == "STOPPED"
     stopped = result.events_of_type("ExecutionStopped")[0]["ExecutionStoppedDetails"]
-    assert stopped["Error"]["Payload"] == {"ErrorMessage": "operator said so", "ErrorType": "Manual"}
+    assert stopped["Error"]["Payload"] == {
+        "ErrorMessage": "operator said so",
+        "ErrorType": "Manual",
+    }
 
 
 class PaymentDeclined(Exception):
@@ -81,7 +84,9 @@ def declines(event: Any, context: DurableContext) -> str:
     def charge(_: Any) -> str:
         raise PaymentDeclined("card declined")
 
-    return context.step(charge, name="charge", config=StepConfig(retry_strategy=RetryPresets.none()))
+    return context.step(
+        charge, name="charge", config=StepConfig(retry_strategy=RetryPresets.none())
+    )
 
 
 def test_a_failing_step_fails_the_execution_with_a_typed_error() -> None:

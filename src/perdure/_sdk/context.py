@@ -181,7 +181,21 @@ class DurableContext:
     ) -> T:
         return run_step(self, func, _resolve_name(name, func), config)
 
-    def wait(self, duration: Duration, name: str | None = None) -> None:
+    def wait(
+        self,
+        duration: Duration | None = None,
+        name: str | None = None,
+        *,
+        seconds: int | None = None,
+    ) -> None:
+        """Pause for `duration` (AWS's signature); `seconds=` is accepted as the shorthand
+        some published examples use."""
+        if duration is None:
+            if seconds is None:
+                raise ValidationError("wait requires a duration")
+            duration = Duration(int(seconds))
+        elif seconds is not None:
+            raise ValidationError("wait takes either duration or seconds, not both")
         run_wait(self, duration, name)
 
     def create_callback(

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from perdure import DurableContext, StepContext, durable_execution, durable_step
-from perdure import durable_with_child_context
+from perdure import (
+    DurableContext,
+    StepContext,
+    durable_execution,
+    durable_step,
+    durable_with_child_context,
+)
 from perdure.config import Duration, StepConfig
 from perdure.retries import RetryPresets
-
 from tests.conformance.handlers._support import (
     await_checkpoint_flush,
     count_attempt,

@@ -8,7 +8,6 @@ from perdure import DurableContext, durable_execution, durable_with_child_contex
 from perdure.config import Duration, InvokeConfig
 from perdure.errors import InvokeError
 from perdure.serdes import SerDes, SerDesContext
-
 from tests.conformance.handlers._support import UppercaseSerDes
 
 ECHO = "TargetEcho"

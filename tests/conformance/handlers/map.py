@@ -12,8 +12,7 @@ from typing import Any
 from perdure import DurableContext, durable_execution
 from perdure.concurrency.models import BatchItem, BatchItemStatus, BatchResult, CompletionReason
 from perdure.config import CompletionConfig, Duration, MapConfig
-from perdure.serdes import SerDes, SerDesContext
-
+from perdure.serdes import EXTENDED_TYPES_SERDES, SerDes, SerDesContext
 from tests.conformance.handlers._support import batch_projection
 
 FULL_PROJECTION = ("completionReason", "status", "successCount", "failureCount", "totalCount")
@@ -244,17 +243,24 @@ class OperationSerDes(SerDes[BatchResult[Any]]):
         return BatchResult(all=items, completion_reason=CompletionReason.ALL_COMPLETED)
 
 
+def op_serdes_config() -> MapConfig[str]:
+    """Operation-level serdes only for the Map result; items keep the default serdes.
+
+    The SDK serializes iterations with ``item_serdes or serdes``, so the default item serdes
+    is named explicitly to keep OperationSerDes off the individual items.
+    """
+    return MapConfig(max_concurrency=1, serdes=OperationSerDes(), item_serdes=EXTENDED_TYPES_SERDES)
+
+
 @durable_execution
 def handler_9_19(event: Any, context: DurableContext) -> list[Any]:
     """9-19: the operation-level serdes writes the Map context payload 'OPSERDE:X,Y'."""
-    config: MapConfig[str] = MapConfig(max_concurrency=1, serdes=OperationSerDes())
-    return context.map(["x", "y"], upper, name="op-serde", config=config).get_results()
+    return context.map(["x", "y"], upper, name="op-serde", config=op_serdes_config()).get_results()
 
 
 @durable_execution
 def handler_9_20(event: Any, context: DurableContext) -> list[Any]:
     """9-20: after a 1 s wait the map result is rebuilt through the operation serdes."""
-    config: MapConfig[str] = MapConfig(max_concurrency=1, serdes=OperationSerDes())
-    result = context.map(["x", "y"], upper, name="op-serde-replay", config=config)
+    result = context.map(["x", "y"], upper, name="op-serde-replay", config=op_serdes_config())
     context.wait(Duration.from_seconds(1))
     return result.get_results()

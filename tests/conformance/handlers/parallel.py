@@ -13,7 +13,6 @@ from typing import Any
 from perdure import DurableContext, ParallelBranch, durable_execution
 from perdure.config import CompletionConfig, Duration, ParallelConfig
 from perdure.serdes import SerDes, SerDesContext
-
 from tests.conformance.handlers._support import batch_projection
 
 Branch = Callable[[DurableContext], Any]

@@ -7,7 +7,6 @@ from typing import Any
 from perdure import DurableContext, StepContext, durable_execution, durable_step
 from perdure.config import Duration, JitterStrategy, StepConfig, StepSemantics
 from perdure.retries import RetryDecision, RetryPresets, RetryStrategyConfig, create_retry_strategy
-
 from tests.conformance.handlers._support import (
     TransientError,
     UppercaseSerDes,

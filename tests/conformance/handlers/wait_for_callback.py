@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 from perdure import DurableContext, durable_execution, durable_with_child_context
 from perdure.config import Duration, WaitForCallbackConfig
-
 from tests.conformance.handlers._support import JsonObjectSerDes, fixed_retry
 
 if TYPE_CHECKING:

@@ -8,8 +8,9 @@ the callback error, a submitter failure as CallbackSubmitterError.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from perdure._sdk.config import StepConfig, WaitForCallbackConfig
 from perdure._sdk.operations.child import run_child
@@ -27,6 +28,7 @@ def run_wait_for_callback(
     config: WaitForCallbackConfig | None,
 ) -> Any:
     config = config or WaitForCallbackConfig()
+    takes_context = _accepts_two_arguments(submitter)
 
     def body(child: DurableContext) -> Any:
         callback = child.create_callback(
@@ -34,7 +36,10 @@ def run_wait_for_callback(
         )
 
         def submit(step_ctx: StepContext) -> None:
-            submitter(callback.callback_id, WaitForCallbackContext(logger=step_ctx.logger))
+            if takes_context:
+                submitter(callback.callback_id, WaitForCallbackContext(logger=step_ctx.logger))
+            else:
+                cast(Callable[[str], Any], submitter)(callback.callback_id)
 
         child.step(
             submit,
@@ -57,3 +62,15 @@ def run_wait_for_callback(
                 stack_trace=exc.stack_trace,
             ) from cause
         raise
+
+
+def _accepts_two_arguments(func: Callable[..., Any]) -> bool:
+    """AWS calls `submitter(callback_id, context)`; published examples also pass
+    one-argument submitters, which get just the id."""
+    try:
+        inspect.signature(func).bind("id", None)
+    except TypeError:
+        return False
+    except ValueError:  # no signature (builtins): assume AWS's shape
+        return True
+    return True
