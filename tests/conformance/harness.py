@@ -32,7 +32,7 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from tests.conformance import matcher, requirements
 from tests.conformance.handlers.targets import FUNCTIONS as TARGET_FUNCTIONS
@@ -82,11 +82,11 @@ def resolve(reference: str) -> Any:
     return getattr(importlib.import_module(module_name), attribute)
 
 
-def time_mode(requirement_id: str) -> str:
+def time_mode(requirement_id: str) -> Literal["manual", "real"]:
     return "real" if requirement_id in REAL_TIME else "manual"
 
 
-def invoker_kind(requirement_id: str) -> str:
+def invoker_kind(requirement_id: str) -> Literal["thread", "process"]:
     return "process" if requirement_id in PROCESS_INVOKER else "thread"
 
 
@@ -435,7 +435,7 @@ def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict) -> None
         verdict.raw_result = execution.get("Result")
         verdict.status = str(execution.get("Status")) if execution.get("Status") else None
         if requirement.expected_logs:
-            verdict.logs = list(runner.get_logs(arn))
+            verdict.logs = [dict(record) for record in runner.get_logs(arn)]
     judge(requirement, bindings, verdict)
 
 

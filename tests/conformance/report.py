@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conformance import harness, requirements
 
 
-def _select(ids: dict[str, object], wanted: Sequence[str], suites: Sequence[str]) -> list[str]:
+def _select(ids: Mapping[str, object], wanted: Sequence[str], suites: Sequence[str]) -> list[str]:
     chosen = [rid for rid in ids if not wanted or rid in wanted]
     if suites:
         prefixes = {str(requirements.SUITES[s]) for s in suites}

@@ -105,17 +105,32 @@ class ExecutionState:
     ops: dict[str, Operation] = field(default_factory=dict)
     op_seq: dict[str, int] = field(default_factory=dict)
     timers: dict[tuple[str, TimerKind], int] = field(default_factory=dict)
+    # (seq, op id) in the order changes happened, so "what changed since seq N" costs
+    # the size of the answer, not the size of the execution.
+    _changes: list[tuple[int, str]] = field(default_factory=list, repr=False)
 
     def apply(self, t: Transition) -> None:
         """Fold a committed transition into this state."""
+        self._ensure_changes()
         self.record = t.record
         for op_id, op in t.ops.items():
             self.ops[op_id] = op
             self.op_seq[op_id] = t.record.seq
+            self._changes.append((t.record.seq, op_id))
         for op_id, kind in t.timers_cancelled:
             self.timers.pop((op_id, kind), None)
         for timer in t.timers_set:
             self.timers[(timer.op_id, timer.kind)] = timer.due_ms
 
     def changed_since(self, seq: int) -> list[Operation]:
-        return [op for op_id, op in self.ops.items() if self.op_seq.get(op_id, 0) > seq]
+        self._ensure_changes()
+        ids: dict[str, None] = {}
+        for change_seq, op_id in reversed(self._changes):
+            if change_seq <= seq:
+                break
+            ids[op_id] = None
+        return [self.ops[op_id] for op_id in reversed(ids)]
+
+    def _ensure_changes(self) -> None:
+        if not self._changes and self.op_seq:
+            self._changes = sorted((s, op_id) for op_id, s in self.op_seq.items())

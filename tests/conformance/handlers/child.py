@@ -7,7 +7,7 @@ a decorated child after its function).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from perdure import (
     DurableContext,
@@ -25,14 +25,16 @@ from tests.conformance.handlers._support import (
     fixed_retry,
 )
 
+T = TypeVar("T")
+
 
 @durable_step
-def echo(step_context: StepContext, value: Any) -> Any:
+def echo(step_context: StepContext, value: T) -> T:
     return value
 
 
 @durable_with_child_context
-def single_step_child(child_context: DurableContext, value: Any) -> Any:
+def single_step_child(child_context: DurableContext, value: T) -> T:
     return child_context.step(echo(value))
 
 

@@ -45,7 +45,7 @@ LARGE_PAYLOAD_CHARS = 200 * 1024
 @durable_execution
 def handler_5_7(event: Any, context: DurableContext) -> dict[str, int]:
     """5-7: a ~200 KB payload goes through the invoke and comes back."""
-    echoed = context.invoke(ECHO, {"data": "x" * LARGE_PAYLOAD_CHARS})
+    echoed: dict[str, str] = context.invoke(ECHO, {"data": "x" * LARGE_PAYLOAD_CHARS})
     return {"echoedChars": len(echoed["data"])}
 
 
@@ -60,7 +60,7 @@ def handler_5_8(event: dict[str, str], context: DurableContext) -> Any:
 @durable_execution
 def handler_5_9(event: Any, context: DurableContext) -> Any:
     """5-9: invoke, then a 1 s wait; the replay returns the cached invoke result."""
-    result = context.invoke(ECHO, {"value": "cached"})
+    result: dict[str, str] = context.invoke(ECHO, {"value": "cached"})
     context.wait(Duration.from_seconds(1))
     return result
 
@@ -81,7 +81,7 @@ def handler_5_10(event: Any, context: DurableContext) -> str:
 @durable_execution
 def handler_5_12(event: Any, context: DurableContext) -> str:
     """5-12: an invoke, then a step that uses its result."""
-    echoed = context.invoke(ECHO, "invoke-result")
+    echoed: str = context.invoke(ECHO, "invoke-result")
     return context.step(lambda _: f"processed {echoed}")
 
 
@@ -99,8 +99,8 @@ def handler_5_13(event: Any, context: DurableContext) -> Any:
 @durable_execution
 def handler_5_14(event: Any, context: DurableContext) -> list[Any]:
     """5-14: two sequential invokes, three invocations."""
-    first = context.invoke(ECHO, "first")
-    second = context.invoke(ECHO, "second")
+    first: str = context.invoke(ECHO, "first")
+    second: str = context.invoke(ECHO, "second")
     return [first, second]
 
 

@@ -67,7 +67,7 @@ def handler_6_4(event: int, context: DurableContext) -> int:
 def handler_6_5(event: int, context: DurableContext) -> int:
     """6-5: a fixed 2 s wait strategy (no jitter, no backoff) records delay 2 each time."""
     strategy = create_wait_strategy(
-        WaitStrategyConfig(
+        WaitStrategyConfig[int](
             should_continue_polling=lambda state: state < event,
             initial_delay=Duration.from_seconds(2),
             backoff_rate=1.0,
@@ -83,7 +83,7 @@ def handler_6_6(event: int, context: DurableContext) -> int:
     """6-6: the condition is never met; the strategy's 3-attempt budget runs out and the
     terminal StepFailed fails the execution."""
     strategy = create_wait_strategy(
-        WaitStrategyConfig(
+        WaitStrategyConfig[int](
             should_continue_polling=lambda state: True,
             max_attempts=3,
             initial_delay=Duration.from_seconds(1),
@@ -125,7 +125,7 @@ def return_none(state: Any, check_context: WaitForConditionCheckContext) -> None
 
 
 @durable_execution
-def handler_6_10(event: Any, context: DurableContext) -> None:
+def handler_6_10(event: Any, context: DurableContext) -> Any:
     """6-10: the check returns null and polling stops at once."""
     config: WaitForConditionConfig[Any] = WaitForConditionConfig(
         wait_strategy=always_stop, initial_state=None
