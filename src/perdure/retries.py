@@ -11,6 +11,7 @@ from perdure._sdk.retries import (
     create_linear_retry_strategy,
     create_retry_strategy,
 )
+from perdure._sdk.with_retry import with_retry
 
 __all__ = [
     "LinearRetryStrategyConfig",
@@ -20,4 +21,5 @@ __all__ = [
     "WithRetryConfig",
     "create_linear_retry_strategy",
     "create_retry_strategy",
+    "with_retry",
 ]

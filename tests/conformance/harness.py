@@ -21,15 +21,14 @@ How a requirement is driven:
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
 import random
-import tempfile
+import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -355,23 +354,20 @@ class _Stuck(Exception):
     """The driver cannot make the execution progress the way the requirement needs."""
 
 
-@contextlib.contextmanager
-def _process_environment(state_dir: Path) -> Iterator[None]:
-    """Make handler modules importable by child-process invokers and give crash handlers a
-    place to count attempts; restored afterwards."""
-    saved = {key: os.environ.get(key) for key in ("PYTHONPATH", "PERDURE_CONFORMANCE_STATE_DIR")}
+_ENV_LOCK = threading.Lock()
+
+
+def _make_handlers_importable_by_child_processes() -> None:
+    """Put the repository root on ``$PYTHONPATH`` for invoker child processes.
+
+    Idempotent and never undone: requirements may run concurrently (``--jobs``), and
+    restoring the variable under another run's feet would break its next spawn.
+    """
     root = str(requirements.REPO_ROOT)
-    paths = [p for p in (saved["PYTHONPATH"] or "").split(os.pathsep) if p]
-    os.environ["PYTHONPATH"] = os.pathsep.join([root, *[p for p in paths if p != root]])
-    os.environ["PERDURE_CONFORMANCE_STATE_DIR"] = str(state_dir)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _ENV_LOCK:
+        paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        if root not in paths:
+            os.environ["PYTHONPATH"] = os.pathsep.join([root, *paths])
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -409,19 +405,15 @@ def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict) -> None
     # The process invoker needs import strings; in-thread, hand over the objects themselves.
     handler = reference if process else resolve(reference)
     functions = {name: (ref if process else resolve(ref)) for name, ref in TARGET_FUNCTIONS.items()}
-    with contextlib.ExitStack() as stack:
-        if process:
-            state_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            stack.enter_context(_process_environment(state_dir))
-        runner = stack.enter_context(
-            DurableTestRunner(
-                handler,
-                functions=functions,
-                time=time_mode(requirement.id),
-                invoker=invoker_kind(requirement.id),
-                function_name=f"conformance-{requirement.id}",
-            )
-        )
+    if process:
+        _make_handlers_importable_by_child_processes()
+    with DurableTestRunner(
+        handler,
+        functions=functions,
+        time=time_mode(requirement.id),
+        invoker=invoker_kind(requirement.id),
+        function_name=f"conformance-{requirement.id}",
+    ) as runner:
         arn = runner.run_async(
             input=matcher.substitute(requirement.input, bindings),
             execution_timeout=EXECUTION_TIMEOUT_S.get(requirement.id, DEFAULT_EXECUTION_TIMEOUT_S),

@@ -97,8 +97,9 @@ def await_checkpoint_flush(seconds: float = 1.2) -> None:
 def count_attempt(key: str) -> int:
     """Count attempts for `key` across processes in a local SQLite file (AWS uses DynamoDB).
 
-    Returns the 1-based number of this attempt. The directory comes from
-    ``$PERDURE_CONFORMANCE_STATE_DIR`` (set by the harness) or the system temp dir.
+    Returns the 1-based number of this attempt. Keys carry the execution ARN, which is
+    unique per run, so one file in the system temp dir (or ``$PERDURE_CONFORMANCE_STATE_DIR``)
+    serves every run, including concurrent ones.
     """
     base = Path(os.environ.get(STATE_DIR_ENV) or tempfile.gettempdir())
     base.mkdir(parents=True, exist_ok=True)
