@@ -15,6 +15,8 @@ How a requirement is driven:
   the runner gets to it, and delays of callbacks handled in one pass add up (the runner sleeps
   sequentially). A heartbeat does not consume the callback: the next matching action is then
   scheduled for it. With no actions configured, callbacks are left open (timeout tests).
+  One deliberate difference: a callback is noticed as soon as the engine is idle, where
+  AWS's runner notices it at its next 2 s poll; no requirement's event order depends on it.
 - Judging follows the suite: full history match, then the result rule, then ExpectedLogs;
   the first failing category is reported with its first mismatching field.
 """

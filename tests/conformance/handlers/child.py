@@ -217,7 +217,9 @@ def handler_3_16(event: Any, context: DurableContext) -> None:
 
 @durable_with_child_context
 def logging_child(child_context: DurableContext, value: str) -> str:
-    child_context.logger.info(f"child context received {value}")
+    # Replay suppression off, so a wrong re-execution of this body would log a second time.
+    logger = child_context.logger.with_is_replaying(lambda: False)
+    logger.info(f"child context received {value}")
     return value
 
 
