@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ class RecordingRunner:
         self.sent.append((self.now, "heartbeat", callback_id, None))
 
 
-def _requirement(actions: list[dict[str, Any]]) -> Requirement:
+def _requirement(actions: Sequence[Mapping[str, Any]]) -> Requirement:
     return Requirement(
         id="4-0",
         suite="callback",
@@ -107,9 +108,7 @@ def test_heartbeat_does_not_consume_the_callback() -> None:
 def test_failure_payload_becomes_an_error_object() -> None:
     runner = RecordingRunner()
     payload = {"ErrorType": "RejectedError", "ErrorMessage": "not approved"}
-    actions: list[dict[str, Any]] = [
-        {"CallbackName": "${CB}", "Operation": "failure", "Payload": payload, "Delay": 1}
-    ]
+    actions = [{"CallbackName": "${CB}", "Operation": "failure", "Payload": payload, "Delay": 1}]
     driver = harness._Driver(runner, _requirement(actions), {"CB": "x"})
     driver._schedule_new_callbacks([_started(2, "x", "X")], runner.now)
     _drive_until(driver, runner, runner.now + 5_000)
