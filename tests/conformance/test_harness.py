@@ -91,7 +91,7 @@ def test_delays_of_callbacks_handled_in_one_pass_add_up() -> None:
 
 def test_heartbeat_does_not_consume_the_callback() -> None:
     runner = RecordingRunner()
-    actions = [
+    actions: list[dict[str, Any]] = [
         {"CallbackName": "*", "Operation": "heartbeat"},
         {"CallbackName": "*", "Operation": "success", "Delay": 1},
     ]
