@@ -11,6 +11,7 @@ from perdure._sdk.waits import (
 )
 
 __all__ = [
+    "WaitForCallbackConfig",
     "WaitForConditionConfig",
     "WaitForConditionDecision",
     "WaitStrategyConfig",

@@ -7,7 +7,6 @@ import dataclasses
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import wake
-from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ChainedInvokeDetails,
@@ -16,6 +15,7 @@ from perdure._model import (
     Operation,
     OperationStatus,
 )
+from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure.errors import CallbackTimeoutApiError, InvalidParameterValueError
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._model.state import ChildStart, ExecutionState, InvocationState, TimerKind
 from perdure._engine.timers import fire_due_in_checkpoint
 from perdure._model import (
     CallbackDetails,
@@ -30,6 +29,7 @@ from perdure._model import (
     StepDetails,
     WaitDetails,
 )
+from perdure._model.state import ChildStart, ExecutionState, InvocationState, TimerKind
 from perdure.errors import INVALID_CHECKPOINT_TOKEN_PREFIX, InvalidParameterValueError
 
 MAX_DELAY_SECONDS = 31_622_400

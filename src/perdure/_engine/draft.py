@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from perdure._model import Event, EventType, Operation
 from perdure._model.state import (
     ChildStart,
     ExecutionRecord,
@@ -15,7 +16,6 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._model import Event, EventType, Operation
 
 
 class Draft:

@@ -15,7 +15,6 @@ from typing import Any
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import finish_execution
-from perdure._model.state import ExecutionState, InvocationState, Transition
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
@@ -27,6 +26,7 @@ from perdure._model import (
     OperationStatus,
     OperationType,
 )
+from perdure._model.state import ExecutionState, InvocationState, Transition
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,6 @@ import dataclasses
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._model.state import (
-    ExecutionRecord,
-    ExecutionState,
-    InvocationState,
-    ParentNotice,
-    TimerKind,
-    Transition,
-)
 from perdure._model import (
     ErrorObject,
     EventType,
@@ -24,6 +16,14 @@ from perdure._model import (
     Operation,
     OperationStatus,
     OperationType,
+)
+from perdure._model.state import (
+    ExecutionRecord,
+    ExecutionState,
+    InvocationState,
+    ParentNotice,
+    TimerKind,
+    Transition,
 )
 
 

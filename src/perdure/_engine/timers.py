@@ -14,7 +14,6 @@ import dataclasses
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import finish_execution, wake
-from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
@@ -22,6 +21,7 @@ from perdure._model import (
     ExecutionStatus,
     OperationStatus,
 )
+from perdure._model.state import ExecutionState, TimerKind, Transition
 
 CALLBACK_TIMEOUT_ERROR = ErrorObject(message="Callback timed out", type="Callback.Timeout")
 HEARTBEAT_TIMEOUT_ERROR = ErrorObject(

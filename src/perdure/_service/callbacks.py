@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from perdure._engine import callbacks as rules
-from perdure._model.state import ExecutionState, Transition
 from perdure._model import ErrorObject
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._store.store import CallbackRef
 from perdure.errors import InvalidParameterValueError, ResourceNotFoundError

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint, check_token
 from perdure._engine.lifecycle import start_execution as engine_start
-from perdure._model.state import ExecutionRecord, ExecutionState, Transition
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
+from perdure._model.state import ExecutionRecord, ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
 from perdure._service.start import new_execution

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from perdure._engine.invocations import begin_invocation, complete_invocation
-from perdure._model.state import ExecutionState, Transition
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
 

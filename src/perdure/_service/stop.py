@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from perdure._engine.lifecycle import stop_execution as engine_stop
-from perdure._model.state import ExecutionState, Transition
 from perdure._model import TERMINAL_EXECUTION_STATUSES, ErrorObject, Execution
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
 

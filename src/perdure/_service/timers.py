@@ -3,8 +3,8 @@ already fired no longer exists, so each fires exactly once."""
 
 from __future__ import annotations
 
-from perdure._model.state import ExecutionState, Transition
 from perdure._engine.timers import fire_timer
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Literal
 
+from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
 from perdure._model.state import (
     ExecutionRecord,
     ExecutionState,
@@ -22,7 +23,6 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
 from perdure._store.store import CallbackRef, DueTimer, ExecutionQuery, StaleStateError
 from perdure._wire.events import event_from_json, event_to_json
 from perdure._wire.operations import (

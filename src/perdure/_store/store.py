@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model.state import ExecutionState, TimerKind, Transition
 
 
 @dataclass(frozen=True)
