@@ -10,7 +10,8 @@ from typing import Literal
 from perdure._clock import Clock, SystemClock
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
-from perdure._runtime.invokers import Invoker, ProcessInvoker, ThreadInvoker
+from perdure._runtime.invokers import Invoker, ThreadInvoker
+from perdure._runtime.process_invoker import ProcessInvoker
 from perdure._runtime.registry import Handler, Registry
 from perdure._sdk.client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings

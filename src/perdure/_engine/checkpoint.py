@@ -133,7 +133,7 @@ def _bad_action(u: OperationUpdate, op: Operation | None, where: str) -> Invalid
     )
 
 
-def _new_op(draft: Draft, u: OperationUpdate, status: OperationStatus) -> Operation:
+def _new_op(draft: Draft, u: OperationUpdate, status: OperationStatus, **details: Any) -> Operation:
     return Operation(
         operation_id=u.operation_id,
         operation_type=u.operation_type,
@@ -142,6 +142,7 @@ def _new_op(draft: Draft, u: OperationUpdate, status: OperationStatus) -> Operat
         parent_id=u.parent_id,
         name=u.name,
         sub_type=u.sub_type,
+        **details,
     )
 
 
@@ -171,7 +172,7 @@ def _apply_context(
     if u.action is A.START:
         if op is not None:
             raise _bad_action(u, op, where)
-        new = dataclasses.replace(_new_op(draft, u, S.STARTED), context_details=ContextDetails())
+        new = _new_op(draft, u, S.STARTED, context_details=ContextDetails())
         draft.put(new)
         draft.event(EventType.CONTEXT_STARTED, {}, new)
         return
@@ -199,14 +200,16 @@ def _apply_step(
 ) -> None:
     details = op.step_details if op and op.step_details else StepDetails()
     if u.action is A.START:
-        if op is not None and op.status is not S.READY:
+        if op is None:
+            new = _new_op(draft, u, S.STARTED, step_details=details)
+        elif op.status is S.READY:
+            new = dataclasses.replace(
+                op,
+                status=S.STARTED,
+                step_details=dataclasses.replace(details, next_attempt_timestamp=None),
+            )
+        else:
             raise _bad_action(u, op, where)
-        base = op if op is not None else _new_op(draft, u, S.STARTED)
-        new = dataclasses.replace(
-            base,
-            status=S.STARTED,
-            step_details=dataclasses.replace(details, next_attempt_timestamp=None),
-        )
         draft.put(new)
         draft.event(EventType.STEP_STARTED, {}, new)
         return
@@ -293,8 +296,8 @@ def _apply_wait(
                 f"got {seconds}"
             )
         end = draft.now + seconds * 1000
-        new = dataclasses.replace(
-            _new_op(draft, u, S.STARTED), wait_details=WaitDetails(scheduled_end_timestamp=end)
+        new = _new_op(
+            draft, u, S.STARTED, wait_details=WaitDetails(scheduled_end_timestamp=end)
         )
         draft.put(new)
         draft.event(
@@ -325,8 +328,8 @@ def _apply_callback(
                 f"{where}: CallbackOptions.{label} must be between 0 and 99999999, got {value}"
             )
     callback_id = ids.new_callback_id()
-    new = dataclasses.replace(
-        _new_op(draft, u, S.STARTED), callback_details=CallbackDetails(callback_id=callback_id)
+    new = _new_op(
+        draft, u, S.STARTED, callback_details=CallbackDetails(callback_id=callback_id)
     )
     draft.put(new)
     details: dict[str, object] = {"CallbackId": callback_id}
@@ -352,9 +355,7 @@ def _apply_invoke(
         )
     function_name = _bare_function_name(opts.function_name)
     child_arn, child_id = ids.new_child_execution(function_name)
-    new = dataclasses.replace(
-        _new_op(draft, u, S.STARTED), chained_invoke_details=ChainedInvokeDetails()
-    )
+    new = _new_op(draft, u, S.STARTED, chained_invoke_details=ChainedInvokeDetails())
     draft.put(new)
     details: dict[str, object] = {"FunctionName": opts.function_name}
     if opts.tenant_id is not None:

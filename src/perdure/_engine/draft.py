@@ -74,11 +74,14 @@ class Draft:
             ]
             self.timers_cancelled.append((op_id, kind))
 
-    def finish(self) -> Transition:
+    def finish(self, *, seen: bool = False, **changes: Any) -> Transition:
+        """The transition; `changes` are last record updates (one copy, not one per
+        update), and `seen` marks every change as seen by the running invocation."""
+        seq = self.record.seq + (1 if self.ops else 0)
+        if seen:
+            changes["token_seen_seq"] = seq
         record = dataclasses.replace(
-            self.record,
-            seq=self.record.seq + (1 if self.ops else 0),
-            event_count=self._event_count,
+            self.record, seq=seq, event_count=self._event_count, **changes
         )
         base = len(self.state.ops)
         new_ids = [op_id for op_id in self.ops if op_id not in self.state.ops]

@@ -11,7 +11,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from perdure._clock import monotonic
-from perdure._model import ErrorObject
+from perdure._model import ErrorObject, InvocationInput
 from perdure._runtime.invokers import Invoker
 from perdure._runtime.registry import Registry
 from perdure._service import invocations, timers
@@ -121,10 +121,7 @@ class Dispatcher:
                 self._running.add(arn)
             self._pool.submit(self._run, arn, request_id, inp)
 
-    def _run(self, arn: str, request_id: str, inp: object) -> None:
-        from perdure._model import InvocationInput
-
-        assert isinstance(inp, InvocationInput)
+    def _run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
         try:
             execution = self._ctx.store.load(arn)
             assert execution is not None

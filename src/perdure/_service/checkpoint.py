@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 
 from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint, check_token
 from perdure._engine.lifecycle import start_execution as engine_start
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
-from perdure._model.state import ExecutionRecord, ExecutionState, Transition
+from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
 from perdure._service.start import new_execution
@@ -59,10 +58,7 @@ def checkpoint(
             seen_before = state.record.token_seen_seq
             draft = apply_checkpoint(state, updates, ctx.now(), ids)
             closing = draft.record.closing_status is not None
-            draft.update_record(token=None if closing else new_token)
-            transition = draft.finish()
-            transition.record = _seen(transition)
-            return transition
+            return draft.finish(seen=True, token=None if closing else new_token)
 
         def make_children(t: Transition) -> list[tuple[ExecutionState, Transition]]:
             children.clear()
@@ -92,10 +88,6 @@ def checkpoint(
         settle_parents(ctx, transition)
         ctx.notify()
     return CheckpointResponse(checkpoint_token=resp_token, operations=ops)
-
-
-def _seen(t: Transition) -> ExecutionRecord:
-    return dataclasses.replace(t.record, token_seen_seq=t.record.seq)
 
 
 def _replay_reply(ctx: ServiceContext, arn: str, saved: str) -> CheckpointResponse:

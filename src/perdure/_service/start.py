@@ -9,7 +9,11 @@ from perdure._engine.lifecycle import start_execution as engine_start
 from perdure._model import Execution, ExecutionStatus
 from perdure._service.context import ServiceContext
 from perdure._wire.arns import execution_arn
-from perdure.errors import ExecutionAlreadyStartedError, InvalidParameterValueError
+from perdure.errors import (
+    ExecutionAlreadyStartedError,
+    InvalidParameterValueError,
+    ResourceNotFoundError,
+)
 
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 
@@ -76,8 +80,6 @@ def start_execution(
     tenant_id: str | None = None,
 ) -> Started:
     if not ctx.function_exists(function_name):
-        from perdure.errors import ResourceNotFoundError
-
         raise ResourceNotFoundError(f"Function not found: {function_name}")
     if name is not None:
         validate_name(name)
