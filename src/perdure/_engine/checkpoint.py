@@ -296,9 +296,7 @@ def _apply_wait(
                 f"got {seconds}"
             )
         end = draft.now + seconds * 1000
-        new = _new_op(
-            draft, u, S.STARTED, wait_details=WaitDetails(scheduled_end_timestamp=end)
-        )
+        new = _new_op(draft, u, S.STARTED, wait_details=WaitDetails(scheduled_end_timestamp=end))
         draft.put(new)
         draft.event(
             EventType.WAIT_STARTED, {"Duration": seconds, "ScheduledEndTimestamp": end}, new
@@ -328,9 +326,7 @@ def _apply_callback(
                 f"{where}: CallbackOptions.{label} must be between 0 and 99999999, got {value}"
             )
     callback_id = ids.new_callback_id()
-    new = _new_op(
-        draft, u, S.STARTED, callback_details=CallbackDetails(callback_id=callback_id)
-    )
+    new = _new_op(draft, u, S.STARTED, callback_details=CallbackDetails(callback_id=callback_id))
     draft.put(new)
     details: dict[str, object] = {"CallbackId": callback_id}
     if timeout:

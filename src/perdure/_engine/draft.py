@@ -80,9 +80,7 @@ class Draft:
         seq = self.record.seq + (1 if self.ops else 0)
         if seen:
             changes["token_seen_seq"] = seq
-        record = dataclasses.replace(
-            self.record, seq=seq, event_count=self._event_count, **changes
-        )
+        record = dataclasses.replace(self.record, seq=seq, event_count=self._event_count, **changes)
         base = len(self.state.ops)
         new_ids = [op_id for op_id in self.ops if op_id not in self.state.ops]
         return Transition(

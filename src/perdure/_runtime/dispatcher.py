@@ -14,7 +14,7 @@ from perdure._clock import monotonic
 from perdure._model import ErrorObject, InvocationInput
 from perdure._runtime.invokers import Invoker
 from perdure._runtime.registry import Registry
-from perdure._service import invocations, timers
+from perdure._service import invocations, queries, timers
 from perdure._service.context import ServiceContext
 
 
@@ -62,6 +62,10 @@ class Dispatcher:
     # -- idleness (for tests and graceful shutdown) -----------------------------------
 
     def is_idle(self) -> bool:
+        """Nothing running, no tick under way or asked for, and nothing due. The flags
+        change together under `_idle` (a finished invocation asks for a tick before it
+        leaves `_running`; a tick is marked busy before its wake-up is cleared), so no
+        work can slip between them unseen."""
         with self._idle:
             if self._running or self._busy or self._wake.is_set():
                 return False
@@ -71,24 +75,24 @@ class Dispatcher:
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         deadline = monotonic() + timeout
-        while monotonic() < deadline:
-            with self._idle:
-                self._idle.wait(0.005)
+        while True:
             if self.is_idle():
-                # Confirm: an invocation may finish and queue work between two checks.
-                with self._idle:
-                    self._idle.wait(0.002)
-                if self.is_idle():
-                    return True
-        return False
+                return True
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return False
+            with self._idle:
+                # Ticks and invocations notify when they end; the bound covers work
+                # that is due but not yet asked for.
+                self._idle.wait(min(remaining, 0.005))
 
     # -- loop -------------------------------------------------------------------------
 
     def _loop(self) -> None:
         while not self._stopped:
-            self._wake.clear()
             with self._idle:
                 self._busy = True
+                self._wake.clear()
             try:
                 self._tick()
             finally:
@@ -123,9 +127,7 @@ class Dispatcher:
 
     def _run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
         try:
-            execution = self._ctx.store.load(arn)
-            assert execution is not None
-            function_name = execution[1].record.execution.function_name
+            function_name = queries.get_execution(self._ctx, arn).function_name
             if function_name not in self._registry:
                 invocations.finish_invocation(
                     self._ctx,
@@ -145,6 +147,6 @@ class Dispatcher:
             )
         finally:
             with self._idle:
+                self._wake.set()
                 self._running.discard(arn)
                 self._idle.notify_all()
-            self._wake.set()

@@ -11,6 +11,14 @@ A batch closes when it reaches 250 updates or ~750 KB, 1 s after its first item,
 blocked on a checkpoint, nothing more can arrive, so the batch closes at once. That keeps
 sequential code at one checkpoint per step with no added latency.
 
+Who sends: when a synchronous caller closes the batch that way and no batch is on its
+way, the caller's own thread sends it (the same batch, queued async items included), which
+saves two thread hand-offs per step. Otherwise the collector thread sends. One batch is on
+its way at a time, so batches leave in queue order. Async items do not wake the collector:
+while the invocation is active it looks again every async-idle period, and measures quiet
+gaps and the window from when items arrived; after a while without work it sleeps until
+an item wakes it.
+
 Queue order is FIFO, so an async START always travels in the same or an earlier batch
 than the completion that follows it. Empty "refresh" checkpoints (map/parallel timed
 resume) are scheduled for a time and sent when due, shared by everyone due then.
@@ -34,6 +42,7 @@ MAX_BATCH_WINDOW_S = 1.0
 ASYNC_IDLE_S = 0.1
 SYNC_IDLE_S = 0.001
 _VIRTUAL_POLL_S = 0.05  # how often a refresh due in virtual time re-reads the clock
+_IDLE_POLLS = 10  # empty async-idle periods before the collector sleeps until woken
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +67,12 @@ class _Item:
     """One queued update. A synchronous caller blocks on `lock` (held until settled):
     a bare lock is the cheapest wake-up CPython has."""
 
-    __slots__ = ("error", "lock", "size", "update")
+    __slots__ = ("at", "error", "lock", "size", "update")
 
     def __init__(self, update: OperationUpdate | None, sync: bool) -> None:
         self.update = update
         self.size = _estimate_size(update)
+        self.at = monotonic()
         self.error: BaseException | None = None
         self.lock: threading.Lock | None = None
         if sync:
@@ -123,9 +133,15 @@ class CheckpointBatcher:
         self._cond = threading.Condition(threading.Lock())
         self._queue: deque[_Item] = deque()
         self._refreshes: list[tuple[int, int, ScheduledRefresh]] = []
+        self._due: list[ScheduledRefresh] = []  # due refreshes waiting for the next batch
         self._seq = itertools.count()
         self._busy = 1  # threads running user code that may enqueue (the handler)
         self._blocked = 0  # threads blocked on a sync checkpoint
+        self._queued_bytes = 0
+        self._last_at = 0.0  # when the latest item arrived (or refresh fell due)
+        self._sending = False  # a batch is on its way; batches go one at a time, in order
+        self._taken = 0  # batches ever taken (tells the collector a caller sent one)
+        self._sleeping = False  # the collector waits without a timeout: async items wake it
         self._closing = False
         self._terminal: BaseException | None = None  # what late callers get once stopped
         self._thread: threading.Thread | None = None
@@ -143,17 +159,35 @@ class CheckpointBatcher:
         guard: Callable[[], None] | None = None,
     ) -> None:
         """Queue an update; with `sync`, block until its batch's response is merged.
-        `guard` runs under the queue lock (orphan checks) and may raise to refuse."""
+        `guard` runs under the queue lock (orphan checks) and may raise to refuse.
+
+        When the caller's sync item closes the batch at once (every thread that could
+        add to it is blocked) and no batch is on its way, the caller sends the batch
+        itself: the same batch the collector would send, without two thread hand-offs."""
         item = _Item(update, sync)
+        batch = None
         with self._cond:
             if self._terminal is not None:
                 raise self._terminal
             if guard is not None:
                 guard()
-            self._queue.append(item)
+            queue = self._queue
+            queue.append(item)
+            self._queued_bytes += item.size
+            self._last_at = item.at
             if sync:
                 self._blocked += 1
-            self._cond.notify()
+                batch = self._take_for_caller()
+                if batch is None:
+                    self._cond.notify()
+            elif (
+                self._sleeping
+                or len(queue) >= self._cfg.max_ops
+                or self._queued_bytes >= self._cfg.max_bytes
+            ):
+                self._cond.notify()
+        if batch is not None:
+            self._send_batch(*batch)
         if item.lock is not None:
             item.lock.acquire()
             if item.error is not None:
@@ -183,6 +217,14 @@ class CheckpointBatcher:
         with self._cond:
             self._closing = True
             self._cond.notify()
+            if self._terminal is None and not self._sending:
+                self._take_due_refreshes()
+                if not self._queue and not self._due:
+                    # Nothing left to flush: the collector only has to notice the
+                    # terminal state and return, so it need not be waited for.
+                    self._terminal = terminal
+                    self._settle_all(terminal)
+                    return
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join()
         with self._cond:
@@ -190,82 +232,146 @@ class CheckpointBatcher:
                 self._terminal = terminal
             self._settle_all(self._terminal)
 
-    # -- collector thread ---------------------------------------------------------------
+    # -- batches ------------------------------------------------------------------------
 
-    def _run(self) -> None:
-        items: list[_Item] = []
-        refreshes: list[ScheduledRefresh] = []
+    def _take_for_caller(self) -> tuple[list[_Item], list[ScheduledRefresh]] | None:
+        """Under the lock: the whole queue as one batch for the calling thread to send,
+        or None when the collector must decide (a batch is on its way, someone could
+        still add to this one, or it would not fit in one batch)."""
+        if self._sending or self._closing or self._busy > self._blocked:
+            return None
+        if self._refreshes:
+            self._due.extend(self._pop_due_refreshes())
+        count, full = self._batch_end()
+        if full or count < len(self._queue):
+            return None
+        return self._take(count)
+
+    def _batch_end(self) -> tuple[int, bool]:
+        """How many queued items the next batch takes, and whether it is full."""
+        cfg = self._cfg
+        ops = 1 if self._due else 0
+        has_empty = bool(self._due)
+        size = 0
+        count = 0
+        for item in self._queue:
+            counts = 1 if item.update is not None or not has_empty else 0
+            if count and (ops + counts > cfg.max_ops or size + item.size > cfg.max_bytes):
+                return count, True
+            count += 1
+            ops += counts
+            size += item.size
+            has_empty = has_empty or item.update is None
+        return count, ops >= cfg.max_ops
+
+    def _take(self, count: int) -> tuple[list[_Item], list[ScheduledRefresh]]:
+        """Under the lock: pop the next batch and mark it on its way."""
+        queue = self._queue
+        items = [queue.popleft() for _ in range(count)]
+        self._queued_bytes -= sum(item.size for item in items)
+        due, self._due = self._due, []
+        self._sending = True
+        self._taken += 1
+        return items, due
+
+    def _send_batch(self, items: list[_Item], refreshes: list[ScheduledRefresh]) -> bool:
+        """Send one taken batch and settle it; False once no checkpoint may follow."""
         try:
-            while True:
-                batch = self._collect()
-                if batch is None:
-                    return
-                items, refreshes = batch
-                stop = self._send([i.update for i in items if i.update is not None])
-                if stop is None:
-                    self._settle(items, refreshes, None)
-                    items, refreshes = [], []
-                    continue
-                with self._cond:
-                    self._terminal = stop.later
-                    self._settle_locked(items, refreshes, stop.batch_error)
-                    self._settle_all(stop.later)
-                return
+            stop = self._send([i.update for i in items if i.update is not None])
         except BaseException as exc:  # every failure must reach the waiters
             with self._cond:
+                self._sending = False
                 self._terminal = exc
                 self._settle_locked(items, refreshes, exc)
                 self._settle_all(exc)
+                self._cond.notify()
+            return False
+        with self._cond:
+            self._sending = False
+            if stop is None:
+                self._settle_locked(items, refreshes, None)
+            else:
+                self._terminal = stop.later
+                self._settle_locked(items, refreshes, stop.batch_error)
+                self._settle_all(stop.later)
+            if self._queue or self._refreshes or self._closing or stop is not None:
+                self._cond.notify()
+        return stop is None
+
+    # -- collector thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                batch = self._collect()
+                if batch is None or not self._send_batch(*batch):
+                    return
+        except BaseException as exc:  # every failure must reach the waiters
+            with self._cond:
+                self._sending = False
+                self._terminal = exc
+                self._settle_all(exc)
 
     def _collect(self) -> tuple[list[_Item], list[ScheduledRefresh]] | None:
+        """The next batch, once it closes. Producers do not wake the collector for each
+        async item: while there was recent work it re-checks every async-idle period,
+        and the quiet gaps are measured from when items arrived, not from when it woke."""
         cfg = self._cfg
+        idle_polls = 0
         with self._cond:
             while True:
-                due = self._pop_due_refreshes()
-                if self._queue or due:
-                    break
-                if self._closing:
-                    return None
-                self._cond.wait(self._refresh_timeout())
-            items: list[_Item] = []
-            ops = 0
-            size = 0
-            has_empty = bool(due)
-            if has_empty:
-                ops = 1
-            first_at = monotonic()
-            while True:
-                while self._queue:
-                    item = self._queue[0]
-                    counts = 1 if item.update is not None or not has_empty else 0
-                    if items and (ops + counts > cfg.max_ops or size + item.size > cfg.max_bytes):
-                        return items, due
-                    self._queue.popleft()
-                    items.append(item)
-                    ops += counts
-                    size += item.size
-                    has_empty = has_empty or item.update is None
-                if ops >= cfg.max_ops or self._closing:
-                    return items, due
-                sync_waiting = bool(due) or any(i.lock is not None for i in items)
-                if self._busy <= self._blocked:
-                    return items, due  # nobody left who could add to this batch
-                remaining = first_at + cfg.window_s - monotonic()
-                if remaining <= 0:
-                    return items, due
-                timeout = min(cfg.sync_idle_s if sync_waiting else cfg.async_idle_s, remaining)
-                refresh_timeout = self._refresh_timeout()
-                if refresh_timeout is not None:
-                    timeout = min(timeout, refresh_timeout)
-                self._cond.wait(timeout)
-                more_due = self._pop_due_refreshes()
-                if more_due:
-                    if not has_empty:
-                        ops += 1
-                        has_empty = True
-                    due.extend(more_due)
-                elif not self._queue and self._busy > self._blocked:
-                    return items, due  # a quiet gap closes the batch
+                while True:
+                    if self._terminal is not None:
+                        return None  # a caller's batch ended checkpointing
+                    timeout: float | None = None
+                    if not self._sending:
+                        self._take_due_refreshes()
+                        if self._queue or self._due:
+                            break
+                        if self._closing:
+                            return None
+                        timeout = self._refresh_timeout()
+                    self._sleeping = idle_polls >= _IDLE_POLLS
+                    if not self._sleeping:
+                        idle_polls += 1
+                        poll = cfg.async_idle_s
+                        timeout = poll if timeout is None else min(timeout, poll)
+                    self._cond.wait(timeout)
+                    self._sleeping = False
+                idle_polls = 0
+                taken = self._taken
+                while True:
+                    count, full = self._batch_end()
+                    if full or self._closing:
+                        return self._take(count)
+                    if self._busy <= self._blocked:
+                        return self._take(count)  # nobody left who could add to this batch
+                    now = monotonic()
+                    window_left = (self._queue[0].at if count else now) + cfg.window_s - now
+                    if window_left <= 0:
+                        return self._take(count)
+                    queue = self._queue
+                    sync_waiting = bool(self._due) or any(
+                        queue[i].lock is not None for i in range(count)
+                    )
+                    idle = cfg.sync_idle_s if sync_waiting else cfg.async_idle_s
+                    quiet_left = self._last_at + idle - now
+                    if quiet_left <= 0:
+                        return self._take(count)  # a quiet gap closes the batch
+                    timeout = min(quiet_left, window_left)
+                    refresh_timeout = self._refresh_timeout()
+                    if refresh_timeout is not None:
+                        timeout = min(timeout, refresh_timeout)
+                    self._cond.wait(timeout)
+                    if self._taken != taken or self._sending or self._terminal is not None:
+                        break  # a caller sent it meanwhile; start over
+                    self._take_due_refreshes()
+
+    def _take_due_refreshes(self) -> None:
+        due = self._pop_due_refreshes()
+        if due:
+            self._due.extend(due)
+            self._last_at = monotonic()
 
     def _pop_due_refreshes(self) -> list[ScheduledRefresh]:
         due: list[ScheduledRefresh] = []
@@ -290,12 +396,6 @@ class CheckpointBatcher:
 
     # -- settling -----------------------------------------------------------------------
 
-    def _settle(
-        self, items: list[_Item], refreshes: list[ScheduledRefresh], error: BaseException | None
-    ) -> None:
-        with self._cond:
-            self._settle_locked(items, refreshes, error)
-
     def _settle_locked(
         self, items: list[_Item], refreshes: list[ScheduledRefresh], error: BaseException | None
     ) -> None:
@@ -310,7 +410,9 @@ class CheckpointBatcher:
     def _settle_all(self, error: BaseException) -> None:
         items = list(self._queue)
         self._queue.clear()
-        refreshes = [r for _, _, r in self._refreshes]
+        self._queued_bytes = 0
+        refreshes = self._due + [r for _, _, r in self._refreshes]
+        self._due = []
         self._refreshes.clear()
         self._settle_locked(items, refreshes, error)
 

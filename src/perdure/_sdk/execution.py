@@ -117,11 +117,15 @@ def _run_invocation(
             except BaseException as exc:
                 failure.append(exc)
 
-    worker = threading.Thread(
-        target=contextvars.copy_context().run, args=(work,), name="perdure-handler"
-    )
-    worker.start()
-    worker.join()
+    if isinstance(event, EmbeddedInvocation):
+        # The in-process runtime calls us on a worker thread of its own already.
+        contextvars.copy_context().run(work)
+    else:
+        worker = threading.Thread(
+            target=contextvars.copy_context().run, args=(work,), name="perdure-handler"
+        )
+        worker.start()
+        worker.join()
     if failure:
         plugin_runner.invocation_ended(None, failure[0])
         raise failure[0]

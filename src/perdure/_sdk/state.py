@@ -213,7 +213,7 @@ class ExecutionState:
             ):
                 self._done_contexts.add(update.operation_id)
 
-    # -- collector-thread side ----------------------------------------------------------
+    # -- sender side (the collector thread, or a caller sending its own batch) ---------
 
     def _send(self, updates: list[OperationUpdate]) -> Stop | None:
         try:

@@ -86,17 +86,39 @@ class ServiceContext:
         arn: str,
         decide: Decision,
         children: Callable[[Transition], Sequence[tuple[ExecutionState, Transition]]] | None = None,
+        lease: Callable[[], tuple[str, int]] | None = None,
     ) -> tuple[ExecutionState, Transition | None]:
-        """Load, decide, commit; retry the decision if another writer got in first."""
+        """Load, decide, commit; retry the decision if another writer got in first.
+        `lease` gives the invocation lease to set in the same commit.
+
+        A cached state is decided on without asking the store for its row version
+        first: the commit is guarded by that version, so a stale cache can only cost a
+        retry. A decision that commits nothing (None, or an error) is trusted only
+        once the version has been checked."""
         with self.lock:
             for _ in range(20):
-                version, state = self.load(arn)
-                transition = decide(state)
+                cached = self._cache.get(arn)
+                if cached is None:
+                    version, state = self.load(arn)
+                else:
+                    version, state = cached
+                try:
+                    transition = decide(state)
+                except Exception:
+                    if cached is not None and self._stale(arn, version):
+                        continue
+                    raise
                 if transition is None:
+                    if cached is not None:
+                        if self._stale(arn, version):
+                            continue
+                        self._cache.move_to_end(arn)
                     return state, None
                 kids = children(transition) if children else ()
                 try:
-                    new_version = self.store.commit(arn, version, transition, kids)
+                    new_version = self.store.commit(
+                        arn, version, transition, kids, lease() if lease else None
+                    )
                 except StaleStateError:
                     self._cache.pop(arn, None)
                     continue
@@ -107,6 +129,13 @@ class ServiceContext:
                     self._remember(kid_state.record.execution.arn, (1, kid_state))
                 return state, transition
             raise StaleStateError(arn)
+
+    def _stale(self, arn: str, version: int) -> bool:
+        """Whether the cached state of `arn` is behind the store (and drop it if so)."""
+        if self.store.row_version(arn) == version:
+            return False
+        self._cache.pop(arn, None)
+        return True
 
     def forget(self, arn: str) -> None:
         self._cache.pop(arn, None)

@@ -33,11 +33,9 @@ def claim_invocation(
         holder.append(inp)
         return transition
 
-    with ctx.lock:
-        _, transition = ctx.transact(arn, decide)
-        if transition is None:
-            return None
-        ctx.store.lease(arn, owner, ctx.now() + lease_ms)
+    _, transition = ctx.transact(arn, decide, lease=lambda: (owner, ctx.now() + lease_ms))
+    if transition is None:
+        return None
     return request_id, holder[0]
 
 
@@ -53,10 +51,7 @@ def finish_invocation(
             state, ctx.now(), request_id, output, failure, ctx.settings.retry
         )
 
-    with ctx.lock:
-        _, transition = ctx.transact(arn, decide)
-        if transition is not None:
-            ctx.store.lease(arn, "", 0)
+    _, transition = ctx.transact(arn, decide, lease=lambda: ("", 0))
     if transition is not None:
         if transition.parent_notices:
             settle_parents(ctx, transition)

@@ -9,9 +9,12 @@ from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
 
 
 def get_execution(ctx: ServiceContext, arn: str) -> Execution:
-    with ctx.lock:
-        _, state = ctx.load(arn)
-    return state.record.execution
+    """The execution as last committed. Reads the row, not the state cache, so a
+    poller never queues behind a checkpoint that is committing."""
+    execution = ctx.store.get_execution(arn)
+    if execution is None:
+        raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
+    return execution
 
 
 def get_history(

@@ -42,6 +42,22 @@ _EXEC_COLUMNS = (
 )
 
 
+# One encoder for every document: `json.dumps` with any option builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+_UPDATE_SET = (
+    "UPDATE executions SET status=?, end_ms=?, result=?, error=?, "
+    "row_version=row_version+1, seq=?, event_count=?, token=?, token_seen_seq=?, "
+    "invocation=?, invoke_at=?, request_id=?, invocation_started=?, "
+    "delivered_seq=?, failed_invocations=?, closing_status=?, closing_result=?, "
+    "closing_error=?"
+)
+_UPDATE_EXECUTION = _UPDATE_SET + " WHERE arn=? AND row_version=?"
+_UPDATE_EXECUTION_AND_LEASE = (
+    _UPDATE_SET + ", lease_owner=?, lease_expires=? " + ("WHERE arn=? AND row_version=?")
+)
+
+
 def _dump_error(error: ErrorObject | None) -> str | None:
     return None if error is None else json.dumps(error_to_json(error))
 
@@ -51,11 +67,11 @@ def _load_error(text: str | None) -> ErrorObject | None:
 
 
 def _dump_op(op: Operation) -> str:
-    return json.dumps(operation_to_json(op, time_unit="ms"), separators=(",", ":"))
+    return _encode(operation_to_json(op, time_unit="ms"))
 
 
 def _dump_event(ev: Event) -> str:
-    return json.dumps(event_to_json(ev, time_unit="ms"), separators=(",", ":"))
+    return _encode(event_to_json(ev, time_unit="ms"))
 
 
 class SqliteStore:
@@ -67,6 +83,14 @@ class SqliteStore:
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=10000")
         self.migrate()
+        # Point reads (`get_execution`) use their own connection: in WAL mode a reader
+        # sees the last commit without waiting for a writer that is in its fsync.
+        self._reader = self._db
+        self._read_lock = self._lock
+        if path and path != ":memory:" and not path.startswith("file:"):
+            self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._reader.execute("PRAGMA busy_timeout=10000")
+            self._read_lock = threading.RLock()
 
     # -- schema -----------------------------------------------------------------------
 
@@ -102,6 +126,9 @@ class SqliteStore:
             self._db.execute("COMMIT")
 
     def close(self) -> None:
+        with self._read_lock:
+            if self._reader is not self._db:
+                self._reader.close()
         with self._lock:
             self._db.close()
 
@@ -166,6 +193,13 @@ class SqliteStore:
             ).fetchone()
         return None if row is None else _record(row)[1].execution
 
+    def get_execution(self, arn: str) -> Execution | None:
+        with self._read_lock:
+            row = self._reader.execute(
+                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+            ).fetchone()
+        return None if row is None else _record(row)[1].execution
+
     def row_version(self, arn: str) -> int | None:
         with self._lock:
             row = self._db.execute(
@@ -202,16 +236,13 @@ class SqliteStore:
         version: int,
         transition: Transition,
         children: Sequence[tuple[ExecutionState, Transition]] = (),
+        lease: tuple[str, int] | None = None,
     ) -> int:
         rec = transition.record
         ex = rec.execution
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE executions SET status=?, end_ms=?, result=?, error=?, "
-                "row_version=row_version+1, seq=?, event_count=?, token=?, token_seen_seq=?, "
-                "invocation=?, invoke_at=?, request_id=?, invocation_started=?, "
-                "delivered_seq=?, failed_invocations=?, closing_status=?, closing_result=?, "
-                "closing_error=? WHERE arn=? AND row_version=?",
+                _UPDATE_EXECUTION if lease is None else _UPDATE_EXECUTION_AND_LEASE,
                 (
                     ex.status.value,
                     ex.end_timestamp,
@@ -230,6 +261,7 @@ class SqliteStore:
                     rec.closing_status,
                     rec.closing_result,
                     _dump_error(rec.closing_error),
+                    *(lease or ()),
                     arn,
                     version,
                 ),

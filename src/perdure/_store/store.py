@@ -53,6 +53,10 @@ class Store(Protocol):
         """The execution's state and its row version, or None."""
         ...
 
+    def get_execution(self, arn: str) -> Execution | None:
+        """The execution as last committed, without waiting for a writer."""
+        ...
+
     def row_version(self, arn: str) -> int | None: ...
 
     def commit(
@@ -61,9 +65,11 @@ class Store(Protocol):
         version: int,
         transition: Transition,
         children: Sequence[tuple[ExecutionState, Transition]] = (),
+        lease: tuple[str, int] | None = None,
     ) -> int:
-        """Persist `transition` if the row is still at `version`, and create the child
-        executions it started, in one transaction; return the new row version. Raises
+        """Persist `transition` if the row is still at `version`, create the child
+        executions it started and set the invocation lease (owner, expires; as `lease()`)
+        when given, in one transaction; return the new row version. Raises
         StaleStateError when another writer got there first."""
         ...
 

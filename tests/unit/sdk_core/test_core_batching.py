@@ -12,6 +12,7 @@ from _recording import ARN, RecordingService
 
 from perdure._clock import ManualClock
 from perdure._model import OperationAction, OperationType, OperationUpdate
+from perdure._sdk.batching import BatcherConfig
 from perdure._sdk.execution import durable_execution
 from perdure._sdk.state import ExecutionState
 from perdure.errors import (
@@ -72,6 +73,31 @@ def test_updates_keep_fifo_order_across_batches() -> None:
         (f"op{i}", a) for i in range(5) for a in (OperationAction.START, OperationAction.SUCCEED)
     ]
     assert sent == expected
+
+
+def test_async_update_is_sent_after_a_quiet_gap_without_close() -> None:
+    """Async items do not wake the collector; it still sends them once they go quiet,
+    also after it has gone to sleep for lack of work."""
+    svc = RecordingService()
+    config = BatcherConfig(async_idle_s=0.01)
+    state = ExecutionState(ARN, "t0", svc, svc.clock, svc.ops.values(), batcher_config=config)
+    state.start()
+    state.create_checkpoint(_update(1), is_sync=False)
+    assert _eventually(lambda: len(svc.batches) == 1)
+    time.sleep(0.2)  # twenty idle periods: the collector now waits until woken
+    state.create_checkpoint(_update(2), is_sync=False)
+    assert _eventually(lambda: len(svc.batches) == 2)
+    state.close()
+    assert svc.batches == [[_update(1)], [_update(2)]]
+
+
+def _eventually(check: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.005)
+    return bool(check())
 
 
 def test_batch_closes_at_250_updates() -> None:
