@@ -108,6 +108,15 @@ def main() -> None:
                 f"{med / floor:.2f}x the commit floor"
             )
         print(f"cost per step at 1000 / at 10: {per_step_at[1000] / per_step_at[10]:.2f}x")
+        # Separate the per-step cost from the fixed cost of an execution (start, claim,
+        # first invocation, completion: four durable commits and a thread hand-off).
+        total_10, total_1000 = per_step_at[10] * 10, per_step_at[1000] * 1000
+        marginal = (total_1000 - total_10) / 990
+        fixed = total_10 - 10 * marginal
+        print(
+            f"marginal cost per step: {marginal * 1000:.3f} ms ({marginal / floor:.2f}x the floor); "
+            f"fixed cost per execution: {fixed * 1000:.2f} ms"
+        )
     costs = runner_cost(200)
     print(
         f"test runner: median {statistics.median(costs) * 1000:.2f} ms per one-step execution "
