@@ -5,21 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from perdure._model import ErrorObject
+from perdure._wire.operations import error_to_json
 
 
 def error_payload(error: ErrorObject | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if error is None:
-        return out
-    if error.message is not None:
-        out["ErrorMessage"] = error.message
-    if error.type is not None:
-        out["ErrorType"] = error.type
-    if error.data is not None:
-        out["ErrorData"] = error.data
-    if error.stack_trace is not None:
-        out["StackTrace"] = list(error.stack_trace)
-    return out
+    return {} if error is None else error_to_json(error)
 
 
 def result_member(payload: str | None) -> dict[str, Any]:
