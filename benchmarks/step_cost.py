@@ -114,7 +114,8 @@ def main() -> None:
         marginal = (total_1000 - total_10) / 990
         fixed = total_10 - 10 * marginal
         print(
-            f"marginal cost per step: {marginal * 1000:.3f} ms ({marginal / floor:.2f}x the floor); "
+            f"marginal cost per step: {marginal * 1000:.3f} ms "
+            f"({marginal / floor:.2f}x the floor); "
             f"fixed cost per execution: {fixed * 1000:.2f} ms"
         )
     costs = runner_cost(200)
