@@ -76,46 +76,6 @@ from perdure.errors import (
 
 __version__ = "0.1.0"
 
-# AWS 3.0's top-level `__all__`, exactly.
-_AWS_TOP_LEVEL_NAMES = (
-    "BatchCompletionError",
-    "BatchItemStatus",
-    "BatchResult",
-    "CallbackError",
-    "CallbackExternalError",
-    "CallbackSubmitterError",
-    "CallbackTimeoutError",
-    "ChildContextError",
-    "CompletionDecision",
-    "CompletionItemStatus",
-    "CompletionOutcome",
-    "CompletionStatus",
-    "DurableContext",
-    "DurableExecutionsError",
-    "DurableOperationError",
-    "ExecutionError",
-    "InvocationError",
-    "InvokeError",
-    "ParallelBranch",
-    "PluginLoadError",
-    "RetryableSerDesError",
-    "SerDesError",
-    "StepContext",
-    "StepError",
-    "ValidationError",
-    "WaitForConditionError",
-    "WithRetryConfig",
-    "__version__",
-    "complete_batch",
-    "continue_batch",
-    "durable_execution",
-    "durable_parallel_branch",
-    "durable_step",
-    "durable_wait_for_callback",
-    "durable_with_child_context",
-    "with_retry",
-)
-
 __all__ = [  # noqa: RUF022 - AWS's names first, then Perdure's conveniences
     "BatchCompletionError",
     "BatchItemStatus",
