@@ -169,3 +169,9 @@ def test_changed_code_fails_replay_with_a_non_determinism_error_naming_both() ->
     assert result.error.type is not None and "NonDeterministicExecutionError" in result.error.type
     assert "reserve" in (result.error.message or "")
     assert "reserve-stock" in (result.error.message or "")
+
+
+def test_an_input_that_is_not_json_is_refused_before_anything_starts() -> None:
+    with DurableTestRunner(waits_then_returns) as runner:
+        with pytest.raises(ValueError, match="JSON-serializable"):
+            runner.run_async({"when": object()})

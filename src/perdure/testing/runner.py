@@ -113,7 +113,12 @@ class DurableTestRunner:
         execution_timeout: int | None = None,
         function_name: str | None = None,
     ) -> str:
-        payload = None if input is None else json.dumps(input)
+        try:
+            payload = None if input is None else json.dumps(input)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"input must be JSON-serializable (it becomes the execution's input payload): {exc}"
+            ) from None
         started = start.start_execution(
             self._app.ctx,
             function_name or self.function_name,
