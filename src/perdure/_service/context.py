@@ -72,10 +72,11 @@ class ServiceContext:
         loaded = self.store.load(arn)
         if loaded is None:
             raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
-        self._remember(arn, loaded)
+        self.remember(arn, loaded)
         return loaded
 
-    def _remember(self, arn: str, entry: tuple[int, ExecutionState]) -> None:
+    def remember(self, arn: str, entry: tuple[int, ExecutionState]) -> None:
+        """Cache `entry` (row version, state) for `arn`, evicting the least recently used."""
         self._cache[arn] = entry
         self._cache.move_to_end(arn)
         while len(self._cache) > self.settings.cache_size:
@@ -123,10 +124,10 @@ class ServiceContext:
                     self._cache.pop(arn, None)
                     continue
                 state.apply(transition)
-                self._remember(arn, (new_version, state))
+                self.remember(arn, (new_version, state))
                 for kid_state, kid_transition in kids:
                     kid_state.apply(kid_transition)
-                    self._remember(kid_state.record.execution.arn, (1, kid_state))
+                    self.remember(kid_state.record.execution.arn, (1, kid_state))
                 return state, transition
             raise StaleStateError(arn)
 

@@ -107,7 +107,7 @@ def start_execution(
             assert existing is not None
             return _same_or_conflict(existing, payload)
         state.apply(transition)
-        ctx._remember(execution.arn, (1, state))
+        ctx.remember(execution.arn, (1, state))
     ctx.notify()
     return Started(arn=execution.arn, created=True)
 
