@@ -15,6 +15,7 @@ from typing import Any
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import finish_execution
+from perdure._engine.pause import after_invocation, may_invoke
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
@@ -48,7 +49,7 @@ def begin_invocation(
     rec = state.record
     if rec.invocation is not InvocationState.QUEUED:
         return None
-    if rec.execution.status in TERMINAL_EXECUTION_STATUSES:
+    if rec.execution.status in TERMINAL_EXECUTION_STATUSES or not may_invoke(state):
         return None
     updated = [op_id for op_id, seq in state.op_seq.items() if seq > rec.delivered_seq]
     draft = Draft(state, now)
@@ -96,6 +97,7 @@ def complete_invocation(
         details["Error"] = h.error_member(failure)
     draft.event(EventType.INVOCATION_COMPLETED, details)
     draft.update_record(token=None, invocation=InvocationState.IDLE, request_id=None)
+    after_invocation(draft)
 
     if rec.closing_status is not None:
         status = ExecutionStatus(rec.closing_status)

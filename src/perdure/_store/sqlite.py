@@ -23,7 +23,13 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._store.store import CallbackRef, DueTimer, ExecutionQuery, StaleStateError
+from perdure._store.store import (
+    CallbackRef,
+    DueTimer,
+    ExecutionQuery,
+    StaleStateError,
+    StoreStats,
+)
 from perdure._wire.events import event_from_json, event_to_json
 from perdure._wire.operations import (
     error_from_json,
@@ -33,6 +39,9 @@ from perdure._wire.operations import (
 )
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
+
+# A paused execution's queued invocation waits for ResumeDurableExecution.
+_NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStatus.PAUSING.value}')"
 
 _EXEC_COLUMNS = (
     "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
@@ -343,7 +352,7 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT arn FROM executions WHERE invocation=? AND invoke_at <= ? "
-                "AND lease_expires <= ? ORDER BY invoke_at LIMIT ?",
+                f"AND lease_expires <= ? AND {_NOT_PAUSED} ORDER BY invoke_at LIMIT ?",
                 (InvocationState.QUEUED.value, now, now, limit),
             ).fetchall()
         return [r[0] for r in rows]
@@ -367,7 +376,8 @@ class SqliteStore:
         with self._lock:
             timer = self._db.execute("SELECT MIN(due_ms) FROM timers").fetchone()[0]
             queued = self._db.execute(
-                "SELECT MIN(MAX(invoke_at, lease_expires)) FROM executions WHERE invocation=?",
+                "SELECT MIN(MAX(invoke_at, lease_expires)) FROM executions "
+                f"WHERE invocation=? AND {_NOT_PAUSED}",
                 (InvocationState.QUEUED.value,),
             ).fetchone()[0]
         candidates = [int(v) for v in (timer, queued) if v is not None]
@@ -380,6 +390,43 @@ class SqliteStore:
                 (InvocationState.RUNNING.value,),
             ).fetchone()
         return int(row[0])
+
+    def delete_execution(self, arn: str) -> bool:
+        with self._tx() as db:
+            row = db.execute("SELECT id FROM executions WHERE arn=?", (arn,)).fetchone()
+            if row is None:
+                return False
+            for table in ("operations", "events", "timers", "callbacks", "checkpoint_replies"):
+                db.execute(f"DELETE FROM {table} WHERE execution_id=?", (row[0],))
+            db.execute("DELETE FROM executions WHERE id=?", (row[0],))
+        return True
+
+    def stats(self, now: int) -> StoreStats:
+        with self._lock:
+            by_status = {
+                str(status): int(count)
+                for status, count in self._db.execute(
+                    "SELECT status, COUNT(*) FROM executions GROUP BY status"
+                )
+            }
+            due = self._db.execute("SELECT COUNT(*) FROM timers WHERE due_ms <= ?", (now,))
+            due_timers = int(due.fetchone()[0])
+            invocations = dict(
+                self._db.execute(
+                    "SELECT invocation, COUNT(*) FROM executions GROUP BY invocation"
+                ).fetchall()
+            )
+            expired = self._db.execute(
+                "SELECT COUNT(*) FROM executions WHERE invocation=? AND lease_expires < ?",
+                (InvocationState.RUNNING.value, now),
+            ).fetchone()[0]
+        return StoreStats(
+            executions_by_status=by_status,
+            due_timers=due_timers,
+            queued_invocations=int(invocations.get(InvocationState.QUEUED.value, 0)),
+            running_invocations=int(invocations.get(InvocationState.RUNNING.value, 0)),
+            expired_leases=int(expired),
+        )
 
     # -- reads for the API ------------------------------------------------------------
 
@@ -409,6 +456,9 @@ class SqliteStore:
         if query.name is not None:
             where.append("name=?")
             args.append(query.name)
+        if query.version is not None:
+            where.append("version=?")
+            args.append(query.version)
         if query.statuses:
             where.append(f"status IN ({','.join('?' * len(query.statuses))})")
             args.extend(s.value for s in query.statuses)

@@ -30,12 +30,24 @@ class CallbackRef:
 class ExecutionQuery:
     function_name: str
     name: str | None = None
+    version: str | None = None
     statuses: Sequence[ExecutionStatus] = ()
     started_after: int | None = None
     started_before: int | None = None
     oldest_first: bool = False
     offset: int = 0
     limit: int = 100
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    """Counts for monitoring (`/metrics`), read in one call."""
+
+    executions_by_status: dict[str, int]
+    due_timers: int
+    queued_invocations: int
+    running_invocations: int
+    expired_leases: int
 
 
 class StaleStateError(Exception):
@@ -98,5 +110,11 @@ class Store(Protocol):
     ) -> None: ...
 
     def running_count(self) -> int: ...
+
+    def delete_execution(self, arn: str) -> bool:
+        """Remove the execution and everything recorded for it; False if it was absent."""
+        ...
+
+    def stats(self, now: int) -> StoreStats: ...
 
     def close(self) -> None: ...

@@ -1,0 +1,179 @@
+"""The ASGI application: read the request, find its route, run it, write the answer.
+
+No web framework: the Lambda API is a fixed table of routes (`routes.ROUTES`) of plain
+functions, and what a framework would add (decoding the path before routing, error
+pages of its own) is what the wire format forbids. Route functions are synchronous and
+call the service, which blocks on SQLite, so they run on worker threads; only Invoke,
+which waits for an execution to end, is a coroutine.
+
+Every refusal is an `ApiError` rendered by `errors.error_response`. Anything else that
+escapes a route is logged with its traceback and answered with a generic 500
+`ServiceException`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any, cast
+from urllib.parse import parse_qs
+
+from perdure._api import routes
+from perdure._api.context import DEFAULT_INVOKE_TIMEOUT, ApiContext
+from perdure._api.errors import RequestTooLargeError, error_response, internal_error_response
+from perdure._api.http import Request, Response
+from perdure._api.metrics import Metrics
+from perdure._service.context import ServiceContext
+from perdure.errors import ApiError, InvalidParameterValueError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+# The largest body any operation accepts (a 6 MiB synchronous Invoke payload), plus room.
+MAX_BODY_BYTES = 6 * 1024 * 1024 + 64 * 1024
+MAX_QUERY_FIELDS = 64
+
+log = logging.getLogger("perdure.api")
+
+
+class PerdureApi:
+    """`PerdureApi(ctx)` is an ASGI 3 application; serve it with uvicorn or any server
+    that passes `raw_path`."""
+
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        *,
+        invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.api = ApiContext(ctx, metrics or Metrics(), invoke_timeout)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        operation = "Unknown"
+        try:
+            route, params = routes.resolve(scope["method"], _raw_path(scope))
+            operation = route.operation
+            body = await _read_body(scope, receive)
+            request = Request(
+                method=scope["method"],
+                path=scope.get("path", ""),
+                params=params,
+                query=_query(scope),
+                headers=_headers(scope),
+                body=body,
+            )
+            response = await self._run(route, request)
+        except ApiError as exc:
+            response = error_response(exc)
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope["method"], scope.get("path"))
+            response = internal_error_response()
+        self.api.metrics.request(operation, response.status)
+        response.headers.append(("x-amzn-requestid", self.api.ctx.new_request_id()))
+        await _send(send, response)
+
+    async def _run(self, route: routes.Route, request: Request) -> Response:
+        if route.is_async:
+            handler = cast(routes.AsyncHandler, route.handler)
+            return await handler(self.api, request)
+        sync = cast(routes.SyncHandler, route.handler)
+        return await asyncio.to_thread(sync, self.api, request)
+
+
+def create_app(
+    ctx: ServiceContext, *, invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT
+) -> PerdureApi:
+    return PerdureApi(ctx, invoke_timeout=invoke_timeout)
+
+
+# -- ASGI plumbing -----------------------------------------------------------------------
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+def _raw_path(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    if raw is None:
+        # Without raw_path the server has already decoded %2F; the ARN routes cannot work,
+        # but the others can.
+        return str(scope.get("path", ""))
+    path = bytes(raw).split(b"?", 1)[0]
+    return path.decode("latin-1")
+
+
+def _query(scope: Scope) -> dict[str, list[str]]:
+    raw = bytes(scope.get("query_string", b"")).decode("latin-1")
+    try:
+        return parse_qs(
+            raw,
+            keep_blank_values=True,
+            encoding="utf-8",
+            errors="strict",
+            max_num_fields=MAX_QUERY_FIELDS,
+        )
+    except UnicodeDecodeError:
+        raise InvalidParameterValueError(
+            "The query string must be percent-encoded UTF-8."
+        ) from None
+    except ValueError:
+        raise InvalidParameterValueError(
+            f"The query string has more than {MAX_QUERY_FIELDS} parameters."
+        ) from None
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in scope.get("headers", []):
+        out[bytes(name).decode("latin-1").lower()] = bytes(value).decode("latin-1")
+    return out
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes:
+    for name, value in scope.get("headers", []):
+        if bytes(name).lower() == b"content-length":
+            try:
+                declared = int(value)
+            except ValueError:
+                raise InvalidParameterValueError("Content-Length must be a number.") from None
+            if declared > MAX_BODY_BYTES:
+                raise RequestTooLargeError(
+                    f"The request body is {declared} bytes; the limit is {MAX_BODY_BYTES}."
+                )
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = bytes(message.get("body", b""))
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise RequestTooLargeError(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _send(send: Send, response: Response) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers.append((b"content-length", str(len(response.body)).encode("ascii")))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})

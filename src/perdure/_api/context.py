@@ -1,0 +1,78 @@
+"""What every route function gets besides the request: the service context, the metrics
+it feeds, and the waiter a synchronous Invoke blocks on."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+
+from perdure._api.metrics import Metrics
+from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
+from perdure._service import queries
+from perdure._service.context import ServiceContext
+
+# Lambda's limit for a synchronous invocation.
+DEFAULT_INVOKE_TIMEOUT = 15 * 60.0
+# Bound on each wait between looks at the execution, for changes made by other processes
+# sharing the database (this process's commits wake the waiter at once).
+POLL_SECONDS = 0.25
+
+
+class CompletionWaiter:
+    """Wakes requests waiting for an execution to end whenever the service commits.
+
+    The service calls listeners on the committing thread, so the listener only schedules
+    a wake-up on each waiting request's event loop."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+        self._lock = threading.Lock()
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        ctx.subscribe(self._changed)
+
+    def _changed(self) -> None:
+        with self._lock:
+            waiting = list(self._waiting)
+        for loop, event in waiting:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop has closed
+                pass
+
+    async def wait_terminal(self, arn: str, timeout: float) -> Execution | None:
+        """The execution once it has ended, or None if it is still running at `timeout`."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        entry = (loop, event)
+        deadline = loop.time() + timeout
+        with self._lock:
+            self._waiting.add(entry)
+        try:
+            while True:
+                event.clear()
+                execution = await asyncio.to_thread(queries.get_execution, self._ctx, arn)
+                if execution.status in TERMINAL_EXECUTION_STATUSES:
+                    return execution
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+                except TimeoutError:
+                    pass
+        finally:
+            with self._lock:
+                self._waiting.discard(entry)
+
+
+@dataclass
+class ApiContext:
+    ctx: ServiceContext
+    metrics: Metrics = field(default_factory=Metrics)
+    invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT
+    waiter: CompletionWaiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.waiter is None:
+            self.waiter = CompletionWaiter(self.ctx)

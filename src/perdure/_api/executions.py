@@ -1,0 +1,193 @@
+"""Route functions for one durable execution and for listing a function's executions.
+
+Each is parse → one `_service` call → render, with the shapes of `perdure._wire`. Bodies
+carry epoch seconds (botocore reads numbers as seconds), never milliseconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perdure._api.context import ApiContext
+from perdure._api.functions import function_name_and_version
+from perdure._api.http import (
+    Request,
+    Response,
+    json_body,
+    optional_json,
+    q_bool,
+    q_int,
+    q_list,
+    q_str,
+    q_time,
+)
+from perdure._clock import monotonic
+from perdure._model import ExecutionStatus
+from perdure._service import checkpoint as checkpoint_use_case
+from perdure._service import delete, pause, queries, stop
+from perdure._service.listing import ExecutionQuery, list_page
+from perdure._wire.arns import parse_execution_arn
+from perdure._wire.checkpoint import (
+    CLIENT_TOKEN_RE,
+    MAX_CLIENT_TOKEN_CHARS,
+    checkpoint_request_from_json,
+    checkpoint_response_to_json,
+    state_response_to_json,
+)
+from perdure._wire.events import event_to_json
+from perdure._wire.executions import execution_summary_to_json, execution_to_json
+from perdure._wire.operations import error_from_json
+from perdure._wire.timestamps import render_timestamp
+from perdure._wire.validation import check_enum, opt_bool, opt_str
+from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+
+PAGE_MAX = 1000
+
+
+def _arn(req: Request) -> str:
+    arn = req.params["DurableExecutionArn"]
+    parse_execution_arn(arn)  # 400 with the expected format when malformed
+    return arn
+
+
+def _marker(req: Request) -> str | None:
+    return q_str(req, "Marker", max_len=1024)
+
+
+def _client_token(body: dict[str, Any]) -> None:
+    opt_str(
+        body,
+        "ClientToken",
+        "",
+        min_len=1,
+        max_len=MAX_CLIENT_TOKEN_CHARS,
+        pattern=CLIENT_TOKEN_RE,
+        hint="printable ASCII without spaces",
+    )
+
+
+# -- data plane: the handler's calls -----------------------------------------------------
+
+
+def checkpoint(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    token, updates, client_token = checkpoint_request_from_json(json_body(req))
+    started = monotonic()
+    resp = checkpoint_use_case.checkpoint(api.ctx, arn, token, updates, client_token)
+    api.metrics.checkpoint(monotonic() - started)
+    return Response.json(200, checkpoint_response_to_json(resp))
+
+
+def get_state(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    token = q_str(req, "CheckpointToken", required=True, max_len=2048)
+    assert token is not None
+    max_items = q_int(req, "MaxItems", lo=0, hi=PAGE_MAX)
+    resp = checkpoint_use_case.get_state(api.ctx, arn, token, _marker(req), max_items)
+    return Response.json(200, state_response_to_json(resp))
+
+
+# -- control plane -----------------------------------------------------------------------
+
+
+def get_execution(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    include = q_bool(req, "IncludeExecutionData", True)
+    execution = queries.get_execution(api.ctx, arn)
+    doc = execution_to_json(execution, include_data=include)
+    doc["DurableConfig"] = {"ExecutionTimeout": execution.execution_timeout}
+    info = pause.current_pause(api.ctx, execution)
+    if info is not None:
+        details: dict[str, Any] = {
+            "PauseRequestTimestamp": render_timestamp(info.requested_at, "s"),
+            "ExecutionTimeoutPaused": info.timeout_paused,
+        }
+        if info.reason is not None:
+            details["Reason"] = info.reason
+        doc["PauseDetails"] = details
+    return Response.json(200, doc)
+
+
+def get_history(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    include = q_bool(req, "IncludeExecutionData", True)
+    events, marker = queries.get_history(
+        api.ctx,
+        arn,
+        marker=_marker(req),
+        max_items=q_int(req, "MaxItems", lo=0, hi=PAGE_MAX),
+        reverse=q_bool(req, "ReverseOrder", False),
+    )
+    doc: dict[str, Any] = {
+        "Events": [event_to_json(ev, include_data=include, time_unit="s") for ev in events]
+    }
+    if marker:
+        doc["NextMarker"] = marker
+    return Response.json(200, doc)
+
+
+def list_by_function(api: ApiContext, req: Request) -> Response:
+    name, version = function_name_and_version(req.params["FunctionName"], req)
+    if not api.ctx.function_exists(name):
+        raise ResourceNotFoundError(f"Function not found: {name}")
+    statuses = [
+        check_enum(ExecutionStatus, s, "Statuses") for s in q_list(req, "Statuses", max_items=10)
+    ]
+    marker = _marker(req)
+    offset = 0
+    if marker is not None:
+        if not marker.isdigit() or len(marker) > 12:
+            raise InvalidParameterValueError(
+                "Invalid Marker: pass the NextMarker of the previous page unchanged."
+            )
+        offset = int(marker)
+    query = ExecutionQuery(
+        function_name=name,
+        name=q_str(req, "DurableExecutionName", max_len=64),
+        version=version,
+        statuses=statuses,
+        started_after=q_time(req, "StartedAfter"),
+        started_before=q_time(req, "StartedBefore"),
+        # The model documents ReverseOrder=true as oldest first; newest first by default.
+        oldest_first=q_bool(req, "ReverseOrder", False),
+        offset=offset,
+        limit=q_int(req, "MaxItems", lo=0, hi=PAGE_MAX) or 100,
+    )
+    rows, next_offset = list_page(api.ctx, query)
+    doc: dict[str, Any] = {"DurableExecutions": [execution_summary_to_json(ex) for ex in rows]}
+    if next_offset is not None:
+        doc["NextMarker"] = str(next_offset)
+    return Response.json(200, doc)
+
+
+def stop_execution(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    body = optional_json(req)
+    error = None if body is None else error_from_json(body, path="Error")
+    execution = stop.stop_execution(api.ctx, arn, error)
+    when = execution.end_timestamp if execution.end_timestamp is not None else api.ctx.now()
+    return Response.json(200, {"StopTimestamp": render_timestamp(when, "s")})
+
+
+def pause_execution(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    body = json_body(req)
+    _client_token(body)
+    reason = opt_str(body, "Reason", "", max_len=1024)
+    timeout_paused = opt_bool(body, "ExecutionTimeoutPaused", "")
+    pause.pause(api.ctx, arn, reason, True if timeout_paused is None else timeout_paused)
+    return Response.json(202, {})
+
+
+def resume_execution(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    body = json_body(req)
+    _client_token(body)
+    pause.resume(api.ctx, arn, opt_str(body, "Reason", "", max_len=1024))
+    return Response.json(202, {})
+
+
+def delete_execution(api: ApiContext, req: Request) -> Response:
+    arn = _arn(req)
+    when = delete.delete_execution(api.ctx, arn)
+    return Response.json(202, {"DeletionRequestTimestamp": render_timestamp(when, "s")})
