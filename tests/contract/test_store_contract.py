@@ -1,0 +1,156 @@
+"""The Store contract: what every backend must do, run against each backend.
+
+Only SQLite exists today; a new backend adds one fixture parameter and must pass the same
+tests. The tests drive the store with transitions made by the real engine, so they check
+the storage port in the terms the service uses it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from perdure._engine.lifecycle import start_execution
+from perdure._engine.timers import fire_timer
+from perdure._model import Execution, ExecutionStatus
+from perdure._model.state import ExecutionState, InvocationState, TimerKind
+from perdure._store.sqlite import SqliteStore
+from perdure._store.store import ExecutionQuery, StaleStateError, Store
+
+NOW = 1_700_000_000_000
+
+
+@pytest.fixture(params=["sqlite"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    backend = SqliteStore(str(tmp_path / "contract.db"))
+    yield backend
+    backend.close()
+
+
+def new_execution(name: str, *, function: str = "f", start: int = NOW) -> Execution:
+    return Execution(
+        arn=f"arn:aws:lambda:us-east-1:000000000000:function:{function}:$LATEST/durable-execution/{name}/id-{name}",
+        execution_id=f"id-{name}",
+        name=name,
+        function_name=function,
+        version="$LATEST",
+        status=ExecutionStatus.RUNNING,
+        start_timestamp=start,
+        input_payload='{"n": 1}',
+        execution_timeout=60,
+    )
+
+
+def create(store: Store, name: str, **kw: object) -> ExecutionState:
+    ex = new_execution(name, **kw)  # type: ignore[arg-type]
+    state, transition = start_execution(ex, ex.start_timestamp)
+    assert store.create_execution(state, transition)
+    state.apply(transition)
+    return state
+
+
+def test_creating_twice_with_one_name_is_refused(store: Store) -> None:
+    create(store, "a")
+    ex = new_execution("a")
+    state, transition = start_execution(ex, NOW)
+    assert store.create_execution(state, transition) is False
+    found = store.find_by_name("f", "a")
+    assert found is not None and found.arn == ex.arn
+
+
+def test_a_loaded_execution_equals_what_was_written(store: Store) -> None:
+    written = create(store, "a")
+    loaded = store.load(written.record.execution.arn)
+    assert loaded is not None
+    version, state = loaded
+    assert version == 1
+    assert state.record == written.record
+    assert state.ops == written.ops
+    assert state.timers == written.timers
+
+
+def test_a_commit_at_a_stale_version_is_refused_and_changes_nothing(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    transition = fire_timer(state, "id-a", TimerKind.EXECUTION_TIMEOUT, NOW + 61_000)
+    assert transition is not None
+    assert store.commit(arn, 1, transition) == 2
+    with pytest.raises(StaleStateError):
+        store.commit(arn, 1, transition)
+    loaded = store.load(arn)
+    assert loaded is not None
+    assert loaded[1].record.execution.status is ExecutionStatus.TIMED_OUT
+
+
+def test_history_pages_forward_and_backward(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    transition = fire_timer(state, "id-a", TimerKind.EXECUTION_TIMEOUT, NOW + 61_000)
+    assert transition is not None
+    store.commit(arn, 1, transition)
+    forward = store.events(arn, 0, 10, False)
+    assert [e.event_id for e in forward] == [1, 2]
+    assert [e.event_id for e in store.events(arn, 1, 10, False)] == [2]
+    assert [e.event_id for e in store.events(arn, 0, 10, True)] == [2, 1]
+    assert [e.event_id for e in store.events(arn, 2, 10, True)] == [1]
+
+
+def test_due_timers_come_earliest_first_and_only_when_due(store: Store) -> None:
+    create(store, "late", start=NOW + 5_000)
+    create(store, "early", start=NOW)
+    assert store.due_timers(NOW + 10_000, 10) == []
+    due = store.due_timers(NOW + 70_000, 10)
+    assert [d.arn.split("/")[-2] for d in due] == ["early", "late"]
+    assert store.next_wakeup() == NOW  # both first invocations are queued now
+
+
+def test_queued_invocations_are_offered_until_claimed(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    assert store.due_invocations(NOW, 10) == [arn]
+    running = dataclasses.replace(
+        state.record, invocation=InvocationState.RUNNING, request_id="r1", token="t"
+    )
+    from perdure._model.state import Transition
+
+    store.commit(arn, 1, Transition(record=running))
+    assert store.due_invocations(NOW, 10) == []
+    store.lease(arn, "w1", NOW + 1_000)
+    assert store.expired_leases(NOW + 2_000, 10) == [arn]
+    assert store.expired_leases(NOW + 500, 10) == []
+
+
+def test_listing_filters_by_status_name_and_time_newest_first(store: Store) -> None:
+    create(store, "a", start=NOW)
+    create(store, "b", start=NOW + 1)
+    create(store, "c", function="other")
+    listed = store.list_executions(ExecutionQuery(function_name="f"))
+    assert [e.name for e in listed] == ["b", "a"]
+    oldest = store.list_executions(ExecutionQuery(function_name="f", oldest_first=True))
+    assert [e.name for e in oldest] == ["a", "b"]
+    assert [e.name for e in store.list_executions(ExecutionQuery("f", name="a"))] == ["a"]
+    none = store.list_executions(ExecutionQuery("f", statuses=[ExecutionStatus.SUCCEEDED]))
+    assert none == []
+    page = store.list_executions(ExecutionQuery("f", limit=1, offset=1))
+    assert [e.name for e in page] == ["a"]
+
+
+def test_checkpoint_replies_are_kept_for_retries(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    assert store.saved_reply(arn, "ct", "tok") is None
+    store.save_reply(arn, "ct", "tok", '{"token": "n"}', NOW)
+    assert store.saved_reply(arn, "ct", "tok") == '{"token": "n"}'
+    assert store.saved_reply(arn, "ct", "other") is None
+
+
+def test_deleting_removes_the_execution_and_its_history(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    assert store.delete_execution(arn) is True
+    assert store.load(arn) is None
+    assert store.events(arn, 0, 10, False) == []
+    assert store.delete_execution(arn) is False
