@@ -6,9 +6,13 @@ pages of its own) is what the wire format forbids. Route functions are synchrono
 call the service, which blocks on SQLite, so they run on worker threads; only Invoke,
 which waits for an execution to end, is a coroutine.
 
-Every refusal is an `ApiError` rendered by `errors.error_response`. Anything else that
-escapes a route is logged with its traceback and answered with a generic 500
-`ServiceException`.
+With an `AuthConfig` that requires credentials, every route but `/health` checks them
+(`auth.Authenticator`) after the body is read (a SigV4 signature covers it) and before
+the route runs.
+
+Every refusal is an `ApiError` rendered by `errors.error_response` (an authentication
+refusal by `auth.refusal_response`). Anything else that escapes a route is logged with
+its traceback and answered with a generic 500 `ServiceException`.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any, cast
 from urllib.parse import parse_qs
 
 from perdure._api import routes
+from perdure._api.auth import AuthConfig, AuthenticationError, Authenticator, refusal_response
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT, ApiContext
 from perdure._api.errors import RequestTooLargeError, error_response, internal_error_response
 from perdure._api.http import Request, Response
@@ -49,8 +54,10 @@ class PerdureApi:
         *,
         invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
         metrics: Metrics | None = None,
+        auth: AuthConfig | None = None,
     ) -> None:
         self.api = ApiContext(ctx, metrics or Metrics(), invoke_timeout)
+        self.auth = Authenticator(auth or AuthConfig(required=False))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,7 +78,11 @@ class PerdureApi:
                 headers=_headers(scope),
                 body=body,
             )
+            if self.auth.needs_credentials(operation):
+                self.auth.check(request, raw_path=_raw_path(scope), raw_query=_raw_query(scope))
             response = await self._run(route, request)
+        except AuthenticationError as exc:
+            response = refusal_response(exc)
         except ApiError as exc:
             response = error_response(exc)
         except Exception:
@@ -90,9 +101,14 @@ class PerdureApi:
 
 
 def create_app(
-    ctx: ServiceContext, *, invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT
+    ctx: ServiceContext,
+    *,
+    invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
+    auth: AuthConfig | None = None,
 ) -> PerdureApi:
-    return PerdureApi(ctx, invoke_timeout=invoke_timeout)
+    """The API over `ctx`. `auth=None` checks no credentials (a loopback server); see
+    `perdure._api.auth` for when a server must pass a required `AuthConfig`."""
+    return PerdureApi(ctx, invoke_timeout=invoke_timeout, auth=auth)
 
 
 # -- ASGI plumbing -----------------------------------------------------------------------
@@ -118,8 +134,12 @@ def _raw_path(scope: Scope) -> str:
     return path.decode("latin-1")
 
 
+def _raw_query(scope: Scope) -> str:
+    return bytes(scope.get("query_string", b"")).decode("latin-1")
+
+
 def _query(scope: Scope) -> dict[str, list[str]]:
-    raw = bytes(scope.get("query_string", b"")).decode("latin-1")
+    raw = _raw_query(scope)
     try:
         return parse_qs(
             raw,

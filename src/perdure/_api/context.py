@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from perdure._api.metrics import Metrics
 from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
@@ -17,6 +19,10 @@ DEFAULT_INVOKE_TIMEOUT = 15 * 60.0
 # Bound on each wait between looks at the execution, for changes made by other processes
 # sharing the database (this process's commits wake the waiter at once).
 POLL_SECONDS = 0.25
+# The longest a worker's claim may wait for work before it is answered 204.
+MAX_CLAIM_WAIT = 20.0
+
+T = TypeVar("T")
 
 
 class CompletionWaiter:
@@ -39,6 +45,34 @@ class CompletionWaiter:
                 loop.call_soon_threadsafe(event.set)
             except RuntimeError:  # the loop has closed
                 pass
+
+    async def poll(self, attempt: Callable[[], T | None], timeout: float) -> T | None:
+        """Run `attempt` (on a worker thread) until it returns something or `timeout`
+        seconds pass, trying again after each commit of this process and at least every
+        POLL_SECONDS (for commits of other processes and work that becomes due by time
+        alone). A worker's long-poll for invocations waits here."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        entry = (loop, event)
+        deadline = loop.time() + timeout
+        with self._lock:
+            self._waiting.add(entry)
+        try:
+            while True:
+                event.clear()
+                found = await asyncio.to_thread(attempt)
+                if found is not None:
+                    return found
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                try:
+                    await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+                except TimeoutError:
+                    pass
+        finally:
+            with self._lock:
+                self._waiting.discard(entry)
 
     async def wait_terminal(self, arn: str, timeout: float) -> Execution | None:
         """The execution once it has ended, or None if it is still running at `timeout`."""
@@ -72,6 +106,7 @@ class ApiContext:
     metrics: Metrics = field(default_factory=Metrics)
     invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT
     waiter: CompletionWaiter | None = None
+    max_claim_wait: float = MAX_CLAIM_WAIT
 
     def __post_init__(self) -> None:
         if self.waiter is None:

@@ -266,6 +266,96 @@ def _paths() -> dict[str, Any]:
     }
 
 
+def _worker_paths() -> dict[str, Any]:
+    """Perdure's own worker protocol (`workers.py`)."""
+    prefix = "/perdure/v1/invocations"
+    worker_id = string(1, 256, pattern=r"^[\x21-\x7E]+$")
+    lease = integer(1, 12 * 60 * 60)
+    request_id = _param("RequestId", "path", string(1, 64, pattern="^[a-zA-Z0-9-]+$"))
+    arn = string(1, 1024)
+    claim_body = obj(
+        {
+            "WorkerId": worker_id,
+            "Functions": {
+                "type": "array",
+                "items": string(1, 64, pattern="^[a-zA-Z0-9_-]+$"),
+                "minItems": 1,
+                "maxItems": 100,
+            },
+            "LeaseSeconds": lease,
+            "WaitSeconds": integer(0, 20),
+            "MaxInvocations": integer(1, 100),
+        },
+        ("WorkerId", "Functions"),
+    )
+    claimed = obj(
+        {
+            "RequestId": string(),
+            "FunctionName": string(),
+            "DurableExecutionArn": string(),
+            "Event": {"type": "object", "description": "The Lambda invocation envelope"},
+        },
+        ("RequestId", "FunctionName", "DurableExecutionArn", "Event"),
+    )
+    output = obj(
+        {
+            "Status": {"type": "string", "enum": ["SUCCEEDED", "FAILED", "PENDING"]},
+            "Result": string(),
+            "Error": ref("ErrorObject"),
+        },
+        ("Status",),
+    )
+    return {
+        prefix + "/claim": {
+            "post": _op(
+                "ClaimInvocations",
+                [],
+                200,
+                obj({"Invocations": {"type": "array", "items": claimed}}, ("Invocations",)),
+                (204, 400, 413, 500),
+                _body(claim_body, required=True),
+            )
+        },
+        prefix + "/{RequestId}/heartbeat": {
+            "post": _op(
+                "HeartbeatInvocation",
+                [request_id],
+                200,
+                obj({"LeaseExpiresTimestamp": TIMESTAMP}, ("LeaseExpiresTimestamp",)),
+                (400, 404, 409, 413, 500),
+                _body(
+                    obj(
+                        {"DurableExecutionArn": arn, "WorkerId": worker_id, "LeaseSeconds": lease},
+                        ("DurableExecutionArn", "WorkerId"),
+                    ),
+                    required=True,
+                ),
+            )
+        },
+        prefix + "/{RequestId}/complete": {
+            "post": _op(
+                "CompleteInvocation",
+                [request_id],
+                200,
+                obj({}),
+                (400, 404, 409, 413, 500),
+                _body(
+                    obj(
+                        {
+                            "DurableExecutionArn": arn,
+                            "WorkerId": worker_id,
+                            "Output": output,
+                            "Error": ref("ErrorObject"),
+                        },
+                        ("DurableExecutionArn",),
+                    ),
+                    required=True,
+                ),
+            )
+        },
+    }
+
+
 @cache
 def _document() -> dict[str, Any]:
     return {
@@ -278,7 +368,7 @@ def _document() -> dict[str, Any]:
                 "Errors carry their code in the X-Amzn-ErrorType header."
             ),
         },
-        "paths": _paths(),
+        "paths": {**_paths(), **_worker_paths()},
         "components": {"schemas": schemas()},
     }
 

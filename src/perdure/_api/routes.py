@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from perdure._api import callbacks, executions, invoke, service_endpoints
+from perdure._api import callbacks, executions, invoke, service_endpoints, workers
 from perdure._api.context import ApiContext
 from perdure._api.errors import MethodNotAllowedError, UnknownOperationError
 from perdure._api.http import Request, Response
@@ -68,6 +68,14 @@ ROUTES: tuple[Route, ...] = (
         "SendDurableExecutionCallbackHeartbeat",
         callbacks.heartbeat,
     ),
+    Route("POST", workers.PREFIX + "/claim", "ClaimInvocations", workers.claim, is_async=True),
+    Route(
+        "POST",
+        workers.PREFIX + "/{RequestId}/heartbeat",
+        "HeartbeatInvocation",
+        workers.heartbeat,
+    ),
+    Route("POST", workers.PREFIX + "/{RequestId}/complete", "CompleteInvocation", workers.complete),
     Route("GET", "/health", "Health", service_endpoints.health),
     Route("GET", "/metrics", "Metrics", service_endpoints.metrics),
     Route("GET", "/openapi.json", "OpenApi", service_endpoints.openapi),

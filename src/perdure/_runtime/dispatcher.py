@@ -3,6 +3,12 @@
 It sleeps until the next timer is due or until a commit signals new work, so an idle
 runtime costs nothing. With a manual clock it never moves time itself; the test runner
 does, and only while a test waits for something.
+
+A server whose handlers run in remote workers uses it without an invoker
+(`Dispatcher.scheduler`): it then fires timers and gives up on expired leases but
+never claims an invocation, since it has nothing to run it with. Everything it acts on
+is in the store, so any number of server processes can run one each: a timer is fired
+by the one whose commit wins the row-version race, and the others find it gone.
 """
 
 from __future__ import annotations
@@ -17,13 +23,17 @@ from perdure._runtime.registry import Registry
 from perdure._service import invocations, queries, timers
 from perdure._service.context import ServiceContext
 
+# How often a scheduler-only dispatcher looks for timers and expired leases when no
+# local commit wakes it.
+_SCHEDULER_POLL = 0.25
+
 
 class Dispatcher:
     def __init__(
         self,
         ctx: ServiceContext,
         registry: Registry,
-        invoker: Invoker,
+        invoker: Invoker | None,
         *,
         workers: int = 8,
         owner: str = "embedded",
@@ -44,6 +54,16 @@ class Dispatcher:
         self._stopped = False
         self._thread: threading.Thread | None = None
         ctx.subscribe(self.kick)
+
+    @classmethod
+    def scheduler(cls, ctx: ServiceContext, *, real_time: bool = True) -> Dispatcher:
+        """A dispatcher that only keeps time: fires due timers and expires leases, and
+        leaves invocations to remote workers."""
+        return cls(ctx, Registry(), None, workers=1, real_time=real_time)
+
+    @property
+    def runs_invocations(self) -> bool:
+        return self._invoker is not None
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="perdure-dispatch", daemon=True)
@@ -70,6 +90,8 @@ class Dispatcher:
             if self._running or self._busy or self._wake.is_set():
                 return False
         now = self._ctx.now()
+        if self._invoker is None:  # queued invocations are the workers' business
+            return not self._ctx.store.due_timers(now, 1)
         nxt = self._ctx.store.next_wakeup()
         return nxt is None or nxt > now
 
@@ -104,15 +126,30 @@ class Dispatcher:
     def _sleep_seconds(self) -> float:
         if not self._real_time:
             return 0.5
+        if self._invoker is None:
+            return self._scheduler_sleep_seconds()
         nxt = self._ctx.store.next_wakeup()
         if nxt is None:
             return 1.0
         return max(0.0, min(1.0, (nxt - self._ctx.now()) / 1000))
 
+    def _scheduler_sleep_seconds(self) -> float:
+        """Until the next timer, at most `_SCHEDULER_POLL`: `next_wakeup` also counts
+        queued invocations, which a scheduler leaves to workers (sleeping until those
+        would spin), and the poll bound catches timers and leases that other server
+        processes committed, which no local commit announces."""
+        now = self._ctx.now()
+        upcoming = self._ctx.store.due_timers(now + int(_SCHEDULER_POLL * 1000), 1)
+        if not upcoming:
+            return _SCHEDULER_POLL
+        return max(0.0, min(_SCHEDULER_POLL, (upcoming[0].due_ms - now) / 1000))
+
     def _tick(self) -> None:
         timers.fire_due_timers(self._ctx)
         if self._real_time:
             invocations.expire_leases(self._ctx)
+        if self._invoker is None:
+            return
         for arn in invocations.due_invocations(self._ctx):
             with self._idle:
                 if arn in self._running:
@@ -141,6 +178,7 @@ class Dispatcher:
                 )
                 return
             target = self._registry.target(function_name)
+            assert self._invoker is not None  # a scheduler never claims
             outcome = self._invoker.invoke(function_name, target, inp, request_id)
             invocations.finish_invocation(
                 self._ctx, arn, request_id, outcome.output, outcome.failure

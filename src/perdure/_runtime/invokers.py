@@ -15,9 +15,8 @@ from typing import Any, Protocol
 
 from perdure._clock import Clock
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
-from perdure._runtime.embedded_client import EmbeddedClient
 from perdure._runtime.registry import Handler, load_target
-from perdure._sdk.client import EmbeddedInvocation, LogSink
+from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure._wire.envelope import invocation_output_from_json
 from perdure.errors import ApiError, qualified_name
 
@@ -60,9 +59,12 @@ def outcome_of(raw: Any) -> Outcome:
 
 
 class ThreadInvoker:
+    """Calls the handler on the calling thread with an EmbeddedInvocation whose client is
+    `client`: a direct one in-process, an HTTP one in a remote worker."""
+
     def __init__(
         self,
-        client: EmbeddedClient,
+        client: DurableServiceClient,
         clock: Clock,
         log_sink: Callable[[str], LogSink | None] | None = None,
     ) -> None:

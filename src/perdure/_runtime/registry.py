@@ -1,12 +1,24 @@
-"""An explicit registry of durable functions: name → handler. No globals."""
+"""An explicit registry of durable functions: name → handler. No globals.
+
+`registry_from_modules` builds one from the modules `perdure worker`/`perdure dev` are
+given: a module's `FUNCTIONS` (a mapping or a Registry) when it defines one, else every
+module attribute that `@durable_execution` made, under its attribute name. Nothing
+registers itself at import time.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from perdure._sdk.execution import is_durable_handler
+
 Handler = Callable[..., Any]
+
+# Lambda's function-name rule, which the API's paths and the worker protocol enforce.
+FUNCTION_NAME_RE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 
 def load_target(target: str) -> Handler:
@@ -51,3 +63,44 @@ class Registry:
         if name not in self._resolved:
             self._resolved[name] = load_target(target)
         return self._resolved[name]
+
+
+def _module_functions(module: Any) -> list[tuple[str, Handler | str]]:
+    explicit = getattr(module, "FUNCTIONS", None)
+    if explicit is None:
+        explicit = next((v for v in vars(module).values() if isinstance(v, Registry)), None)
+    if isinstance(explicit, Registry):
+        return [(name, explicit.target(name)) for name in explicit]
+    if isinstance(explicit, Mapping):
+        return [(str(name), target) for name, target in explicit.items()]
+    if explicit is not None:
+        raise TypeError(
+            f"{module.__name__}.FUNCTIONS must map function names to handlers, "
+            f"got {type(explicit).__name__}"
+        )
+    return [(attr, obj) for attr, obj in vars(module).items() if is_durable_handler(obj)]
+
+
+def registry_from_modules(modules: Iterable[str]) -> Registry:
+    """Import each named module and register its durable functions. Raises ValueError
+    when a name is registered twice with different handlers, is not a valid function
+    name, or when the modules hold no durable function at all."""
+    registry = Registry()
+    names = list(modules)
+    for module_name in names:
+        module = importlib.import_module(module_name)
+        for name, target in _module_functions(module):
+            if not FUNCTION_NAME_RE.fullmatch(name):
+                raise ValueError(
+                    f"{module_name}: {name!r} is not a valid function name (1-64 characters "
+                    "from a-z, A-Z, 0-9, '-' and '_')"
+                )
+            if name in registry and registry.target(name) is not target:
+                raise ValueError(f"{module_name}: function {name!r} is already registered")
+            registry.register(name, target)
+    if not list(registry):
+        raise ValueError(
+            f"No durable functions found in {', '.join(names) or 'no modules'}: decorate "
+            "handlers with @durable_execution or define FUNCTIONS = {name: handler}"
+        )
+    return registry

@@ -7,9 +7,10 @@ when it suspended or its token was revoked, FAILED for errors that retrying cann
 Errors worth another invocation (stale token, throttling, server faults) are re-raised:
 the runtime records a failed invocation and the service retries it.
 
-Two ways in: the in-process runtime passes an `EmbeddedInvocation` (model objects, a
-direct client, the runtime's clock); a Lambda-style caller passes the JSON envelope and
-the SDK talks back over the Lambda API with boto3.
+Two ways in: a Perdure runtime passes an `EmbeddedInvocation` (model objects, a client —
+direct in-process, HTTP in a remote worker — and the runtime's clock); a Lambda-style
+caller passes the JSON envelope and the SDK talks back over the Lambda API, with the
+standard-library HTTP client when `PERDURE_ENDPOINT` is set, else with boto3.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
@@ -46,6 +48,10 @@ __all__ = [
 ]
 
 LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
+# A Lambda-style caller that sets these (and no boto3 client) is answered over Perdure's
+# HTTP API with the standard library instead of boto3.
+ENDPOINT_ENV = "PERDURE_ENDPOINT"
+TOKEN_ENV = "PERDURE_TOKEN"
 
 T = TypeVar("T")
 Handler = Callable[[Any, DurableContext], Any]
@@ -68,7 +74,15 @@ def durable_execution(
     def wrapper(event: Any, lambda_context: Any = None) -> Output:
         return _run_invocation(handler, event, lambda_context, boto3_client, factories)
 
+    # The mark `perdure worker`/`perdure dev` look for when they build a registry from
+    # the modules they are given (no import-time registration, no globals).
+    wrapper.__durable_execution__ = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def is_durable_handler(obj: object) -> bool:
+    """Whether `obj` is a handler made by `@durable_execution`."""
+    return callable(obj) and getattr(obj, "__durable_execution__", False) is True
 
 
 def _run_invocation(
@@ -149,6 +163,12 @@ def _parse_event(
         invocation = invocation_input_from_json(event)
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise ExecutionError(f"Unexpected payload provided to start the execution: {exc}") from exc
+    endpoint = os.environ.get(ENDPOINT_ENV)
+    if boto3_client is None and endpoint:
+        from perdure._sdk.http_client import HttpDurableServiceClient
+
+        client = HttpDurableServiceClient(endpoint, token=os.environ.get(TOKEN_ENV) or None)
+        return invocation, client, SystemClock(), None, ""
     from perdure._sdk.boto_client import BotoDurableServiceClient
 
     return invocation, BotoDurableServiceClient.create(boto3_client), SystemClock(), None, ""

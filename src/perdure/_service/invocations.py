@@ -1,12 +1,27 @@
-"""Invocations as the runtime sees them: claim the next one, record how it ended."""
+"""Invocations as runners see them: claim the next ones under a lease, keep the lease
+alive, record how each ended, and give up on those whose runner went silent."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from perdure._engine.invocations import begin_invocation, complete_invocation
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.settle import settle_parents
+
+
+@dataclass(frozen=True)
+class ClaimedInvocation:
+    """An invocation handed to a runner under a lease: run `input` with `function_name`,
+    then record the outcome under `request_id`."""
+
+    arn: str
+    request_id: str
+    function_name: str
+    input: InvocationInput
 
 
 def due_invocations(ctx: ServiceContext, limit: int = 32) -> list[str]:
@@ -18,9 +33,34 @@ def claim_invocation(
 ) -> tuple[str, InvocationInput] | None:
     """Start the queued invocation of `arn`: a fresh token and the state to replay.
     Returns (request id, input), or None if it is not due any more."""
+    claimed = _claim(ctx, arn, owner, lease_ms)
+    return None if claimed is None else (claimed.request_id, claimed.input)
+
+
+def claim_due(
+    ctx: ServiceContext, functions: Sequence[str], owner: str, lease_ms: int, limit: int
+) -> list[ClaimedInvocation]:
+    """Claim up to `limit` due invocations of `functions` for `owner`, each leased for
+    `lease_ms`. Each claim commits guarded by the execution's row version, so when
+    several workers (or server processes) race for one invocation exactly one gets it;
+    the losers simply move on to the next due one."""
+    claimed: list[ClaimedInvocation] = []
+    if limit <= 0 or not functions:
+        return claimed
+    # Ask for a few more than wanted: some may be taken by a competitor meanwhile.
+    for arn in ctx.store.due_invocations(ctx.now(), limit * 2, functions):
+        got = _claim(ctx, arn, owner, lease_ms)
+        if got is not None:
+            claimed.append(got)
+            if len(claimed) >= limit:
+                break
+    return claimed
+
+
+def _claim(ctx: ServiceContext, arn: str, owner: str, lease_ms: int) -> ClaimedInvocation | None:
     token = ctx.new_token()
     request_id = ctx.new_request_id()
-    holder: list[InvocationInput] = []
+    holder: list[ClaimedInvocation] = []
 
     def decide(state: ExecutionState) -> Transition | None:
         holder.clear()
@@ -30,13 +70,14 @@ def claim_invocation(
         if begun is None:
             return None
         transition, inp = begun
-        holder.append(inp)
+        function_name = state.record.execution.function_name
+        holder.append(ClaimedInvocation(arn, request_id, function_name, inp))
         return transition
 
     _, transition = ctx.transact(arn, decide, lease=lambda: (owner, ctx.now() + lease_ms))
     if transition is None:
         return None
-    return request_id, holder[0]
+    return holder[0]
 
 
 def finish_invocation(
@@ -45,7 +86,11 @@ def finish_invocation(
     request_id: str,
     output: InvocationOutput | None,
     failure: ErrorObject | None = None,
-) -> None:
+) -> bool:
+    """Record how invocation `request_id` ended. False if it is not the running
+    invocation any more (its lease expired and it was recorded as failed, or it was
+    already recorded): a stale runner's outcome is ignored."""
+
     def decide(state: ExecutionState) -> Transition | None:
         return complete_invocation(
             state, ctx.now(), request_id, output, failure, ctx.settings.retry
@@ -56,14 +101,31 @@ def finish_invocation(
         if transition.parent_notices:
             settle_parents(ctx, transition)
         ctx.notify()
+    return transition is not None
 
 
 def renew_lease(ctx: ServiceContext, arn: str, owner: str, lease_ms: int) -> None:
     ctx.store.lease(arn, owner, ctx.now() + lease_ms)
 
 
+def heartbeat(
+    ctx: ServiceContext, arn: str, request_id: str, owner: str, lease_ms: int
+) -> int | None:
+    """Extend the lease of the running invocation `request_id` to now + `lease_ms`;
+    the new expiry, or None if that invocation is no longer running (the worker has
+    lost it and must not expect its checkpoints to be accepted)."""
+    expires = ctx.now() + lease_ms
+    if ctx.store.renew_lease(arn, request_id, owner, expires):
+        return expires
+    return None
+
+
 def expire_leases(ctx: ServiceContext, limit: int = 32) -> int:
-    """Invocations whose worker stopped heartbeating are recorded as failed (and retried)."""
+    """Invocations whose worker stopped heartbeating are recorded as failed (and retried).
+
+    A heartbeat that lands between the lookup and the commit does not save the
+    invocation (the lease is not part of the guarded state); the worker then finds its
+    token refused and its outcome ignored, which costs a retry, never a double write."""
     count = 0
     for arn in ctx.store.expired_leases(ctx.now(), limit):
         _, state = ctx.load(arn)

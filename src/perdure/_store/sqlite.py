@@ -348,12 +348,22 @@ class SqliteStore:
             ).fetchall()
         return [DueTimer(r[0], r[1], TimerKind(r[2]), int(r[3])) for r in rows]
 
-    def due_invocations(self, now: int, limit: int) -> list[str]:
+    def due_invocations(
+        self, now: int, limit: int, functions: Sequence[str] | None = None
+    ) -> list[str]:
+        args: list[Any] = [InvocationState.QUEUED.value, now, now]
+        only = ""
+        if functions is not None:
+            if not functions:
+                return []
+            only = f"AND function_name IN ({','.join('?' * len(functions))}) "
+            args.extend(functions)
+        args.append(limit)
         with self._lock:
             rows = self._db.execute(
                 "SELECT arn FROM executions WHERE invocation=? AND invoke_at <= ? "
-                f"AND lease_expires <= ? AND {_NOT_PAUSED} ORDER BY invoke_at LIMIT ?",
-                (InvocationState.QUEUED.value, now, now, limit),
+                f"AND lease_expires <= ? AND {_NOT_PAUSED} {only}ORDER BY invoke_at LIMIT ?",
+                args,
             ).fetchall()
         return [r[0] for r in rows]
 
@@ -371,6 +381,15 @@ class SqliteStore:
                 "UPDATE executions SET lease_owner=?, lease_expires=? WHERE arn=?",
                 (owner, expires, arn),
             )
+
+    def renew_lease(self, arn: str, request_id: str, owner: str, expires: int) -> bool:
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE executions SET lease_owner=?, lease_expires=? "
+                "WHERE arn=? AND request_id=? AND invocation=?",
+                (owner, expires, arn, request_id, InvocationState.RUNNING.value),
+            )
+        return cur.rowcount == 1
 
     def next_wakeup(self) -> int | None:
         with self._lock:

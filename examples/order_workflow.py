@@ -1,0 +1,68 @@
+"""An order workflow to try the `perdure` command with: steps, a durable wait and a
+callback that a person (or another system) completes.
+
+    perdure dev examples/order_workflow.py                 # terminal 1: the dev server
+    perdure invoke process_order --input '{"orderId": "o-1"}' --async     # terminal 2
+    perdure executions history <arn>     # shows the CallbackId the order waits for
+    perdure callback succeed <callback-id> --result '"approved"'
+    perdure executions get <arn>         # SUCCEEDED, with the result
+
+The handler is ordinary AWS-style durable code: only the imports say `perdure`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from perdure import DurableContext, StepContext, durable_execution, durable_step
+from perdure.config import Duration, WaitForCallbackConfig
+from perdure.serdes import JsonSerDes
+from perdure.types import WaitForCallbackContext
+
+
+@durable_step
+def reserve_stock(step_ctx: StepContext, order_id: str, items: list[str]) -> dict[str, Any]:
+    step_ctx.logger.info("reserving %d item(s) for %s", len(items), order_id)
+    return {"orderId": order_id, "reserved": items}
+
+
+@durable_step
+def charge_card(step_ctx: StepContext, order_id: str, amount: float) -> str:
+    step_ctx.logger.info("charging %.2f for %s", amount, order_id)
+    return f"receipt-{order_id}"
+
+
+def ask_for_approval(callback_id: str, ctx: WaitForCallbackContext) -> None:
+    # A real workflow would e-mail a reviewer or post to a ticketing system here.
+    ctx.logger.info(
+        "waiting for approval; approve with: perdure callback succeed %s --result '\"approved\"'",
+        callback_id,
+    )
+
+
+@durable_execution
+def process_order(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
+    order_id = str(event.get("orderId", "o-1"))
+    items = list(event.get("items", ["book"]))
+    amount = float(event.get("amount", 42.0))
+
+    reservation = context.step(reserve_stock(order_id, items))
+    # A durable wait: no process or thread is held while it lasts.
+    context.wait(Duration.from_seconds(int(event.get("coolOffSeconds", 2))), name="cool-off")
+    decision = context.wait_for_callback(
+        ask_for_approval,
+        name="approval",
+        # The callback's result is JSON text (`--result '"approved"'`); decode it.
+        config=WaitForCallbackConfig(timeout=Duration.from_hours(24), serdes=JsonSerDes()),
+    )
+    if decision != "approved":
+        return {"orderId": order_id, "status": "rejected", "decision": decision}
+    receipt = context.step(charge_card(order_id, amount))
+    return {"orderId": order_id, "status": "confirmed", "receipt": receipt, **reservation}
+
+
+@durable_execution
+def greet(event: dict[str, Any], context: DurableContext) -> str:
+    """The smallest durable function: one step, answered at once."""
+    name = str((event or {}).get("name", "world"))
+    return context.step(lambda _: f"Hello, {name}!", name="greet")

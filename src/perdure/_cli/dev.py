@@ -1,0 +1,193 @@
+"""`perdure dev FILE_OR_MODULE...`: the API, the scheduler and the workers in one process
+on the embedded SQLite store, restarted when the code changes.
+
+Reloading restarts a child process rather than re-importing modules in place: a fresh
+interpreter is the only way to be sure no stale function, class or module-level value
+survives an edit. The supervising process imports no user code; it watches file
+modification times and restarts the child. Executions are safe across restarts: their
+state is in the database, and the child shuts down gracefully (invocations under way
+finish first), so a restart looks to them like any other pause between invocations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from perdure._cli import discovery
+from perdure._cli.context import CliContext
+from perdure._cli.errors import INTERRUPTED, OK
+from perdure._cli.serve import bind, require_uvicorn, serve, url_of
+from perdure._cli.server import auth_for
+from perdure._clock import monotonic, real_sleep
+from perdure._config import DEFAULT_ENDPOINT, parse_port
+
+POLL_SECONDS = 0.5
+STOP_GRACE_SECONDS = 10.0
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "dev",
+        parents=[common],
+        help="run API, scheduler and workers in one process, reloading on code changes",
+        description="Serve the durable functions in FILE_OR_MODULE... (every "
+        "@durable_execution handler, named after its attribute) on the embedded SQLite "
+        "store, with the HTTP API, scheduler and workers in one process. Restarts when a "
+        "watched file changes; the database is kept.",
+    )
+    p.add_argument(
+        "targets",
+        nargs="+",
+        metavar="FILE_OR_MODULE",
+        help="a .py file, a module name, or either with :function to pick one handler",
+    )
+    p.add_argument("--db", help="SQLite file (default $PERDURE_DB or .perdure/perdure.db)")
+    p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
+    p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
+    p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(run=dev)
+
+
+def dev(ctx: CliContext) -> int:
+    if ctx.args.no_reload or ctx.args.supervised:
+        return run_here(ctx)
+    return supervise(ctx)
+
+
+# -- the serving process ---------------------------------------------------------------
+
+
+def run_here(ctx: CliContext) -> int:
+    from perdure._api import create_app
+    from perdure._app import build_embedded
+
+    args = ctx.args
+    require_uvicorn()
+    db = args.db or ctx.settings.db
+    host = args.host or ctx.settings.host
+    port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    auth = auth_for(host, port, ctx.token)
+    loaded = discovery.load(args.targets)
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    sock = bind(host, port)
+    app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
+    try:
+        api = create_app(app.ctx, auth=auth)
+        url = url_of(sock)
+        serve(api, sock, lambda: banner(ctx, url, db, loaded, reloading=args.supervised))
+    finally:
+        app.close()
+    return OK
+
+
+def banner(ctx: CliContext, url: str, db: str, loaded: discovery.Loaded, reloading: bool) -> None:
+    con = ctx.console
+    names = sorted(loaded.functions)
+    endpoint = "" if url == DEFAULT_ENDPOINT else f" --endpoint {url}"
+    first = names[0] if names else "FUNCTION"
+    lines = [
+        con.style("Perdure dev server", "bold", err=True),
+        f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
+        f"  Database   {Path(db).resolve()}",
+        "  Functions  " + "\n             ".join(f"{n}  ({loaded.origins[n]})" for n in names),
+        "",
+        "  Try, in another terminal:",
+        f"    perdure invoke {first}{endpoint} --input '{{}}'",
+        f"    perdure executions list {first}{endpoint}",
+        f"    perdure executions history ARN{endpoint}",
+        "",
+        "  "
+        + ("Reloading on code changes. " if reloading else "")
+        + "Ctrl-C to stop; executions stay in the database.",
+    ]
+    con.note("\n".join(lines))
+
+
+# -- the supervising process -----------------------------------------------------------
+
+
+def _mtimes(paths: list[Path]) -> dict[Path, float]:
+    out: dict[Path, float] = {}
+    for path in paths:
+        try:
+            out[path] = path.stat().st_mtime
+        except OSError:
+            continue
+    return out
+
+
+def _changed(before: dict[Path, float], after: dict[Path, float]) -> list[Path]:
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+def _stop(child: subprocess.Popen[bytes]) -> int:
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)  # SIGTERM: a second SIGINT would force uvicorn
+        try:
+            child.wait(STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    return child.returncode
+
+
+def supervise(ctx: CliContext) -> int:
+    con = ctx.console
+    targets: list[str] = ctx.args.targets
+    command = [sys.executable, "-m", "perdure._cli.main", *ctx.argv, "--supervised"]
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    child: subprocess.Popen[bytes] | None = None
+    try:
+        seen = _mtimes(discovery.watch_paths(targets))
+        while True:
+            child = subprocess.Popen(command)
+            code, changed = _watch(child, seen)
+            if changed:
+                shown = ", ".join(str(p.name) for p in changed[:3])
+                con.note(con.style(f"\n{shown} changed; restarting…", "yellow", err=True))
+                _stop(child)
+                seen = _mtimes(discovery.watch_paths(targets))
+                continue
+            if code != discovery.USER_CODE_ERROR:
+                return code
+            con.note(con.style("waiting for a change to the code…", "yellow", err=True))
+            seen = _wait_for_change(targets, seen)
+    except KeyboardInterrupt:
+        if child is not None:
+            _stop(child)
+        return OK if child is not None else INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _watch(child: subprocess.Popen[bytes], seen: dict[Path, float]) -> tuple[int, list[Path]]:
+    """Wait until the child exits (its code, []) or a watched file changes (-1, files)."""
+    targets_paths = list(seen)
+    last_scan = monotonic()
+    while True:
+        code = child.poll()
+        if code is not None:
+            return code, []
+        real_sleep(0.1)
+        if monotonic() - last_scan < POLL_SECONDS:
+            continue
+        last_scan = monotonic()
+        changed = _changed(seen, _mtimes(targets_paths))
+        if changed:
+            return -1, changed
+
+
+def _wait_for_change(targets: list[str], seen: dict[Path, float]) -> dict[Path, float]:
+    while True:
+        real_sleep(POLL_SECONDS)
+        now = _mtimes(discovery.watch_paths(targets))
+        if _changed(seen, now):
+            return now

@@ -1,0 +1,114 @@
+"""`perdure server` (the HTTP API and the scheduler on a database; handlers run in
+workers) and `perdure worker MODULE...` (runs handlers for a server)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+from typing import Any
+
+from perdure._cli import discovery
+from perdure._cli.context import CliContext
+from perdure._cli.errors import OK, SERVICE, CliError, UsageError
+from perdure._cli.serve import bind, require_uvicorn, serve, url_of
+from perdure._config import parse_port
+
+
+def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser(
+        "server",
+        parents=[common],
+        help="serve the API and scheduler on a database (handlers run in workers)",
+        description="Serve the HTTP API and run the scheduler (timers, timeouts, leases) "
+        "on the database. Handlers run in `perdure worker` processes, which may be on "
+        "other machines. Listening beyond loopback requires a token (--token or "
+        "PERDURE_TOKEN) that clients and workers must present.",
+    )
+    p.add_argument("--db", help="SQLite file (default $PERDURE_DB or .perdure/perdure.db)")
+    p.add_argument("--host", help="interface to listen on (default $PERDURE_HOST or 127.0.0.1)")
+    p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
+    p.set_defaults(run=server)
+
+    p = commands.add_parser(
+        "worker",
+        parents=[common],
+        help="run the durable functions of modules for a server",
+        description="Claim and run invocations of the durable functions in MODULE... "
+        "(module names or .py files) for the server at --endpoint, until SIGTERM or "
+        "Ctrl-C (it drains the invocations under way first).",
+    )
+    p.add_argument("modules", nargs="+", metavar="MODULE")
+    p.add_argument("--concurrency", type=int, default=8, help="invocations at once (default 8)")
+    p.set_defaults(run=worker)
+
+
+def auth_for(host: str, port: int, token: str | None) -> Any:
+    """The API's AuthConfig: a token, when given, is always required; beyond loopback
+    one must be given."""
+    from perdure._api.auth import AuthConfig, auth_required_for, missing_credentials_message
+
+    if token:
+        return AuthConfig(tokens=frozenset({token}), required=True)
+    if auth_required_for(host):
+        raise UsageError(
+            missing_credentials_message(host, port) + " Pass --token or set PERDURE_TOKEN."
+        )
+    return None
+
+
+def server(ctx: CliContext) -> int:
+    from perdure._app import build_server
+
+    args = ctx.args
+    require_uvicorn()
+    db = args.db or ctx.settings.db
+    host = args.host or ctx.settings.host
+    port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
+    auth = auth_for(host, port, ctx.token)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    sock = bind(host, port)
+    app = build_server(db, synchronous=ctx.settings.synchronous, auth=auth)
+    con = ctx.console
+    url = url_of(sock)
+
+    def announce() -> None:
+        con.note(
+            f"{con.style('Perdure server', 'bold', err=True)}\n"
+            f"  API       {con.style(url, 'cyan', err=True)}"
+            f"{'  (token required)' if auth is not None else ''}\n"
+            f"  Database  {Path(db).resolve()}\n"
+            f"  Workers   perdure worker MODULE... --endpoint {url}\n"
+            "  Ctrl-C or SIGTERM to stop."
+        )
+
+    try:
+        serve(app.api, sock, announce)
+    finally:
+        app.close()
+    return OK
+
+
+def worker(ctx: CliContext) -> int:
+    try:
+        from perdure._runtime.worker import run_worker
+    except ImportError:
+        raise CliError(
+            "`perdure worker` is not available in this installation; run your functions "
+            "with `perdure dev FILE_OR_MODULE...` instead",
+            SERVICE,
+        ) from None
+    args = ctx.args
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    modules = discovery.module_names(args.modules)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        return run_worker(ctx.endpoint, modules, concurrency=args.concurrency, token=ctx.token)
+    except ModuleNotFoundError as exc:
+        raise UsageError(
+            f"no module named {exc.name!r}; give a module name or a .py file"
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None

@@ -1,0 +1,109 @@
+"""Settings that come from the environment, parsed once and checked up front.
+
+Every process (`perdure dev`, `perdure server`, the CLI's client commands) reads the same
+variables, so they are parsed in one place and a bad value fails at start with a message
+naming the variable, instead of deep inside a socket or SQLite call later. Command-line
+options override these values; this module only knows the environment.
+
+A leaf: standard library only, so anything may import it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+Synchronous = Literal["FULL", "NORMAL", "OFF"]
+
+DEFAULT_DB = ".perdure/perdure.db"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9014
+DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+SYNCHRONOUS_VALUES: tuple[Synchronous, ...] = ("FULL", "NORMAL", "OFF")
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class ConfigError(ValueError):
+    """An environment variable or option has a value Perdure cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """`db`: SQLite file of the embedded store. `host`/`port`: where servers listen.
+    `token`: bearer token servers require beyond loopback and clients send.
+    `endpoint`: the server URL clients talk to. `synchronous`: SQLite durability
+    (FULL survives power loss; NORMAL may lose the last commits on power loss only)."""
+
+    db: str = DEFAULT_DB
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    token: str | None = None
+    endpoint: str = DEFAULT_ENDPOINT
+    synchronous: Synchronous = "FULL"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read `PERDURE_DB`, `PERDURE_HOST`, `PERDURE_PORT`, `PERDURE_TOKEN`,
+        `PERDURE_ENDPOINT` and `PERDURE_SYNCHRONOUS`; unset or empty means the default."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        return cls(
+            db=get("PERDURE_DB") or DEFAULT_DB,
+            host=get("PERDURE_HOST") or DEFAULT_HOST,
+            port=parse_port(get("PERDURE_PORT"), "PERDURE_PORT"),
+            token=get("PERDURE_TOKEN"),
+            endpoint=parse_endpoint(get("PERDURE_ENDPOINT"), "PERDURE_ENDPOINT"),
+            synchronous=parse_synchronous(get("PERDURE_SYNCHRONOUS"), "PERDURE_SYNCHRONOUS"),
+        )
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether servers listen only on this machine (no token needed there)."""
+        return self.host in LOOPBACK_HOSTS
+
+
+def parse_port(value: str | None, source: str) -> int:
+    if value is None:
+        return DEFAULT_PORT
+    try:
+        port = int(value)
+    except ValueError:
+        raise ConfigError(f"{source} must be a port number, got {value!r}") from None
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{source} must be between 0 and 65535, got {port}")
+    return port
+
+
+def parse_endpoint(value: str | None, source: str) -> str:
+    """An http(s) URL without a trailing slash; `host:port` alone gets `http://`."""
+    if value is None:
+        return DEFAULT_ENDPOINT
+    url = value if "://" in value else f"http://{value}"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"{source} must be an http:// or https:// URL such as {DEFAULT_ENDPOINT}, got {value!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        raise ConfigError(f"{source} has an invalid port: {value!r}") from None
+    return url.rstrip("/")
+
+
+def parse_synchronous(value: str | None, source: str) -> Synchronous:
+    if value is None:
+        return "FULL"
+    upper = value.upper()
+    for choice in SYNCHRONOUS_VALUES:
+        if upper == choice:
+            return choice
+    raise ConfigError(f"{source} must be one of {', '.join(SYNCHRONOUS_VALUES)}, got {value!r}")

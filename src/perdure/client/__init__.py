@@ -1,0 +1,269 @@
+"""Drive durable executions from Python: start, wait, inspect, stop, pause, resume,
+delete, and complete callbacks.
+
+    from perdure.client import DurableClient
+
+    with DurableClient.connect("http://127.0.0.1:9014") as client:
+        arn = client.start("orders", {"orderId": "o-1"})
+        execution = client.wait(arn, timeout=60)
+        print(execution.status, execution.result)
+
+`connect` talks to a Perdure server over the Lambda durable-execution API (the same API
+boto3's `lambda` client uses); `embedded(app)` calls the service directly inside the
+process that runs it. Both raise the same `perdure.errors.ApiError` subclasses, so code
+written against one works against the other.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from perdure._clock import monotonic, real_sleep
+from perdure._config import Settings, parse_endpoint
+from perdure.client._embedded import EmbeddedTransport
+from perdure.client._transport import HttpTransport, Transport
+from perdure.client._types import (
+    ErrorDetails,
+    Execution,
+    ExecutionFailedError,
+    InvalidRequestContentError,
+    Progress,
+    RequestTooLargeError,
+    ServiceUnavailableError,
+    UnexpectedResponseError,
+)
+
+if TYPE_CHECKING:
+    from perdure._app import EmbeddedApp
+
+__all__ = [
+    "DurableClient",
+    "ErrorDetails",
+    "Execution",
+    "ExecutionFailedError",
+    "InvalidRequestContentError",
+    "Progress",
+    "RequestTooLargeError",
+    "ServiceUnavailableError",
+    "UnexpectedResponseError",
+]
+
+_PAGE = 100
+_FIRST_POLL = 0.02
+_MAX_POLL = 0.5
+_RECENT_EVENTS = 5
+
+
+class DurableClient:
+    """Build one with `DurableClient.connect(...)` or `DurableClient.embedded(app)`."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    @classmethod
+    def connect(
+        cls, url: str | None = None, token: str | None = None, *, timeout: float = 30.0
+    ) -> DurableClient:
+        """A client of the server at `url` (default `$PERDURE_ENDPOINT`, else
+        http://127.0.0.1:9014). `token` (default `$PERDURE_TOKEN`) is sent as
+        `Authorization: Bearer <token>`; servers listening beyond loopback require it."""
+        if url is None or token is None:
+            settings = Settings.from_env()
+            url = settings.endpoint if url is None else url
+            token = settings.token if token is None else token
+        return cls(HttpTransport(parse_endpoint(url, "url"), token or None, timeout))
+
+    @classmethod
+    def embedded(cls, app: EmbeddedApp) -> DurableClient:
+        """A client calling the service of `app` (from `perdure._app.build_embedded`)
+        directly: no HTTP, no server."""
+        return cls(EmbeddedTransport(app))
+
+    @property
+    def where(self) -> str:
+        """The server URL, or "the embedded service"."""
+        return self._transport.where
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> DurableClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- starting and waiting ---------------------------------------------------------
+
+    def start(
+        self,
+        function_name: str,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        qualifier: str | None = None,
+    ) -> str:
+        """Start an execution and return its ARN at once. `input` is JSON-encoded (None
+        sends no input). A `name` makes the start idempotent: the same name and input
+        return the existing execution; a different input raises
+        `ExecutionAlreadyStartedError`."""
+        try:
+            payload = None if input is None else json.dumps(input)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"input must be JSON-serializable: {exc}") from None
+        return self.start_raw(function_name, payload, name=name, qualifier=qualifier)
+
+    def start_raw(
+        self,
+        function_name: str,
+        payload: str | None,
+        *,
+        name: str | None = None,
+        qualifier: str | None = None,
+    ) -> str:
+        """`start` with the input payload given as the JSON text to store, unchanged."""
+        return self._transport.start(function_name, payload, name, qualifier)
+
+    def invoke(
+        self,
+        function_name: str,
+        input: Any = None,
+        *,
+        name: str | None = None,
+        qualifier: str | None = None,
+        timeout: float | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> Any:
+        """Start an execution, wait for it to end and return its (decoded) result.
+        Raises `ExecutionFailedError` if it ended FAILED, TIMED_OUT or STOPPED, and
+        `TimeoutError` if it is still running after `timeout` seconds (it goes on)."""
+        arn = self.start(function_name, input, name=name, qualifier=qualifier)
+        execution = self.wait(arn, timeout=timeout, on_progress=on_progress)
+        if execution.status != "SUCCEEDED":
+            raise ExecutionFailedError(execution)
+        return execution.result
+
+    def wait(
+        self,
+        arn: str,
+        timeout: float | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> Execution:
+        """Poll until the execution has ended and return it. `on_progress` is called
+        after each look with the execution and its newest history events. Raises
+        `TimeoutError` after `timeout` seconds (None waits for ever)."""
+        started = monotonic()
+        interval = _FIRST_POLL
+        while True:
+            execution = self.get(arn)
+            if execution.is_terminal:
+                return execution
+            elapsed = monotonic() - started
+            if on_progress is not None:
+                recent = self.history(arn, reverse=True, limit=_RECENT_EVENTS)
+                on_progress(Progress(execution, recent, elapsed))
+            if timeout is not None and elapsed >= timeout:
+                raise TimeoutError(
+                    f"execution {execution.name} is still {execution.status} after "
+                    f"{timeout:g} s; it goes on"
+                )
+            pause_for = interval if timeout is None else min(interval, timeout - elapsed)
+            real_sleep(max(0.0, pause_for))
+            interval = min(interval * 1.5, _MAX_POLL if on_progress is None else 0.25)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get(self, arn: str) -> Execution:
+        return Execution.from_wire(self._transport.get_execution(arn))
+
+    def history(
+        self, arn: str, *, reverse: bool = False, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The execution's history events as the history API returns them (every page,
+        or the first `limit` events); newest first with `reverse`."""
+        events: list[dict[str, Any]] = []
+        marker: str | None = None
+        while limit is None or len(events) < limit:
+            size = 1000 if limit is None else min(1000, limit - len(events))
+            page, marker = self._transport.history_page(arn, marker, size, reverse)
+            events.extend(page)
+            if not marker or not page:
+                break
+        return events
+
+    def latest_event(self, arn: str) -> dict[str, Any] | None:
+        page = self.history(arn, reverse=True, limit=1)
+        return page[0] if page else None
+
+    def list(
+        self,
+        function_name: str,
+        *,
+        statuses: Sequence[str] | None = None,
+        name: str | None = None,
+        qualifier: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Execution]:
+        """The function's executions, newest first, read a page at a time as the
+        iterator is consumed. `statuses` filters (e.g. ["RUNNING", "FAILED"])."""
+        wanted = [s.upper() for s in statuses or ()]
+        seen = 0
+        marker: str | None = None
+        while limit is None or seen < limit:
+            size = _PAGE if limit is None else min(_PAGE, limit - seen)
+            page, marker = self._transport.list_page(
+                function_name, wanted, name, qualifier, marker, size
+            )
+            for doc in page:
+                seen += 1
+                yield Execution.from_wire(doc)
+            if not marker or not page:
+                return
+
+    # -- acting -----------------------------------------------------------------------
+
+    def stop(self, arn: str, error: ErrorDetails | None = None) -> Execution:
+        """Stop a running or paused execution (it ends STOPPED); stopping an ended one
+        changes nothing. Returns the execution afterwards."""
+        self._transport.stop(arn, None if error is None else error.to_wire())
+        return self.get(arn)
+
+    def pause(self, arn: str, reason: str | None = None) -> Execution:
+        """Pause: no invocations run until `resume` (timers and callbacks still settle)."""
+        self._transport.pause(arn, reason)
+        return self.get(arn)
+
+    def resume(self, arn: str, reason: str | None = None) -> Execution:
+        self._transport.resume(arn, reason)
+        return self.get(arn)
+
+    def delete(self, arn: str) -> None:
+        """Delete an ended execution and its history (ResourceConflictError otherwise)."""
+        self._transport.delete(arn)
+
+    # -- callbacks --------------------------------------------------------------------
+
+    def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
+        """Complete a callback. `result` is the raw payload the handler's serdes decodes
+        (JSON by default), so pass `json.dumps(value)`."""
+        data = result.encode("utf-8") if isinstance(result, str) else result
+        self._transport.callback_success(callback_id, data)
+
+    def send_callback_failure(
+        self, callback_id: str, error: ErrorDetails | str | None = None
+    ) -> None:
+        """Fail a callback; a string is taken as the error message."""
+        if isinstance(error, str):
+            error = ErrorDetails(message=error)
+        self._transport.callback_failure(callback_id, None if error is None else error.to_wire())
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self._transport.callback_heartbeat(callback_id)
