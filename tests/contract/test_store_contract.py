@@ -154,3 +154,26 @@ def test_deleting_removes_the_execution_and_its_history(store: Store) -> None:
     assert store.load(arn) is None
     assert store.events(arn, 0, 10, False) == []
     assert store.delete_execution(arn) is False
+
+
+def test_queued_invocations_can_be_offered_only_for_some_functions(store: Store) -> None:
+    a = create(store, "a", function="f").record.execution.arn
+    b = create(store, "b", function="g", start=NOW + 1).record.execution.arn
+    assert store.due_invocations(NOW + 1, 10, ["g"]) == [b]
+    assert store.due_invocations(NOW + 1, 10, ["f", "g"]) == [a, b]
+    assert store.due_invocations(NOW + 1, 10, []) == []
+
+
+def test_a_lease_is_renewed_only_for_the_invocation_still_running(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    running = dataclasses.replace(
+        state.record, invocation=InvocationState.RUNNING, request_id="r1", token="t"
+    )
+    from perdure._model.state import Transition
+
+    store.commit(arn, 1, Transition(record=running), lease=("w1", NOW + 1_000))
+    assert store.renew_lease(arn, "r1", "w1", NOW + 5_000)
+    assert store.expired_leases(NOW + 2_000, 10) == []
+    assert not store.renew_lease(arn, "r0", "w1", NOW + 9_000)
+    assert store.expired_leases(NOW + 6_000, 10) == [arn]

@@ -28,7 +28,8 @@ a bearer token that is not configured is AccessDeniedException. A malformed head
 a refusal, never a 500: every parse below fails into one of these.
 
 What SigV4 does not give here: replay protection within the 15-minute window (AWS has
-none either) and confidentiality; beyond a trusted network, put TLS in front.
+none either) and confidentiality; beyond a trusted network, put TLS in front. A proxy in
+front must pass the path, query and Host header through unchanged: they are signed.
 """
 
 from __future__ import annotations
@@ -192,10 +193,6 @@ class _SigV4Header:
     service: str
     signed_headers: tuple[str, ...]
     signature: str
-
-    @property
-    def scope(self) -> str:
-        return f"{self.date}/{self.region}/{self.service}/aws4_request"
 
 
 class Authenticator:

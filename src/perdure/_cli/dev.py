@@ -21,7 +21,7 @@ from typing import Any
 
 from perdure._cli import discovery
 from perdure._cli.context import CliContext
-from perdure._cli.errors import INTERRUPTED, OK
+from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
 from perdure._cli.server import auth_for
 from perdure._clock import monotonic, real_sleep
@@ -56,8 +56,13 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def dev(ctx: CliContext) -> int:
-    if ctx.args.no_reload or ctx.args.supervised:
-        return run_here(ctx)
+    if ctx.args.supervised:
+        return run_here(ctx)  # a failing import exits USER_CODE_ERROR for the supervisor
+    if ctx.args.no_reload:
+        try:
+            return run_here(ctx)
+        except discovery.UserCodeError as exc:
+            raise CliError(exc.message, SERVICE) from None
     return supervise(ctx)
 
 

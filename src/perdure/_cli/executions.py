@@ -11,6 +11,8 @@ from perdure._cli.errors import OK, UsageError
 from perdure._cli.history import duration_text, open_callbacks, render, show_payload
 from perdure.client import ErrorDetails, Execution
 
+# `get` shows one execution, so it can afford longer payloads than a history row.
+DETAIL_CHARS = 500
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED", "PAUSING", "PAUSED")
 
 
@@ -112,9 +114,9 @@ def describe(ctx: CliContext, execution: Execution) -> None:
     ]
     if execution.ended_at is not None:
         pairs.append(("Ended", f"{when(execution.ended_at)}  (took {took(execution)})"))
-    pairs.append(("Input", show_payload(execution.raw_input)))
+    pairs.append(("Input", show_payload(execution.raw_input, DETAIL_CHARS)))
     if execution.status == "SUCCEEDED":
-        pairs.append(("Result", show_payload(execution.raw_result)))
+        pairs.append(("Result", show_payload(execution.raw_result, DETAIL_CHARS)))
     if execution.error is not None:
         pairs.append(("Error", con.style(str(execution.error), "red")))
     pause = execution.wire.get("PauseDetails")

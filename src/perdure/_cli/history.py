@@ -49,14 +49,14 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def show_payload(payload: str | None) -> str:
+def show_payload(payload: str | None, limit: int = PAYLOAD_CHARS) -> str:
     if payload is None:
         return "(none)"
     try:
         value = _plain(json.loads(payload))
     except ValueError:
-        return truncate(payload, PAYLOAD_CHARS)
-    return truncate(json.dumps(value, ensure_ascii=False), PAYLOAD_CHARS)
+        return truncate(payload, limit)
+    return truncate(json.dumps(value, ensure_ascii=False), limit)
 
 
 def _payload_of(member: Any) -> str | None:
