@@ -8,9 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import socket
 import string
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +21,6 @@ from urllib.parse import quote
 
 import boto3
 import pytest
-import uvicorn
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from hypothesis import given, settings
@@ -46,6 +43,7 @@ from perdure._app import build_embedded
 from perdure._clock import ManualClock
 from perdure._runtime.registry import Handler
 from tests.api import handlers
+from tests.http_serving import serve_in_thread
 
 TOKEN = "s3cret-token-for-tests"
 KEY_ID = "AKIDPERDURETEST"
@@ -69,28 +67,12 @@ FUNCTIONS: Mapping[str, Handler] = {
 
 @contextmanager
 def serve(db_path: str, auth: AuthConfig | None) -> Iterator[str]:
-    """Like tests/api/server.py's `serve`, with an AuthConfig; yields the base URL."""
+    """The API over an embedded app, with an AuthConfig; yields the base URL."""
     app = build_embedded(db_path, FUNCTIONS, synchronous="OFF")
-    api = create_app(app.ctx, invoke_timeout=30.0, auth=auth)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        api, log_level="warning", lifespan="on", http="h11", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.005)
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        with serve_in_thread(create_app(app.ctx, invoke_timeout=30.0, auth=auth)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         app.close()
 
 

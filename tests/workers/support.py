@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-
 from perdure._app import ServerApp, build_server
 from perdure._model import Event
 from perdure._service import queries
+from tests.http_serving import serve_in_thread
 from tests.workers.handlers import RECORD_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,27 +39,10 @@ class Server:
 @contextmanager
 def serve(db_path: str) -> Iterator[Server]:
     app = build_server(db_path, synchronous="OFF")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app.api, log_level="warning", lifespan="on", http="h11", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.005)
     try:
-        yield Server(app, f"http://127.0.0.1:{port}")
+        with serve_in_thread(app.api) as url:
+            yield Server(app, url)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         app.close()
 
 
