@@ -4,7 +4,7 @@ Prints PASS/FAIL per requirement id with its first mismatch, then the totals, an
 non-zero on any unexpected outcome (a failure not listed in ``EXPECTED_FAILURES``, or a listed
 one that now passes). Faster to read than pytest output when triaging engine bugs.
 
-    python -m tests.conformance.report                 # all nine suites
+    python -m tests.conformance.report                 # all suites (nine core + plugin)
     python -m tests.conformance.report --suite callback 1-17 3-12
     python -m tests.conformance.report -v 4-18         # full report (history, logs) per failure
     python -m tests.conformance.report --history 7-13  # also print the history of passes

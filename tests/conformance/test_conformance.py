@@ -1,6 +1,6 @@
 """One test per conformance requirement id: ``test_requirement[1-11]`` and so on.
 
-Ids are collected from the requirement files themselves (the nine core suites). When the
+Ids are collected from the requirement files themselves (the nine core suites and plugin). When the
 files are absent the tests skip with the reason, except under CI (``$CI`` set), where a
 missing requirements directory is a failure: CI must not pass by testing nothing.
 """

@@ -38,7 +38,17 @@ PORT_MODULES = {
     "execution": {"durable_execution", "InitialExecutionState"},
     "logger": {"Logger", "LogInfo"},
     "concurrency.models": {"BatchResult", "BatchItem", "CompletionReason"},
-}
+    "plugin": {
+        "DurableInstrumentationPlugin", "DurableInstrumentationPluginFactory",
+        "InvocationStartInfo", "InvocationEndInfo", "OperationStartInfo", "OperationEndInfo",
+        "OperationChangeInfo", "UserFunctionStartInfo", "UserFunctionEndInfo",
+        "UserFunctionOutcome", "OperationType", "InvocationStatus", "PropagationInput",
+        "PropagationMetadata", "PluginHost",
+    },
+    "plugin_discovery": {
+        "PLUGIN_ENTRY_POINT_GROUP", "PLUGIN_ENVIRONMENT_VARIABLE", "load_configured_plugins",
+    },
+}  # fmt: skip
 
 
 def test_the_top_level_exports_awss_names_plus_documented_conveniences() -> None:

@@ -17,6 +17,7 @@ wave (or indefinitely), and the service re-invokes.
 
 from __future__ import annotations
 
+import contextvars
 import queue
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -179,7 +180,11 @@ class ConcurrentExecutor(Generic[T]):
                 policy.evaluate(completion_status(items))
 
         def submit(index: int) -> None:
-            pool.submit(self._branch_worker, self._exes[index], events)
+            if state.plugins is None:
+                pool.submit(self._branch_worker, self._exes[index], events)
+            else:  # plugins see the caller's contextvars (trace context) in every branch
+                run = contextvars.copy_context().run
+                pool.submit(run, self._branch_worker, self._exes[index], events)
 
         ask_predicate()
         try:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +32,8 @@ from perdure._sdk.context import DurableContext
 from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
 from perdure._sdk.invocation_input import DurableExecutionInvocationInputWithClient
 from perdure._sdk.logger import Logger, LogInfo
-from perdure._sdk.plugins import PluginRunner, resolve_plugin_factories
+from perdure._sdk.plugin_discovery import load_configured_plugins
+from perdure._sdk.plugins import PluginHost
 from perdure._sdk.state import ExecutionState, ReplayStatus
 from perdure.errors import (
     BackgroundThreadError,
@@ -67,7 +69,7 @@ def durable_execution(
     """Decorate `handler(event, context: DurableContext)`; usable bare or with kwargs."""
     if func is None:
         return functools.partial(durable_execution, boto3_client=boto3_client, plugins=plugins)
-    factories = resolve_plugin_factories(plugins)
+    factories = load_configured_plugins(plugins)  # PluginLoadError here, at decoration
     handler = func
 
     @functools.wraps(handler)
@@ -107,7 +109,20 @@ def _run_invocation(
             raise
         return _failed(error_object_from_exception(exc))
     replaying = state.has_prior_operations()
-    plugin_runner = PluginRunner.create(factories, state, invocation, request_id, replaying)
+    host = None
+    if factories:
+        try:
+            host = PluginHost.create(
+                factories,
+                state,
+                invocation,
+                request_id or getattr(lambda_context, "aws_request_id", None),
+                not replaying,
+                lambda: _plugin_input(state),
+            )
+        except Exception:  # a plugin can never fail an invocation
+            logging.getLogger("perdure.plugins").exception("Plugins disabled for this invocation")
+    state.plugins = host
     root_logger = Logger.from_log_info(None, LogInfo(invocation.durable_execution_arn), sink=sink)
     context = DurableContext.from_lambda_context(
         state,
@@ -120,7 +135,8 @@ def _run_invocation(
 
     def work() -> None:
         try:
-            plugin_runner.invocation_started()
+            if host is not None:
+                host.invocation_started()  # before the checkpoint thread exists
             state.start()
             outcome.append(_run_handler(handler, state, context))
         except BaseException as exc:  # re-raised on the calling thread
@@ -130,6 +146,8 @@ def _run_invocation(
                 state.close()
             except BaseException as exc:
                 failure.append(exc)
+            if host is not None:
+                _finish_plugins(host, state, outcome, failure)
 
     if isinstance(event, EmbeddedInvocation):
         # The in-process runtime calls us on a worker thread of its own already.
@@ -141,13 +159,36 @@ def _run_invocation(
         worker.start()
         worker.join()
     if failure:
-        plugin_runner.invocation_ended(None, failure[0])
         raise failure[0]
-    output = outcome[0]
-    if state.is_checkpoint_token_revoked:
-        output = {"Status": "PENDING"}
-    plugin_runner.invocation_ended(output, None)
-    return output
+    return _final_output(state, outcome[0])
+
+
+def _final_output(state: ExecutionState, output: Output) -> Output:
+    """The revocation re-check: a token revoked by the last batch ends PENDING."""
+    return {"Status": "PENDING"} if state.is_checkpoint_token_revoked else output
+
+
+def _finish_plugins(
+    host: PluginHost, state: ExecutionState, outcome: list[Output], failure: list[BaseException]
+) -> None:
+    """Last on the worker, after checkpointing stopped: pending changes, unreported ends,
+    then `on_invocation_end` with the output the caller will get."""
+    try:
+        if failure:
+            host.finish(None, failure[0])
+        else:
+            host.finish(_final_output(state, outcome[0]), None)
+    except Exception:
+        logging.getLogger("perdure.plugins").exception("Ending the invocation's plugins failed")
+
+
+def _plugin_input(state: ExecutionState) -> Any:
+    """A fresh copy of the input event for plugin infos (None when it cannot be parsed:
+    the handler reports that, not the plugins)."""
+    try:
+        return _input_event(state)
+    except ValueError:
+        return None
 
 
 def _parse_event(

@@ -22,9 +22,11 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from perdure._clock import Clock
 from perdure._model import (
+    TERMINAL_OPERATION_STATUSES,
     Operation,
     OperationAction,
     OperationType,
@@ -43,7 +45,11 @@ from perdure.errors import (
     SuspendExecution,
 )
 
+if TYPE_CHECKING:
+    from perdure._sdk.plugins import PluginHost
+
 _PAGE_SIZE = 1000
+_ENDING_ACTIONS = frozenset({OperationAction.SUCCEED, OperationAction.FAIL})
 
 
 class ReplayStatus(Enum):
@@ -75,6 +81,8 @@ class ExecutionState:
         self._batcher = CheckpointBatcher(self._send, clock, batcher_config)
         self._started = False
         self._pools: list[Executor] = []
+        # The invocation's plugins; None (the common case) skips every hook.
+        self.plugins: PluginHost | None = None
 
     # -- recorded state -----------------------------------------------------------------
 
@@ -95,6 +103,8 @@ class ExecutionState:
         op = self._operations.get(identifier.operation_id)
         if op is not None:
             identifier.validate_checkpoint(op)
+            if self.plugins is not None and op.status in TERMINAL_OPERATION_STATUSES:
+                self.plugins.observe(op)
         return op
 
     def has_prior_operations(self) -> bool:
@@ -156,9 +166,16 @@ class ExecutionState:
         holding it is recorded and its response merged."""
         if not self._started:
             self.start()
+        host = self.plugins
+        if host is not None and update is not None and update.action is OperationAction.START:
+            host.operation_starting(update, self._operations.get(update.operation_id))
         self._batcher.enqueue(
             update, is_sync, None if update is None else lambda: self._admit(update)
         )
+        if host is not None and is_sync and update is not None and update.action in _ENDING_ACTIONS:
+            op = self._operations.get(update.operation_id)
+            if op is not None:
+                host.observe(op)  # this thread observes the end it just checkpointed
 
     def schedule_refresh(self, at_ms: int) -> ScheduledRefresh:
         """An empty checkpoint sent at `at_ms`, shared by everyone due then."""
@@ -236,6 +253,7 @@ class ExecutionState:
             return Stop(revoked, revoked)
         self._token = response.checkpoint_token
         self._merge(response.operations)
+        changed = list(response.operations) if self.plugins is not None else None
         marker = response.next_marker
         while marker:
             try:
@@ -246,7 +264,11 @@ class ExecutionState:
                 error = _classified(exc, GetExecutionStateError)
                 raise BackgroundThreadError(str(error), error) from exc
             self._merge(page.operations)
+            if changed is not None:
+                changed.extend(page.operations)
             marker = page.next_marker
+        if changed and self.plugins is not None:
+            self.plugins.operations_changed(changed)  # queued for the change thread
         return None
 
 

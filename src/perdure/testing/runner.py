@@ -22,6 +22,7 @@ from perdure._service.context import ServiceSettings
 from perdure._store.sqlite import Synchronous
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_to_json
+from perdure.testing.log_capture import JsonLogCapture
 from perdure.testing.result import TestResult
 
 TimeMode = Literal["virtual", "manual", "real"]
@@ -60,6 +61,9 @@ class DurableTestRunner:
         self._clock = SystemClock() if time == "real" else ManualClock()
         self._logs: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
         self._log_lock = threading.Lock()
+        self._invoked: set[str] = set()  # executions this runner handed a log sink to
+        # JSON lines logged outside the SDK logger (plugins) join get_logs: log_capture.py
+        self._capture = JsonLogCapture(self._invoked.__contains__, self._append_log)
         from perdure._engine.invocations import RetryPolicy
 
         settings = ServiceSettings(
@@ -77,6 +81,7 @@ class DurableTestRunner:
             log_sink=self._sink_for,
             real_time=time == "real",
         )
+        self._capture.attach()
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -97,6 +102,7 @@ class DurableTestRunner:
             return
         self._closed = True
         self._app.close()
+        self._capture.detach()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -221,11 +227,16 @@ class DurableTestRunner:
     # -- internals --------------------------------------------------------------------
 
     def _sink_for(self, arn: str) -> LogSink:
+        self._invoked.add(arn)
+
         def sink(record: Mapping[str, Any]) -> None:
-            with self._log_lock:
-                self._logs[arn].append(dict(record))
+            self._append_log(arn, record)
 
         return sink
+
+    def _append_log(self, arn: str, record: Mapping[str, Any]) -> None:
+        with self._log_lock:
+            self._logs[arn].append(dict(record))
 
     def _is_terminal(self, arn: str) -> bool:
         return queries.get_execution(self._app.ctx, arn).status in TERMINAL_EXECUTION_STATUSES

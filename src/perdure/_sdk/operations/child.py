@@ -115,8 +115,17 @@ def run_child(
     replaying_children = decision.action is Action.REPLAY_CHILDREN
     child = ctx.create_child_context(op_id, is_virtual=is_virtual)
     child._replaying_children = replaying_children
+    host = state.plugins
+    silent = is_virtual or replaying_children  # nothing recorded for this context itself
+    if host is not None and silent:
+        host.synthetic_start(ident, replaying_children)
     try:
-        raw = func(child)
+        if host is None:
+            raw = func(child)
+        else:
+            raw = host.run_user_function(
+                ident, lambda: func(child), is_replay_children=replaying_children
+            )
         payload = serialize(serdes, raw, op_id, arn)
         value = deserialize(serdes, payload, op_id, arn)
     except ExecutionError:
@@ -124,9 +133,11 @@ def run_child(
     except InvocationError as exc:
         if exc.is_retryable():
             raise
-        _fail(ctx, ident, exc, is_virtual or replaying_children)
+        _fail(ctx, ident, exc, silent, replaying_children)
     except Exception as exc:
-        _fail(ctx, ident, exc, is_virtual or replaying_children)
+        _fail(ctx, ident, exc, silent, replaying_children)
+    if host is not None and silent:
+        host.synthetic_end(ident, replaying_children, None)
     if not (is_virtual or replaying_children):
         replay_children = len(payload) > CHECKPOINT_SIZE_LIMIT
         if replay_children:
@@ -145,11 +156,17 @@ def run_child(
 
 
 def _fail(
-    ctx: DurableContext, ident: OperationIdentifier, exc: Exception, silent: bool
+    ctx: DurableContext,
+    ident: OperationIdentifier,
+    exc: Exception,
+    silent: bool,
+    replaying_children: bool = False,
 ) -> NoReturn:
     """Record the failure (unless nothing is recorded for this context) and raise it as
     replay would: ChildContextError (SerDesError for serdes failures), typed cause."""
     error = error_object_from_exception(exc)
     if not silent:
         ctx.state.create_checkpoint(ident.update(OperationAction.FAIL, error=error), is_sync=True)
+    elif ctx.state.plugins is not None:
+        ctx.state.plugins.synthetic_end(ident, replaying_children, error)
     raise_as_operation_error(error, ChildContextError)

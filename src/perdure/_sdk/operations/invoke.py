@@ -21,6 +21,7 @@ from perdure._sdk.config import InvokeConfig
 from perdure._sdk.error_mapping import raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import FAIL, RETURN, START, SUSPEND, Action, Decision
+from perdure._sdk.plugin_types import PropagationInput
 from perdure._sdk.serdes import DEFAULT_JSON_SERDES, deserialize, serialize
 from perdure.errors import InvokeError, SuspendExecution
 
@@ -56,7 +57,13 @@ def run_invoke(
     decision = decide_invoke(op)
     if decision.action is Action.START:
         body = serialize(config.serdes_payload or DEFAULT_JSON_SERDES, payload, op_id, arn)
-        options = ChainedInvokeOptions(function_name=function_name, tenant_id=config.tenant_id)
+        trace_id = None
+        if state.plugins is not None:  # a new START only: never asked on replay
+            request = PropagationInput(arn, op_id, function_name, ctx._parent_id)
+            trace_id = state.plugins.propagation_trace_id(request)
+        options = ChainedInvokeOptions(
+            function_name=function_name, tenant_id=config.tenant_id, x_amzn_trace_id=trace_id
+        )
         state.create_checkpoint(
             ident.update(OperationAction.START, payload=body, chained_invoke_options=options),
             is_sync=True,

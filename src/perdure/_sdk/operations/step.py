@@ -137,8 +137,13 @@ def _execute(
     logger = ctx.logger.with_log_info(
         LogInfo(arn, ident.parent_id, op_id, ident.name, attempt)
     ).with_is_replaying(_never)
+    host = state.plugins
     try:
-        raw = func(StepContext(logger=logger, attempt=attempt))
+        step_ctx = StepContext(logger=logger, attempt=attempt)
+        if host is None:
+            raw = func(step_ctx)
+        else:
+            raw = host.run_user_function(ident, lambda: func(step_ctx), attempt=attempt)
         payload = serialize(config.serdes, raw, op_id, arn)
         value: T = deserialize(config.serdes, payload, op_id, arn)
     except SerDesError as exc:

@@ -104,7 +104,14 @@ def run_wait_for_condition(
                 op_id,
                 arn,
             )
-        new_state = check(current, WaitForConditionCheckContext(logger=logger, attempt=attempt))
+        check_ctx = WaitForConditionCheckContext(logger=logger, attempt=attempt)
+        host = state.plugins
+        if host is None:
+            new_state = check(current, check_ctx)
+        else:
+            new_state = host.run_user_function(
+                ident, lambda: check(current, check_ctx), attempt=attempt
+            )
         verdict = config.wait_strategy(new_state, attempt)
         payload = serialize(config.serdes, new_state, op_id, arn)
         if not verdict.should_continue:
