@@ -1,11 +1,16 @@
 """Per-step and per-execution cost, measured against the storage commit floor.
 
-    .venv/bin/python benchmarks/step_cost.py [--repeat 5]
+    .venv/bin/python benchmarks/step_cost.py [--repeat 5] [--db postgresql://...]
 
 Prints, for 10/100/1000 sequential steps on the embedded SQLite store with durable
 commits (synchronous=FULL): the median cost per step, its spread over the repeats, and
 the ratio to one bare SQLite commit measured in the same run on the same disk. Then the
 local test runner's cost per one-step execution (virtual time, NORMAL commits).
+
+With `--db postgresql://USER@HOST/DB` the same figures are taken on PostgreSQL (each run
+in a fresh database `perdure_bench_N` created on that server and dropped after; DB
+itself is only used to connect), against PostgreSQL's own floor: one small INSERT
+committed in autocommit (one round trip plus the WAL flush).
 """
 
 from __future__ import annotations
@@ -17,7 +22,12 @@ import sqlite3
 import statistics
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
 
 from perdure import DurableContext, durable_execution
 from perdure._app import build_embedded
@@ -55,8 +65,48 @@ def commit_floor(path: str, n: int = 300) -> float:
     return elapsed / n
 
 
-def run_steps(app_dir: str, steps: int) -> float:
-    app = build_embedded(str(Path(app_dir) / "bench.db"), {"bench": steps_handler})
+def postgres_commit_floor(url: str, n: int = 300) -> float:
+    """Seconds per bare durable PostgreSQL commit: one small row INSERT in autocommit,
+    synchronous_commit on (one round trip plus the WAL flush)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+        started = time.perf_counter()
+        for i in range(n):
+            conn.execute("INSERT INTO t (k, v) VALUES (%s, %s)", (i, "x" * 200))
+        elapsed = time.perf_counter() - started
+    return elapsed / n
+
+
+@contextmanager
+def fresh_databases(server: str | None, tmp: str) -> Iterator[Callable[[], str]]:
+    """Hands out a new empty database per call: a SQLite file under `tmp`, or a database
+    `perdure_bench_N` on the PostgreSQL `server`, all dropped at the end."""
+    made: list[str] = []
+
+    def make() -> str:
+        name = f"perdure_bench_{len(made) + 1}"
+        if server is None:
+            run_dir = Path(tmp) / name
+            run_dir.mkdir()
+            made.append(name)
+            return str(run_dir / "bench.db")
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        made.append(name)
+        return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+
+    try:
+        yield make
+    finally:
+        if server is not None:
+            with psycopg.connect(server, autocommit=True) as conn:
+                for name in made:
+                    conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run_steps(db: str, steps: int) -> float:
+    app = build_embedded(db, {"bench": steps_handler})
     try:
         started = time.perf_counter()
         arn = start.start_execution(app.ctx, "bench", f'{{"steps": {steps}}}').arn
@@ -72,9 +122,9 @@ def run_steps(app_dir: str, steps: int) -> float:
         app.close()
 
 
-def runner_cost(executions: int) -> list[float]:
+def runner_cost(executions: int, db: str | None = None) -> list[float]:
     costs = []
-    with DurableTestRunner(one_step) as runner:
+    with DurableTestRunner(one_step, db_path=db) as runner:
         for _ in range(executions):
             started = time.perf_counter()
             result = runner.run(input={}, timeout=10)
@@ -86,20 +136,22 @@ def runner_cost(executions: int) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--db", help="a postgresql:// server URL to measure instead of SQLite")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        floor = statistics.median(commit_floor(str(Path(tmp) / f"floor{i}.db")) for i in range(3))
-        print(f"floor: one durable SQLite commit = {floor * 1000:.3f} ms")
+    backend = "SQLite" if args.db is None else "PostgreSQL"
+    with tempfile.TemporaryDirectory() as tmp, fresh_databases(args.db, tmp) as fresh:
+        if args.db is None:
+            floors = [commit_floor(str(Path(tmp) / f"floor{i}.db")) for i in range(3)]
+        else:
+            floors = [postgres_commit_floor(fresh()) for _ in range(3)]
+        floor = statistics.median(floors)
+        print(f"floor: one durable {backend} commit = {floor * 1000:.3f} ms")
         per_step_at: dict[int, float] = {}
         for steps in (10, 100, 1000):
-            samples = []
-            for r in range(args.repeat):
-                run_dir = Path(tmp) / f"run-{steps}-{r}"
-                run_dir.mkdir()
-                samples.append(run_steps(str(run_dir), steps))
+            samples = [run_steps(fresh(), steps) for _ in range(args.repeat)]
             med = statistics.median(samples)
             per_step_at[steps] = med
             print(
@@ -118,7 +170,7 @@ def main() -> None:
             f"({marginal / floor:.2f}x the floor); "
             f"fixed cost per execution: {fixed * 1000:.2f} ms"
         )
-    costs = runner_cost(200)
+        costs = runner_cost(200, None if args.db is None else fresh())
     print(
         f"test runner: median {statistics.median(costs) * 1000:.2f} ms per one-step execution "
         f"(p90 {statistics.quantiles(costs, n=10)[-1] * 1000:.2f} ms)"

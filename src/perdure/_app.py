@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from perdure._api.app import PerdureApi, create_app
 from perdure._api.auth import AuthConfig
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT
 from perdure._clock import Clock, SystemClock
+from perdure._config import ConfigError, Synchronous
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
 from perdure._runtime.invokers import Invoker, ThreadInvoker
@@ -18,14 +21,68 @@ from perdure._runtime.process_invoker import ProcessInvoker
 from perdure._runtime.registry import Handler, Registry
 from perdure._sdk.client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings
-from perdure._store.sqlite import SqliteStore, Synchronous
+from perdure._store.sqlite import SqliteStore
+from perdure._store.store import Store
 
 InvokerKind = Literal["thread", "process"]
+
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+_SQLITE_SCHEME = "sqlite:///"
+
+
+def sqlite_path(url: str) -> str | None:
+    """The SQLite file a database URL names (a plain path, or `sqlite:///path` with the
+    path relative unless it starts with `/` as in `sqlite:////abs/file.db`), or None for
+    a PostgreSQL URL."""
+    if url.startswith(_POSTGRES_SCHEMES):
+        return None
+    if url.startswith(_SQLITE_SCHEME):
+        return url[len(_SQLITE_SCHEME) :]
+    return url
+
+
+def describe_database(url: str) -> str:
+    """How to show the database in a banner: the SQLite file's absolute path, or the
+    PostgreSQL URL without its password."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(Path(path).resolve())
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def prepare_database(url: str) -> None:
+    """Create the folder of a SQLite file (PostgreSQL databases are made by their admin)."""
+    path = sqlite_path(url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def open_store(url: str, *, synchronous: Synchronous = "FULL") -> Store:
+    """The store for a database URL: `postgresql://...` opens PostgreSQL (many servers
+    and workers on one database), anything else a SQLite file (see `sqlite_path`).
+    Either way pending migrations are applied before it is returned."""
+    path = sqlite_path(url)
+    if path is not None:
+        return SqliteStore(path, synchronous=synchronous)
+    try:
+        # Imported here, not at the top: psycopg is an optional extra, and SQLite users
+        # must not need it.
+        from perdure._store.postgres import PostgresStore
+    except ImportError as exc:
+        raise ConfigError(
+            f"a postgresql:// database needs the PostgreSQL driver ({exc.name} is not "
+            "installed): pip install 'perdure[postgres]'"
+        ) from None
+    return PostgresStore(url, synchronous=synchronous)
 
 
 @dataclass
 class EmbeddedApp:
-    store: SqliteStore
+    store: Store
     ctx: ServiceContext
     registry: Registry
     dispatcher: Dispatcher
@@ -37,7 +94,7 @@ class EmbeddedApp:
 
 
 def build_embedded(
-    db_path: str,
+    db: str,
     functions: Mapping[str, Handler | str],
     *,
     clock: Clock | None = None,
@@ -48,8 +105,10 @@ def build_embedded(
     real_time: bool = True,
     workers: int = 8,
 ) -> EmbeddedApp:
+    """Handlers, service and dispatcher in this process over the database `db` (a
+    SQLite path or a URL, as `open_store` takes)."""
     registry = Registry(functions)
-    store = SqliteStore(db_path, synchronous=synchronous)
+    store = open_store(db, synchronous=synchronous)
     the_clock = clock or SystemClock()
     ctx = ServiceContext(store, the_clock, settings, functions=lambda name: name in registry)
     client = EmbeddedClient(ctx)
@@ -59,6 +118,7 @@ def build_embedded(
     else:
         chosen = ThreadInvoker(client, the_clock, log_sink)
     dispatcher = Dispatcher(ctx, registry, chosen, workers=workers, real_time=real_time)
+    store.watch(dispatcher.kick)  # work committed by other processes wakes it at once
     dispatcher.start()
     return EmbeddedApp(store, ctx, registry, dispatcher, client)
 
@@ -69,7 +129,7 @@ class ServerApp:
     store, with a scheduler that fires timers and expires leases. Handlers run in
     remote workers (`perdure worker`), which claim invocations through the API."""
 
-    store: SqliteStore
+    store: Store
     ctx: ServiceContext
     scheduler: Dispatcher
     api: PerdureApi
@@ -80,7 +140,7 @@ class ServerApp:
 
 
 def build_server(
-    db_path: str,
+    db: str,
     *,
     clock: Clock | None = None,
     synchronous: Synchronous = "FULL",
@@ -89,14 +149,16 @@ def build_server(
     invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
     auth: AuthConfig | None = None,
 ) -> ServerApp:
-    """Open the store at `db_path` and build the API with a running scheduler-only
-    dispatcher. Several server processes may share one database: each fires timers and
-    expires leases, and the store's row-version guard lets exactly one of them record
-    each. `functions` says which function names Invoke accepts (default: any, since
-    the workers that run them register nowhere but in their claims)."""
-    store = SqliteStore(db_path, synchronous=synchronous)
+    """Open the store at `db` (a SQLite path or a URL, as `open_store` takes) and
+    build the API with a running scheduler-only dispatcher. Several server processes
+    may share one database: each fires timers and expires leases, and the store's
+    row-version guard lets exactly one of them record each. `functions` says which
+    function names Invoke accepts (default: any, since the workers that run them
+    register nowhere but in their claims)."""
+    store = open_store(db, synchronous=synchronous)
     ctx = ServiceContext(store, clock or SystemClock(), settings, functions=functions)
     scheduler = Dispatcher.scheduler(ctx)
     api = create_app(ctx, invoke_timeout=invoke_timeout, auth=auth)
+    store.watch(scheduler.kick)
     scheduler.start()
     return ServerApp(store, ctx, scheduler, api)

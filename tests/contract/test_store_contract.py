@@ -1,14 +1,16 @@
 """The Store contract: what every backend must do, run against each backend.
 
-Only SQLite exists today; a new backend adds one fixture parameter and must pass the same
-tests. The tests drive the store with transitions made by the real engine, so they check
-the storage port in the terms the service uses it.
+A backend adds one fixture parameter and must pass the same tests; the PostgreSQL ones
+run on a fresh database cloned from a migrated template (tests/postgres_databases.py).
+The tests drive the store with transitions made by the real engine, so they check the
+storage port in the terms the service uses it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,18 +18,36 @@ import pytest
 from perdure._engine.lifecycle import start_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import Execution, ExecutionStatus
-from perdure._model.state import ExecutionState, InvocationState, TimerKind
+from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
+from perdure._store.postgres import PostgresStore
 from perdure._store.sqlite import SqliteStore
 from perdure._store.store import ExecutionQuery, StaleStateError, Store
 
 NOW = 1_700_000_000_000
 
 
-@pytest.fixture(params=["sqlite"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    backend = SqliteStore(str(tmp_path / "contract.db"))
-    yield backend
-    backend.close()
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[], Store]]:
+    """Opens a store on the test's database; several may share it, like processes do."""
+    opened: list[Store] = []
+
+    def opener() -> Store:
+        backend: Store
+        if request.param == "postgres":
+            backend = PostgresStore(request.getfixturevalue("postgres_url"))
+        else:
+            backend = SqliteStore(str(tmp_path / "contract.db"))
+        opened.append(backend)
+        return backend
+
+    yield opener
+    for backend in opened:
+        backend.close()
+
+
+@pytest.fixture
+def store(open_store: Callable[[], Store]) -> Store:
+    return open_store()
 
 
 def new_execution(name: str, *, function: str = "f", start: int = NOW) -> Execution:
@@ -114,8 +134,6 @@ def test_queued_invocations_are_offered_until_claimed(store: Store) -> None:
     running = dataclasses.replace(
         state.record, invocation=InvocationState.RUNNING, request_id="r1", token="t"
     )
-    from perdure._model.state import Transition
-
     store.commit(arn, 1, Transition(record=running))
     assert store.due_invocations(NOW, 10) == []
     store.lease(arn, "w1", NOW + 1_000)
@@ -170,10 +188,67 @@ def test_a_lease_is_renewed_only_for_the_invocation_still_running(store: Store) 
     running = dataclasses.replace(
         state.record, invocation=InvocationState.RUNNING, request_id="r1", token="t"
     )
-    from perdure._model.state import Transition
-
     store.commit(arn, 1, Transition(record=running), lease=("w1", NOW + 1_000))
     assert store.renew_lease(arn, "r1", "w1", NOW + 5_000)
     assert store.expired_leases(NOW + 2_000, 10) == []
     assert not store.renew_lease(arn, "r0", "w1", NOW + 9_000)
     assert store.expired_leases(NOW + 6_000, 10) == [arn]
+
+
+def test_of_two_processes_committing_at_one_version_exactly_one_wins(
+    open_store: Callable[[], Store],
+) -> None:
+    first, second = open_store(), open_store()
+    state = create(first, "a")
+    arn = state.record.execution.arn
+    transition = fire_timer(state, "id-a", TimerKind.EXECUTION_TIMEOUT, NOW + 61_000)
+    assert transition is not None
+    outcomes: list[str] = []
+    start = threading.Barrier(2)
+
+    def race(backend: Store) -> None:
+        start.wait()
+        try:
+            backend.commit(arn, 1, transition)
+            outcomes.append("won")
+        except StaleStateError:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=race, args=(b,)) for b in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["stale", "won"]
+    assert second.row_version(arn) == 2
+    assert [e.event_id for e in first.events(arn, 0, 10, False)] == [1, 2]
+
+
+def test_stats_and_the_next_wakeup_follow_queued_running_and_timed_work(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    create(store, "b", start=NOW + 10)
+    stats = store.stats(NOW)
+    assert stats.executions_by_status == {"RUNNING": 2}
+    assert (stats.queued_invocations, stats.running_invocations) == (2, 0)
+    assert (stats.due_timers, stats.expired_leases) == (0, 0)
+    assert store.stats(NOW + 60_000).due_timers == 1  # a's execution timeout
+    running = dataclasses.replace(
+        state.record, invocation=InvocationState.RUNNING, request_id="r1", token="t"
+    )
+    store.commit(arn, 1, Transition(record=running), lease=("w1", NOW + 1_000))
+    assert store.running_count() == 1
+    assert store.next_wakeup() == NOW + 10  # b's queued invocation
+    later = store.stats(NOW + 2_000)
+    assert (later.queued_invocations, later.running_invocations) == (1, 1)
+    assert later.expired_leases == 1
+
+
+def test_a_saved_reply_is_replaced_and_old_ones_expire(store: Store) -> None:
+    arn = create(store, "a").record.execution.arn
+    store.save_reply(arn, "ct", "tok", "first", NOW)
+    store.save_reply(arn, "ct", "tok", "second", NOW)
+    assert store.saved_reply(arn, "ct", "tok") == "second"
+    store.save_reply(arn, "ct2", "tok", "later", NOW + 16 * 60 * 1000)
+    assert store.saved_reply(arn, "ct", "tok") is None
+    assert store.saved_reply(arn, "ct2", "tok") == "later"

@@ -1,13 +1,13 @@
 """`perdure db migrate`: create the database or bring its schema up to date.
 
 Opening the store applies pending migrations anyway; this command does it on purpose,
-before a deploy, and says what it applied."""
+before a deploy, and says what it applied. It takes a SQLite file or a postgresql:// URL
+(on PostgreSQL the database itself must exist; the schema is created in it)."""
 
 from __future__ import annotations
 
 import argparse
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 from perdure._cli.context import CliContext
@@ -22,40 +22,31 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser(
         "migrate", parents=[common], help="create the database or apply pending migrations"
     )
-    p.add_argument("--db", help="SQLite file (default $PERDURE_DB or .perdure/perdure.db)")
+    p.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+    )
     p.set_defaults(run=migrate)
 
 
-def _applied(path: Path) -> set[str]:
-    if not path.exists():
-        return set()
-    db = sqlite3.connect(path)
-    try:
-        return {row[0] for row in db.execute("SELECT name FROM schema_migrations")}
-    except sqlite3.DatabaseError:
-        return set()
-    finally:
-        db.close()
-
-
 def migrate(ctx: CliContext) -> int:
-    from perdure._store.sqlite import SqliteStore
+    from perdure._app import describe_database, open_store, prepare_database
 
-    path = Path(ctx.args.db or ctx.settings.db)
+    url = ctx.args.db or ctx.settings.db
+    shown = describe_database(url)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        before = _applied(path)
-        store = SqliteStore(str(path), synchronous=ctx.settings.synchronous)
-        store.close()
-        after = _applied(path)
+        prepare_database(url)
+        store = open_store(url, synchronous=ctx.settings.synchronous)
     except (OSError, sqlite3.Error) as exc:
-        raise CliError(f"cannot migrate {path}: {exc}") from None
-    applied = sorted(after - before)
+        raise CliError(f"cannot migrate {shown}: {exc}") from None
+    try:
+        applied, schema = store.applied_on_open, store.schema()
+    finally:
+        store.close()
     con = ctx.console
     if con.as_json:
-        con.json({"Database": str(path.resolve()), "Applied": applied, "Schema": sorted(after)})
+        con.json({"Database": shown, "Applied": applied, "Schema": schema})
     elif applied:
-        con.note(f"{path}: applied {', '.join(applied)}")
+        con.note(f"{shown}: applied {', '.join(applied)}")
     else:
-        con.note(f"{path}: up to date ({len(after)} migration(s))")
+        con.note(f"{shown}: up to date ({len(schema)} migration(s))")
     return OK

@@ -47,7 +47,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         metavar="FILE_OR_MODULE",
         help="a .py file, a module name, or either with :function to pick one handler",
     )
-    p.add_argument("--db", help="SQLite file (default $PERDURE_DB or .perdure/perdure.db)")
+    p.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+    )
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
     p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
@@ -71,7 +73,7 @@ def dev(ctx: CliContext) -> int:
 
 def run_here(ctx: CliContext) -> int:
     from perdure._api import create_app
-    from perdure._app import build_embedded
+    from perdure._app import build_embedded, prepare_database
 
     args = ctx.args
     require_uvicorn()
@@ -81,7 +83,7 @@ def run_here(ctx: CliContext) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     auth = auth_for(host, port, ctx.token)
     loaded = discovery.load(args.targets)
-    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    prepare_database(db)
     sock = bind(host, port)
     app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
     try:
@@ -94,6 +96,8 @@ def run_here(ctx: CliContext) -> int:
 
 
 def banner(ctx: CliContext, url: str, db: str, loaded: discovery.Loaded, reloading: bool) -> None:
+    from perdure._app import describe_database
+
     con = ctx.console
     names = sorted(loaded.functions)
     endpoint = "" if url == DEFAULT_ENDPOINT else f" --endpoint {url}"
@@ -101,7 +105,7 @@ def banner(ctx: CliContext, url: str, db: str, loaded: discovery.Loaded, reloadi
     lines = [
         con.style("Perdure dev server", "bold", err=True),
         f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
-        f"  Database   {Path(db).resolve()}",
+        f"  Database   {describe_database(db)}",
         "  Functions  " + "\n             ".join(f"{n}  ({loaded.origins[n]})" for n in names),
         "",
         "  Try, in another terminal:",

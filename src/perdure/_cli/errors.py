@@ -14,6 +14,7 @@ Exit codes:
 from __future__ import annotations
 
 from perdure._config import ConfigError
+from perdure._store.store import StoreUnavailableError
 from perdure.client import ServiceUnavailableError, UnexpectedResponseError
 from perdure.errors import (
     ApiError,
@@ -51,6 +52,8 @@ def explain(exc: BaseException, where: str) -> CliError | None:
         return exc
     if isinstance(exc, ConfigError):
         return UsageError(str(exc))
+    if isinstance(exc, StoreUnavailableError):
+        return CliError(str(exc))
     if isinstance(exc, ServiceUnavailableError):
         return CliError(
             f"cannot reach {exc.url} ({exc.reason}) — is `perdure dev` or `perdure server` "

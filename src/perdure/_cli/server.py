@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-from pathlib import Path
 from typing import Any
 
 from perdure._cli import discovery
@@ -25,7 +24,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "other machines. Listening beyond loopback requires a token (--token or "
         "PERDURE_TOKEN) that clients and workers must present.",
     )
-    p.add_argument("--db", help="SQLite file (default $PERDURE_DB or .perdure/perdure.db)")
+    p.add_argument(
+        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+    )
     p.add_argument("--host", help="interface to listen on (default $PERDURE_HOST or 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
     p.set_defaults(run=server)
@@ -58,7 +59,7 @@ def auth_for(host: str, port: int, token: str | None) -> Any:
 
 
 def server(ctx: CliContext) -> int:
-    from perdure._app import build_server
+    from perdure._app import build_server, describe_database, prepare_database
 
     args = ctx.args
     require_uvicorn()
@@ -67,7 +68,7 @@ def server(ctx: CliContext) -> int:
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
     auth = auth_for(host, port, ctx.token)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    prepare_database(db)
     sock = bind(host, port)
     app = build_server(db, synchronous=ctx.settings.synchronous, auth=auth)
     con = ctx.console
@@ -78,7 +79,7 @@ def server(ctx: CliContext) -> int:
             f"{con.style('Perdure server', 'bold', err=True)}\n"
             f"  API       {con.style(url, 'cyan', err=True)}"
             f"{'  (token required)' if auth is not None else ''}\n"
-            f"  Database  {Path(db).resolve()}\n"
+            f"  Database  {describe_database(db)}\n"
             f"  Workers   perdure worker MODULE... --endpoint {url}\n"
             "  Ctrl-C or SIGTERM to stop."
         )

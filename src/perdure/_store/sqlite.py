@@ -7,21 +7,32 @@ advance the same execution.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any, Literal
 
-from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
+from perdure._model import Event, Execution, ExecutionStatus
 from perdure._model.state import (
     ExecutionRecord,
     ExecutionState,
     InvocationState,
     TimerKind,
     Transition,
+)
+from perdure._store.rows import (
+    EXEC_COLUMN_COUNT,
+    EXEC_COLUMNS,
+    UPDATE_COLUMNS,
+    dump_event,
+    dump_op,
+    insert_values,
+    load_event,
+    load_op,
+    record_from_row,
+    update_values,
 )
 from perdure._store.store import (
     CallbackRef,
@@ -30,57 +41,21 @@ from perdure._store.store import (
     StaleStateError,
     StoreStats,
 )
-from perdure._wire.events import event_from_json, event_to_json
-from perdure._wire.operations import (
-    error_from_json,
-    error_to_json,
-    operation_from_json,
-    operation_to_json,
-)
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
 
 # A paused execution's queued invocation waits for ResumeDurableExecution.
 _NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStatus.PAUSING.value}')"
 
-_EXEC_COLUMNS = (
-    "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
-    "timeout_s, tenant_id, parent_arn, parent_op, row_version, seq, event_count, token, "
-    "token_seen_seq, invocation, invoke_at, request_id, invocation_started, delivered_seq, "
-    "failed_invocations, closing_status, closing_result, closing_error"
-)
-
-
-# One encoder for every document: `json.dumps` with any option builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-
 _UPDATE_SET = (
-    "UPDATE executions SET status=?, end_ms=?, result=?, error=?, "
-    "row_version=row_version+1, seq=?, event_count=?, token=?, token_seen_seq=?, "
-    "invocation=?, invoke_at=?, request_id=?, invocation_started=?, "
-    "delivered_seq=?, failed_invocations=?, closing_status=?, closing_result=?, "
-    "closing_error=?"
+    "UPDATE executions SET "
+    + ", ".join(f"{column}=?" for column in UPDATE_COLUMNS)
+    + ", row_version=row_version+1"
 )
 _UPDATE_EXECUTION = _UPDATE_SET + " WHERE arn=? AND row_version=?"
 _UPDATE_EXECUTION_AND_LEASE = (
-    _UPDATE_SET + ", lease_owner=?, lease_expires=? " + ("WHERE arn=? AND row_version=?")
+    _UPDATE_SET + ", lease_owner=?, lease_expires=? WHERE arn=? AND row_version=?"
 )
-
-
-def _dump_error(error: ErrorObject | None) -> str | None:
-    return None if error is None else json.dumps(error_to_json(error))
-
-
-def _load_error(text: str | None) -> ErrorObject | None:
-    return None if text is None else error_from_json(json.loads(text))
-
-
-def _dump_op(op: Operation) -> str:
-    return _encode(operation_to_json(op, time_unit="ms"))
-
-
-def _dump_event(ev: Event) -> str:
-    return _encode(event_to_json(ev, time_unit="ms"))
 
 
 class SqliteStore:
@@ -91,7 +66,7 @@ class SqliteStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.execute("PRAGMA busy_timeout=10000")
-        self.migrate()
+        self.applied_on_open = self.migrate()
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
         # sees the last commit without waiting for a writer that is in its fsync.
         self._reader = self._db
@@ -123,6 +98,11 @@ class SqliteStore:
                 applied.append(name)
         return applied
 
+    def schema(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT name FROM schema_migrations ORDER BY name")
+            return [str(row[0]) for row in rows]
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -133,6 +113,11 @@ class SqliteStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def watch(self, listener: Callable[[], None]) -> None:
+        """Nothing to subscribe to: SQLite cannot announce another process's commits.
+        A process sharing the file with others finds their work by polling (the
+        dispatcher sleeps at most a second); its own commits notify it directly."""
 
     def close(self) -> None:
         with self._read_lock:
@@ -157,57 +142,25 @@ class SqliteStore:
         return True
 
     def _insert_execution(self, db: sqlite3.Connection, rec: ExecutionRecord) -> None:
-        ex = rec.execution
         db.execute(
-            f"INSERT INTO executions ({_EXEC_COLUMNS}) VALUES "
-            "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                ex.execution_id,
-                ex.arn,
-                ex.function_name,
-                ex.name,
-                ex.version,
-                ex.status.value,
-                ex.start_timestamp,
-                ex.end_timestamp,
-                ex.input_payload,
-                ex.result,
-                _dump_error(ex.error),
-                ex.execution_timeout,
-                ex.tenant_id,
-                ex.parent_arn,
-                ex.parent_operation_id,
-                1,
-                rec.seq,
-                rec.event_count,
-                rec.token,
-                rec.token_seen_seq,
-                rec.invocation.value,
-                rec.invoke_at,
-                rec.request_id,
-                rec.invocation_started,
-                rec.delivered_seq,
-                rec.failed_invocations,
-                rec.closing_status,
-                rec.closing_result,
-                _dump_error(rec.closing_error),
-            ),
+            f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})",
+            insert_values(rec),
         )
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE function_name=? AND name=?",
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE function_name=? AND name=?",
                 (function_name, name),
             ).fetchone()
-        return None if row is None else _record(row)[1].execution
+        return None if row is None else record_from_row(row)[1].execution
 
     def get_execution(self, arn: str) -> Execution | None:
         with self._read_lock:
             row = self._reader.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
             ).fetchone()
-        return None if row is None else _record(row)[1].execution
+        return None if row is None else record_from_row(row)[1].execution
 
     def row_version(self, arn: str) -> int | None:
         with self._lock:
@@ -219,18 +172,18 @@ class SqliteStore:
     def load(self, arn: str) -> tuple[int, ExecutionState] | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {_EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
             ).fetchone()
             if row is None:
                 return None
-            version, record = _record(row)
+            version, record = record_from_row(row)
             exec_id = record.execution.execution_id
             state = ExecutionState(record=record)
             for seq, doc in self._db.execute(
                 "SELECT seq, doc FROM operations WHERE execution_id=? ORDER BY position",
                 (exec_id,),
             ):
-                op = operation_from_json(json.loads(doc), time_unit="ms")
+                op = load_op(doc)
                 state.ops[op.operation_id] = op
                 state.op_seq[op.operation_id] = seq
             for op_id, kind, due in self._db.execute(
@@ -248,36 +201,14 @@ class SqliteStore:
         lease: tuple[str, int] | None = None,
     ) -> int:
         rec = transition.record
-        ex = rec.execution
         with self._tx() as db:
             cur = db.execute(
                 _UPDATE_EXECUTION if lease is None else _UPDATE_EXECUTION_AND_LEASE,
-                (
-                    ex.status.value,
-                    ex.end_timestamp,
-                    ex.result,
-                    _dump_error(ex.error),
-                    rec.seq,
-                    rec.event_count,
-                    rec.token,
-                    rec.token_seen_seq,
-                    rec.invocation.value,
-                    rec.invoke_at,
-                    rec.request_id,
-                    rec.invocation_started,
-                    rec.delivered_seq,
-                    rec.failed_invocations,
-                    rec.closing_status,
-                    rec.closing_result,
-                    _dump_error(rec.closing_error),
-                    *(lease or ()),
-                    arn,
-                    version,
-                ),
+                (*update_values(rec), *(lease or ()), arn, version),
             )
             if cur.rowcount != 1:
                 raise StaleStateError(arn)
-            self._write(db, ex.execution_id, None, transition)
+            self._write(db, rec.execution.execution_id, None, transition)
             for child_state, child_transition in children:
                 self._insert_execution(db, child_transition.record)
                 self._write(
@@ -300,14 +231,14 @@ class SqliteStore:
                 "ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "
                 "doc=excluded.doc",
                 [
-                    (exec_id, op_id, t.positions.get(op_id, 0), seq, _dump_op(op))
+                    (exec_id, op_id, t.positions.get(op_id, 0), seq, dump_op(op))
                     for op_id, op in t.ops.items()
                 ],
             )
         if t.events:
             db.executemany(
                 "INSERT INTO events (execution_id, event_id, doc) VALUES (?, ?, ?)",
-                [(exec_id, ev.event_id, _dump_event(ev)) for ev in t.events],
+                [(exec_id, ev.event_id, dump_event(ev)) for ev in t.events],
             )
         if t.timers_cancelled:
             db.executemany(
@@ -467,7 +398,7 @@ class SqliteStore:
                 )
                 bound = after
             docs = self._db.execute(sql, (row[0], bound, limit)).fetchall()
-        return [event_from_json(json.loads(d[0]), time_unit="ms") for d in docs]
+        return [load_event(d[0]) for d in docs]
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]:
         where = ["function_name=?"]
@@ -489,13 +420,13 @@ class SqliteStore:
             args.append(query.started_before)
         order = "ASC" if query.oldest_first else "DESC"
         sql = (
-            f"SELECT {_EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
+            f"SELECT {EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
             f"ORDER BY start_ms {order}, id {order} LIMIT ? OFFSET ?"
         )
         args.extend([query.limit, query.offset])
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
-        return [_record(r)[1].execution for r in rows]
+        return [record_from_row(r)[1].execution for r in rows]
 
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
         with self._lock:
@@ -520,71 +451,3 @@ class SqliteStore:
             db.execute(
                 "DELETE FROM checkpoint_replies WHERE created_ms < ?", (now - 15 * 60 * 1000,)
             )
-
-
-def _record(row: Sequence[Any]) -> tuple[int, ExecutionRecord]:
-    (
-        exec_id,
-        arn,
-        function_name,
-        name,
-        version,
-        status,
-        start_ms,
-        end_ms,
-        input_payload,
-        result,
-        error,
-        timeout_s,
-        tenant_id,
-        parent_arn,
-        parent_op,
-        row_version,
-        seq,
-        event_count,
-        token,
-        token_seen_seq,
-        invocation,
-        invoke_at,
-        request_id,
-        invocation_started,
-        delivered_seq,
-        failed_invocations,
-        closing_status,
-        closing_result,
-        closing_error,
-    ) = row
-    execution = Execution(
-        arn=arn,
-        execution_id=exec_id,
-        name=name,
-        function_name=function_name,
-        version=version,
-        status=ExecutionStatus(status),
-        start_timestamp=start_ms,
-        input_payload=input_payload,
-        result=result,
-        error=_load_error(error),
-        end_timestamp=end_ms,
-        execution_timeout=timeout_s,
-        tenant_id=tenant_id,
-        parent_arn=parent_arn,
-        parent_operation_id=parent_op,
-    )
-    record = ExecutionRecord(
-        execution=execution,
-        seq=seq,
-        event_count=event_count,
-        token=token,
-        token_seen_seq=token_seen_seq,
-        invocation=InvocationState(invocation),
-        invoke_at=invoke_at,
-        request_id=request_id,
-        invocation_started=invocation_started,
-        delivered_seq=delivered_seq,
-        failed_invocations=failed_invocations,
-        closing_status=closing_status,
-        closing_result=closing_result,
-        closing_error=_load_error(closing_error),
-    )
-    return int(row_version), record

@@ -3,7 +3,7 @@ SQL dialect, wake-up notification and error classification."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -54,7 +54,19 @@ class StaleStateError(Exception):
     """The execution changed since it was loaded; reload and decide again."""
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be opened or reached (wrong URL, server down, missing
+    driver); the message says which and how to fix it."""
+
+
 class Store(Protocol):
+    applied_on_open: list[str]
+    """The migrations this store applied when it was opened (none if already current)."""
+
+    def schema(self) -> list[str]:
+        """The migrations the database has, in order."""
+        ...
+
     def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
         """Insert a new execution; False if one with the same function and name exists."""
         ...
@@ -126,5 +138,11 @@ class Store(Protocol):
         ...
 
     def stats(self, now: int) -> StoreStats: ...
+
+    def watch(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from another thread) when any process commits work that may
+        be due: a queued invocation or a timer. Backends that cannot hear other
+        processes do nothing; the dispatcher's polling then finds such work."""
+        ...
 
     def close(self) -> None: ...

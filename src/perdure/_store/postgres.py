@@ -1,0 +1,449 @@
+"""The distributed store: one PostgreSQL shared by any number of servers and workers.
+
+Connections come from a small pool, so API requests, dispatcher workers and the scheduler
+do not queue behind one connection. Each method is one statement (the connections are in
+autocommit), one explicit transaction, or, for writes, one simple query carrying all its
+statements (`postgres_script`): one implicit transaction, one round trip. Commits are
+guarded by the row version exactly as on SQLite: `UPDATE ... WHERE arn = %s AND
+row_version = %s` matching no row means another process got there first (READ COMMITTED
+re-checks the WHERE clause after waiting for the other writer's row lock, so the loser
+sees the new version). Due work is read with `FOR UPDATE SKIP LOCKED`, which passes over
+rows another process is committing at that moment; correctness never depends on it (the
+version guard fences every write), it only keeps competing claimers apart. Commits that
+queue an invocation or set a timer send `NOTIFY perdure_work`, and `watch` LISTENs for it
+(`postgres_wakeup`), so a dispatcher in another process wakes at once instead of at its
+next poll.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+from psycopg_pool import ConnectionPool
+
+from perdure._config import Synchronous
+from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model.state import (
+    ExecutionState,
+    InvocationState,
+    TimerKind,
+    Transition,
+)
+from perdure._store.postgres_script import Script
+from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
+from perdure._store.rows import (
+    EXEC_COLUMN_COUNT,
+    EXEC_COLUMNS,
+    UPDATE_COLUMNS,
+    insert_values,
+    load_event,
+    load_op,
+    record_from_row,
+    update_values,
+)
+from perdure._store.store import (
+    CallbackRef,
+    DueTimer,
+    ExecutionQuery,
+    StaleStateError,
+    StoreStats,
+    StoreUnavailableError,
+)
+
+Connection = psycopg.Connection[TupleRow]
+
+# Held while migrating, so servers starting together apply each migration once.
+_MIGRATION_LOCK = int.from_bytes(b"perdure\0", "big")
+
+# A paused execution's queued invocation waits for ResumeDurableExecution.
+_NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStatus.PAUSING.value}')"
+_QUEUED = InvocationState.QUEUED.value
+_RUNNING = InvocationState.RUNNING.value
+
+_INSERT_EXECUTION = (
+    f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
+)
+_UPDATE_SET = (
+    "UPDATE executions SET "
+    + ", ".join(f"{column}=%s" for column in UPDATE_COLUMNS)
+    + ", row_version=row_version+1"
+)
+_GUARD = " WHERE arn=%s AND row_version=%s RETURNING 1) SELECT 1 / COUNT(*) FROM changed"
+_GUARDED_UPDATE = "WITH changed AS (" + _UPDATE_SET + _GUARD
+_GUARDED_UPDATE_AND_LEASE = (
+    "WITH changed AS (" + _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
+)
+_NOTIFY = f"NOTIFY {CHANNEL}"
+_REPLY_TTL_MS = 15 * 60 * 1000
+
+
+def _queues_work(t: Transition) -> bool:
+    """Whether a commit of `t` may give another process's dispatcher something to do."""
+    return bool(t.timers_set) or t.record.invocation is InvocationState.QUEUED
+
+
+class PostgresStore:
+    def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
+        """Open the database at `url` (a libpq URL or DSN), apply pending migrations and
+        start the pool. `synchronous` other than FULL turns `synchronous_commit` off for
+        this store's connections: a crash of the database server may then lose the last
+        commits (never corrupt), like SQLite's NORMAL."""
+        self.url = url
+        self._durable = synchronous == "FULL"
+        self.applied_on_open: list[str] = self.migrate()
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            url,
+            min_size=min(2, pool_size),
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            configure=None if self._durable else _relax_durability,
+            open=True,
+            name="perdure-store",
+        )
+        self._listener: WakeupListener | None = None
+        self._listener_lock = threading.Lock()
+
+    # -- schema -----------------------------------------------------------------------
+
+    def _connect(self) -> Connection:
+        try:
+            return psycopg.connect(self.url, autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise StoreUnavailableError(f"cannot connect to PostgreSQL: {exc}".strip()) from None
+
+    def migrate(self) -> list[str]:
+        """Apply pending migrations in order under an advisory lock; returns the names
+        applied (by this call: a server that lost the race applies none)."""
+        folder = resources.files("perdure._store.migrations").joinpath("postgres")
+        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".sql"))
+        applied: list[str] = []
+        with self._connect() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+            try:
+                conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY)")
+                done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations")}
+                for name in names:
+                    if name in done:
+                        continue
+                    script = folder.joinpath(name).read_text(encoding="utf-8")
+                    with conn.transaction():
+                        # No parameters: sent as one simple query, several statements.
+                        conn.execute(script.encode())
+                        conn.execute("INSERT INTO schema_migrations (name) VALUES (%s)", (name,))
+                    applied.append(name)
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_MIGRATION_LOCK,))
+        return applied
+
+    def schema(self) -> list[str]:
+        """The migrations the database has, in order."""
+        with self._pool.connection() as conn:
+            rows = conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
+        return [row[0] for row in rows]
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        with self._pool.connection() as conn, conn.transaction():
+            yield conn
+
+    def _one(self, query: str, args: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._pool.connection() as conn:
+            return conn.execute(query, args).fetchone()
+
+    def _all(self, query: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._pool.connection() as conn:
+            return conn.execute(query, args).fetchall()
+
+    def watch(self, listener: Callable[[], None]) -> None:
+        with self._listener_lock:
+            if self._listener is None:
+                self._listener = WakeupListener(self.url)
+                self._listener.start()
+            self._listener.add(listener)
+
+    def close(self) -> None:
+        with self._listener_lock:
+            if self._listener is not None:
+                self._listener.stop()
+                self._listener = None
+        self._pool.close()
+
+    # -- executions -------------------------------------------------------------------
+
+    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
+        script = Script()
+        # Fails (division by zero, so nothing is written) when the name is taken.
+        script.add(
+            f"WITH added AS ({_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1) "
+            "SELECT 1 / COUNT(*) FROM added",
+            insert_values(transition.record),
+        )
+        script.write(state.record.execution.execution_id, transition)
+        script.add(_NOTIFY)
+        try:
+            self._run(script)
+        except psycopg.errors.DivisionByZero:
+            return False
+        return True
+
+    def find_by_name(self, function_name: str, name: str) -> Execution | None:
+        row = self._one(
+            f"SELECT {EXEC_COLUMNS} FROM executions WHERE function_name=%s AND name=%s",
+            (function_name, name),
+        )
+        return None if row is None else record_from_row(row)[1].execution
+
+    def get_execution(self, arn: str) -> Execution | None:
+        row = self._one(f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=%s", (arn,))
+        return None if row is None else record_from_row(row)[1].execution
+
+    def row_version(self, arn: str) -> int | None:
+        row = self._one("SELECT row_version FROM executions WHERE arn=%s", (arn,))
+        return None if row is None else int(row[0])
+
+    def load(self, arn: str) -> tuple[int, ExecutionState] | None:
+        # One snapshot for the row, its operations and its timers, so the state read
+        # is the state at the version read.
+        with self._tx() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            row = conn.execute(
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=%s", (arn,)
+            ).fetchone()
+            if row is None:
+                return None
+            version, record = record_from_row(row)
+            exec_id = record.execution.execution_id
+            state = ExecutionState(record=record)
+            for seq, doc in conn.execute(
+                "SELECT seq, doc FROM operations WHERE execution_id=%s ORDER BY position",
+                (exec_id,),
+            ):
+                op = load_op(doc)
+                state.ops[op.operation_id] = op
+                state.op_seq[op.operation_id] = seq
+            for op_id, kind, due in conn.execute(
+                "SELECT op_id, kind, due_ms FROM timers WHERE execution_id=%s", (exec_id,)
+            ):
+                state.timers[(op_id, TimerKind(kind))] = due
+        return version, state
+
+    def commit(
+        self,
+        arn: str,
+        version: int,
+        transition: Transition,
+        children: Sequence[tuple[ExecutionState, Transition]] = (),
+        lease: tuple[str, int] | None = None,
+    ) -> int:
+        rec = transition.record
+        script = Script()
+        # Fails (division by zero, so nothing is written) when the version moved.
+        script.add(
+            _GUARDED_UPDATE if lease is None else _GUARDED_UPDATE_AND_LEASE,
+            (*update_values(rec), *(lease or ()), arn, version),
+        )
+        script.write(rec.execution.execution_id, transition)
+        for child_state, child_transition in children:
+            script.add(_INSERT_EXECUTION, insert_values(child_transition.record))
+            script.write(child_state.record.execution.execution_id, child_transition)
+        if children or _queues_work(transition):
+            script.add(_NOTIFY)  # delivered when (and only if) the commit succeeds
+        try:
+            self._run(script)
+        except psycopg.errors.DivisionByZero:
+            raise StaleStateError(arn) from None
+        return version + 1
+
+    def _run(self, script: Script) -> None:
+        """Send the statements as one simple query: PostgreSQL runs them as one implicit
+        transaction (all or nothing) and it costs one round trip. Parameters are bound
+        client-side (properly quoted), since the simple protocol carries none."""
+        with self._pool.connection() as conn:
+            psycopg.ClientCursor(conn).execute(script.sql(), script.args)
+
+    # -- lookups for the runtime ------------------------------------------------------
+
+    def resolve_callback(self, callback_id: str) -> CallbackRef | None:
+        row = self._one(
+            "SELECT e.arn, c.op_id, c.heartbeat_s FROM callbacks c "
+            "JOIN executions e ON e.id = c.execution_id WHERE c.callback_id=%s",
+            (callback_id,),
+        )
+        return None if row is None else CallbackRef(row[0], row[1], int(row[2]))
+
+    def due_timers(self, now: int, limit: int) -> list[DueTimer]:
+        rows = self._all(
+            "SELECT e.arn, t.op_id, t.kind, t.due_ms FROM timers t "
+            "JOIN executions e ON e.id = t.execution_id "
+            "WHERE t.due_ms <= %s ORDER BY t.due_ms LIMIT %s FOR UPDATE OF t SKIP LOCKED",
+            (now, limit),
+        )
+        return [DueTimer(r[0], r[1], TimerKind(r[2]), int(r[3])) for r in rows]
+
+    def due_invocations(
+        self, now: int, limit: int, functions: Sequence[str] | None = None
+    ) -> list[str]:
+        if functions is not None and not functions:
+            return []
+        only = "" if functions is None else "AND function_name = ANY(%s) "
+        args: list[Any] = [_QUEUED, now, now]
+        if functions is not None:
+            args.append(list(functions))
+        args.append(limit)
+        rows = self._all(
+            "SELECT arn FROM executions WHERE invocation=%s AND invoke_at <= %s "
+            f"AND lease_expires <= %s AND {_NOT_PAUSED} {only}"
+            "ORDER BY invoke_at LIMIT %s FOR UPDATE SKIP LOCKED",
+            args,
+        )
+        return [r[0] for r in rows]
+
+    def expired_leases(self, now: int, limit: int) -> list[str]:
+        rows = self._all(
+            "SELECT arn FROM executions WHERE invocation=%s AND lease_expires < %s LIMIT %s",
+            (_RUNNING, now, limit),
+        )
+        return [r[0] for r in rows]
+
+    def lease(self, arn: str, owner: str, expires: int) -> None:
+        with self._pool.connection() as conn:
+            conn.execute(
+                "UPDATE executions SET lease_owner=%s, lease_expires=%s WHERE arn=%s",
+                (owner, expires, arn),
+            )
+
+    def renew_lease(self, arn: str, request_id: str, owner: str, expires: int) -> bool:
+        with self._pool.connection() as conn:
+            cur = conn.execute(
+                "UPDATE executions SET lease_owner=%s, lease_expires=%s "
+                "WHERE arn=%s AND request_id=%s AND invocation=%s",
+                (owner, expires, arn, request_id, _RUNNING),
+            )
+            return cur.rowcount == 1
+
+    def next_wakeup(self) -> int | None:
+        row = self._one(
+            "SELECT LEAST((SELECT MIN(due_ms) FROM timers), "
+            "(SELECT MIN(GREATEST(invoke_at, lease_expires)) FROM executions "
+            f"WHERE invocation=%s AND {_NOT_PAUSED}))",
+            (_QUEUED,),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    def running_count(self) -> int:
+        row = self._one("SELECT COUNT(*) FROM executions WHERE invocation=%s", (_RUNNING,))
+        return 0 if row is None else int(row[0])
+
+    def delete_execution(self, arn: str) -> bool:
+        with self._tx() as conn:
+            row = conn.execute(
+                "DELETE FROM executions WHERE arn=%s RETURNING id", (arn,)
+            ).fetchone()
+            if row is None:
+                return False
+            for table in ("operations", "events", "timers", "callbacks", "checkpoint_replies"):
+                conn.execute(f"DELETE FROM {table} WHERE execution_id=%s", (row[0],))
+        return True
+
+    def stats(self, now: int) -> StoreStats:
+        with self._pool.connection() as conn:
+            by_status = {
+                str(status): int(count)
+                for status, count in conn.execute(
+                    "SELECT status, COUNT(*) FROM executions GROUP BY status"
+                )
+            }
+            due = conn.execute("SELECT COUNT(*) FROM timers WHERE due_ms <= %s", (now,))
+            due_timers = int(due.fetchone()[0])  # type: ignore[index]
+            invocations = {
+                str(state): int(count)
+                for state, count in conn.execute(
+                    "SELECT invocation, COUNT(*) FROM executions GROUP BY invocation"
+                )
+            }
+            expired = conn.execute(
+                "SELECT COUNT(*) FROM executions WHERE invocation=%s AND lease_expires < %s",
+                (_RUNNING, now),
+            ).fetchone()
+        return StoreStats(
+            executions_by_status=by_status,
+            due_timers=due_timers,
+            queued_invocations=invocations.get(_QUEUED, 0),
+            running_invocations=invocations.get(_RUNNING, 0),
+            expired_leases=0 if expired is None else int(expired[0]),
+        )
+
+    # -- reads for the API ------------------------------------------------------------
+
+    def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
+        of_execution = "execution_id = (SELECT id FROM executions WHERE arn=%s)"
+        if reverse:
+            query = f"SELECT doc FROM events WHERE {of_execution} AND event_id < %s "
+            query += "ORDER BY event_id DESC LIMIT %s"
+            bound = after if after > 0 else 2**62
+        else:
+            query = f"SELECT doc FROM events WHERE {of_execution} AND event_id > %s "
+            query += "ORDER BY event_id LIMIT %s"
+            bound = after
+        return [load_event(r[0]) for r in self._all(query, (arn, bound, limit))]
+
+    def list_executions(self, query: ExecutionQuery) -> list[Execution]:
+        where = ["function_name=%s"]
+        args: list[Any] = [query.function_name]
+        if query.name is not None:
+            where.append("name=%s")
+            args.append(query.name)
+        if query.version is not None:
+            where.append("version=%s")
+            args.append(query.version)
+        if query.statuses:
+            where.append("status = ANY(%s)")
+            args.append([s.value for s in query.statuses])
+        if query.started_after is not None:
+            where.append("start_ms >= %s")
+            args.append(query.started_after)
+        if query.started_before is not None:
+            where.append("start_ms <= %s")
+            args.append(query.started_before)
+        order = "ASC" if query.oldest_first else "DESC"
+        sql = (
+            f"SELECT {EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
+            f"ORDER BY start_ms {order}, id {order} LIMIT %s OFFSET %s"
+        )
+        args.extend([query.limit, query.offset])
+        return [record_from_row(r)[1].execution for r in self._all(sql, args)]
+
+    def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
+        row = self._one(
+            "SELECT r.reply FROM checkpoint_replies r JOIN executions e "
+            "ON e.id = r.execution_id WHERE e.arn=%s AND r.client_token=%s "
+            "AND r.checkpoint_token=%s",
+            (arn, client_token, checkpoint_token),
+        )
+        return None if row is None else str(row[0])
+
+    def save_reply(
+        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
+    ) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO checkpoint_replies "
+                "(execution_id, client_token, checkpoint_token, reply, created_ms) "
+                "SELECT id, %s, %s, %s, %s FROM executions WHERE arn=%s "
+                "ON CONFLICT (execution_id, client_token, checkpoint_token) "
+                "DO UPDATE SET reply=excluded.reply, created_ms=excluded.created_ms",
+                (client_token, checkpoint_token, reply, now, arn),
+            )
+            conn.execute(
+                "DELETE FROM checkpoint_replies WHERE created_ms < %s", (now - _REPLY_TTL_MS,)
+            )
+
+
+def _relax_durability(conn: Connection) -> None:
+    conn.execute("SET synchronous_commit = off")

@@ -1,0 +1,72 @@
+"""Hearing other processes' commits on PostgreSQL: LISTEN on one dedicated connection.
+
+A commit that queues an invocation or sets a timer sends `NOTIFY perdure_work` inside its
+transaction, so the notification goes out exactly when the work becomes visible. A
+listener thread waits on its connection's socket (and on a pipe, so `stop` returns at
+once) and calls every subscriber when notifications arrive. Notifications are a hint, not
+a queue: one lost while reconnecting costs only a poll interval, and after each
+(re)connection the subscribers are called once in case work arrived meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import threading
+from collections.abc import Callable
+
+import psycopg
+
+CHANNEL = "perdure_work"
+_RECONNECT_SECONDS = 1.0
+
+log = logging.getLogger("perdure.store")
+
+
+class WakeupListener:
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._listeners: list[Callable[[], None]] = []
+        self._stop_read, self._stop_write = os.pipe()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, name="perdure-listen", daemon=True)
+
+    def add(self, listener: Callable[[], None]) -> None:
+        self._listeners.append(listener)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped = True
+        os.write(self._stop_write, b"x")
+        self._thread.join(timeout=5)
+        os.close(self._stop_read)
+        os.close(self._stop_write)
+
+    def _wake(self) -> None:
+        for listener in list(self._listeners):
+            listener()
+
+    def _run(self) -> None:
+        while not self._stopped:
+            try:
+                self._listen()
+            except psycopg.Error as exc:
+                if self._stopped:
+                    return
+                log.warning("lost the PostgreSQL wake-up connection (%s); reconnecting", exc)
+                # Wait before reconnecting, but return at once if stopped meanwhile.
+                select.select([self._stop_read], [], [], _RECONNECT_SECONDS)
+
+    def _listen(self) -> None:
+        with psycopg.connect(self._url, autocommit=True) as conn:
+            conn.execute(f"LISTEN {CHANNEL}")
+            self._wake()
+            while not self._stopped:
+                ready, _, _ = select.select([conn.fileno(), self._stop_read], [], [])
+                if self._stop_read in ready:
+                    return
+                if any(True for _ in conn.notifies(timeout=0)):
+                    self._wake()

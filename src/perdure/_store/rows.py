@@ -1,0 +1,194 @@
+"""How an execution and its documents are laid out in rows, shared by every backend.
+
+Both backends store the same logical schema (migrations/{sqlite,postgres}), so turning a
+record into column values and back is written once here; the backends differ only in
+placeholders, transactions and notification."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
+from perdure._model.state import ExecutionRecord, InvocationState
+from perdure._wire.events import event_from_json, event_to_json
+from perdure._wire.operations import (
+    error_from_json,
+    error_to_json,
+    operation_from_json,
+    operation_to_json,
+)
+
+EXEC_COLUMNS = (
+    "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
+    "timeout_s, tenant_id, parent_arn, parent_op, row_version, seq, event_count, token, "
+    "token_seen_seq, invocation, invoke_at, request_id, invocation_started, delivered_seq, "
+    "failed_invocations, closing_status, closing_result, closing_error"
+)
+EXEC_COLUMN_COUNT = EXEC_COLUMNS.count(",") + 1
+
+# The columns a commit rewrites, in the order of `update_values`.
+UPDATE_COLUMNS = (
+    "status",
+    "end_ms",
+    "result",
+    "error",
+    "seq",
+    "event_count",
+    "token",
+    "token_seen_seq",
+    "invocation",
+    "invoke_at",
+    "request_id",
+    "invocation_started",
+    "delivered_seq",
+    "failed_invocations",
+    "closing_status",
+    "closing_result",
+    "closing_error",
+)
+
+# One encoder for every document: `json.dumps` with any option builds a new one per call.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def dump_error(error: ErrorObject | None) -> str | None:
+    return None if error is None else json.dumps(error_to_json(error))
+
+
+def load_error(text: str | None) -> ErrorObject | None:
+    return None if text is None else error_from_json(json.loads(text))
+
+
+def dump_op(op: Operation) -> str:
+    return _encode(operation_to_json(op, time_unit="ms"))
+
+
+def load_op(doc: str) -> Operation:
+    return operation_from_json(json.loads(doc), time_unit="ms")
+
+
+def dump_event(ev: Event) -> str:
+    return _encode(event_to_json(ev, time_unit="ms"))
+
+
+def load_event(doc: str) -> Event:
+    return event_from_json(json.loads(doc), time_unit="ms")
+
+
+def insert_values(rec: ExecutionRecord) -> tuple[Any, ...]:
+    """The values of `EXEC_COLUMNS` for a new execution (row version 1)."""
+    ex = rec.execution
+    return (
+        ex.execution_id,
+        ex.arn,
+        ex.function_name,
+        ex.name,
+        ex.version,
+        ex.status.value,
+        ex.start_timestamp,
+        ex.end_timestamp,
+        ex.input_payload,
+        ex.result,
+        dump_error(ex.error),
+        ex.execution_timeout,
+        ex.tenant_id,
+        ex.parent_arn,
+        ex.parent_operation_id,
+        1,
+        *update_values(rec)[4:],
+    )
+
+
+def update_values(rec: ExecutionRecord) -> tuple[Any, ...]:
+    """The values of `UPDATE_COLUMNS`: what a decision may change."""
+    ex = rec.execution
+    return (
+        ex.status.value,
+        ex.end_timestamp,
+        ex.result,
+        dump_error(ex.error),
+        rec.seq,
+        rec.event_count,
+        rec.token,
+        rec.token_seen_seq,
+        rec.invocation.value,
+        rec.invoke_at,
+        rec.request_id,
+        rec.invocation_started,
+        rec.delivered_seq,
+        rec.failed_invocations,
+        rec.closing_status,
+        rec.closing_result,
+        dump_error(rec.closing_error),
+    )
+
+
+def record_from_row(row: Sequence[Any]) -> tuple[int, ExecutionRecord]:
+    """(row version, record) from a row of `EXEC_COLUMNS`."""
+    (
+        exec_id,
+        arn,
+        function_name,
+        name,
+        version,
+        status,
+        start_ms,
+        end_ms,
+        input_payload,
+        result,
+        error,
+        timeout_s,
+        tenant_id,
+        parent_arn,
+        parent_op,
+        row_version,
+        seq,
+        event_count,
+        token,
+        token_seen_seq,
+        invocation,
+        invoke_at,
+        request_id,
+        invocation_started,
+        delivered_seq,
+        failed_invocations,
+        closing_status,
+        closing_result,
+        closing_error,
+    ) = row
+    execution = Execution(
+        arn=arn,
+        execution_id=exec_id,
+        name=name,
+        function_name=function_name,
+        version=version,
+        status=ExecutionStatus(status),
+        start_timestamp=start_ms,
+        input_payload=input_payload,
+        result=result,
+        error=load_error(error),
+        end_timestamp=end_ms,
+        execution_timeout=timeout_s,
+        tenant_id=tenant_id,
+        parent_arn=parent_arn,
+        parent_operation_id=parent_op,
+    )
+    record = ExecutionRecord(
+        execution=execution,
+        seq=seq,
+        event_count=event_count,
+        token=token,
+        token_seen_seq=token_seen_seq,
+        invocation=InvocationState(invocation),
+        invoke_at=invoke_at,
+        request_id=request_id,
+        invocation_started=invocation_started,
+        delivered_seq=delivered_seq,
+        failed_invocations=failed_invocations,
+        closing_status=closing_status,
+        closing_result=closing_result,
+        closing_error=load_error(closing_error),
+    )
+    return int(row_version), record
