@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -35,20 +35,25 @@ class ConfigError(ValueError):
 class Settings:
     """`db`: SQLite file of the embedded store. `host`/`port`: where servers listen.
     `token`: bearer token servers require beyond loopback and clients send.
+    `access_key_id`, `secret_access_key`: an AWS access key servers accept SigV4
+    signatures made with (boto3, the AWS CLI). Secrets stay out of `repr`.
     `endpoint`: the server URL clients talk to. `synchronous`: SQLite durability
     (FULL survives power loss; NORMAL may lose the last commits on power loss only)."""
 
     db: str = DEFAULT_DB
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
+    access_key_id: str | None = None
+    secret_access_key: str | None = field(default=None, repr=False)
     endpoint: str = DEFAULT_ENDPOINT
     synchronous: Synchronous = "FULL"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read `PERDURE_DB`, `PERDURE_HOST`, `PERDURE_PORT`, `PERDURE_TOKEN`,
-        `PERDURE_ENDPOINT` and `PERDURE_SYNCHRONOUS`; unset or empty means the default."""
+        `PERDURE_ACCESS_KEY_ID`, `PERDURE_SECRET_ACCESS_KEY`, `PERDURE_ENDPOINT` and
+        `PERDURE_SYNCHRONOUS`; unset or empty means the default."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -60,6 +65,8 @@ class Settings:
             host=get("PERDURE_HOST") or DEFAULT_HOST,
             port=parse_port(get("PERDURE_PORT"), "PERDURE_PORT"),
             token=get("PERDURE_TOKEN"),
+            access_key_id=get("PERDURE_ACCESS_KEY_ID"),
+            secret_access_key=get("PERDURE_SECRET_ACCESS_KEY"),
             endpoint=parse_endpoint(get("PERDURE_ENDPOINT"), "PERDURE_ENDPOINT"),
             synchronous=parse_synchronous(get("PERDURE_SYNCHRONOUS"), "PERDURE_SYNCHRONOUS"),
         )

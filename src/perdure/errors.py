@@ -389,3 +389,11 @@ class TooManyRequestsError(ApiError):
 class ServiceError(ApiError):
     code = "ServiceException"
     status = 500
+
+
+class TemporarilyUnavailableError(ApiError):
+    """The service's database cannot serve requests right now (locked, disk full,
+    connection lost); the same request succeeds once that passes, so clients retry."""
+
+    code = "ServiceException"
+    status = 503

@@ -438,7 +438,7 @@ def test_auth_is_required_beyond_loopback(host: str, required: bool) -> None:
 
 def test_the_startup_message_names_the_address_and_the_ways_out() -> None:
     text = missing_credentials_message("0.0.0.0", 8080)
-    assert "listen on 0.0.0.0:8080 without a token" in text
+    assert "listen on 0.0.0.0:8080 without credentials" in text
     assert "127.0.0.1" in text
 
 

@@ -199,7 +199,9 @@ def test_an_oversized_body_is_refused_before_it_is_read(served: Served) -> None:
 
 def test_health_and_metrics(served: Served) -> None:
     status, headers, body = send(served, "GET", "/health")
-    assert status == 200 and json.loads(body) == {"status": "ok", "store": "ok"}
+    health = json.loads(body)
+    assert status == 200 and (health["status"], health["store"]) == ("ok", "ok")
+    assert health["loops"] and all(loop["status"] == "ok" for loop in health["loops"].values())
     served.client().invoke(FunctionName="greet", Payload=b"{}")
     status, headers, body = send(served, "GET", "/metrics")
     assert status == 200 and headers["content-type"].startswith("text/plain")

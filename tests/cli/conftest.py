@@ -40,6 +40,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in (
         "PERDURE_ENDPOINT",
         "PERDURE_TOKEN",
+        "PERDURE_ACCESS_KEY_ID",
+        "PERDURE_SECRET_ACCESS_KEY",
         "PERDURE_DB",
         "PERDURE_HOST",
         "PERDURE_PORT",

@@ -81,7 +81,7 @@ def test_server_requires_its_token_and_a_worker_runs_the_functions(tmp_path: Pat
 def test_server_beyond_loopback_without_a_token_is_refused() -> None:
     run = _cli("server", "--host", "0.0.0.0", "--port", "0")
     assert run.code == 2
-    assert "without a token" in run.err
+    assert "without credentials" in run.err
 
 
 def test_dev_reports_a_module_without_functions(tmp_path: Path) -> None:

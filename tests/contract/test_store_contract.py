@@ -195,6 +195,23 @@ def test_a_lease_is_renewed_only_for_the_invocation_still_running(store: Store) 
     assert store.expired_leases(NOW + 6_000, 10) == [arn]
 
 
+def test_lease_owners_and_their_leases_are_listed_while_invocations_run(store: Store) -> None:
+    arns = []
+    for name, owner in (("a", "w1"), ("b", "w1"), ("c", "w2")):
+        state = create(store, name)
+        arn = state.record.execution.arn
+        running = dataclasses.replace(
+            state.record, invocation=InvocationState.RUNNING, request_id=f"r-{name}", token="t"
+        )
+        store.commit(arn, 1, Transition(record=running), lease=(owner, NOW + 1_000))
+        arns.append(arn)
+    create(store, "queued")  # queued, never leased: no owner
+    assert sorted(store.lease_owners()) == ["w1", "w2"]
+    assert sorted(store.leases_held_by("w1", 10)) == sorted(arns[:2])
+    assert store.leases_held_by("w1", 1)[0] in arns[:2]
+    assert store.leases_held_by("w3", 10) == []
+
+
 def test_of_two_processes_committing_at_one_version_exactly_one_wins(
     open_store: Callable[[], Store],
 ) -> None:

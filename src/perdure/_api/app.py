@@ -6,9 +6,10 @@ pages of its own) is what the wire format forbids. Route functions are synchrono
 call the service, which blocks on SQLite, so they run on worker threads; only Invoke,
 which waits for an execution to end, is a coroutine.
 
-With an `AuthConfig` that requires credentials, every route but `/health` checks them
-(`auth.Authenticator`) after the body is read (a SigV4 signature covers it) and before
-the route runs.
+Every route but `/health` is admitted by `auth.Authenticator` after the body is read (a
+SigV4 signature covers it) and before the route runs: with an `AuthConfig` that requires
+credentials it checks them; without, it admits only requests addressed to loopback and
+sent by no web page but a loopback one (see `perdure._api.auth`).
 
 Every refusal is an `ApiError` rendered by `errors.error_response` (an authentication
 refusal by `auth.refusal_response`). Anything else that escapes a route is logged with
@@ -30,7 +31,8 @@ from perdure._api.errors import RequestTooLargeError, error_response, internal_e
 from perdure._api.http import Request, Response
 from perdure._api.metrics import Metrics
 from perdure._service.context import ServiceContext
-from perdure.errors import ApiError, InvalidParameterValueError
+from perdure._store.faults import StoreFaultError
+from perdure.errors import ApiError, InvalidParameterValueError, TemporarilyUnavailableError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -78,13 +80,19 @@ class PerdureApi:
                 headers=_headers(scope),
                 body=body,
             )
-            if self.auth.needs_credentials(operation):
-                self.auth.check(request, raw_path=_raw_path(scope), raw_query=_raw_query(scope))
+            self.auth.admit(
+                request, operation, raw_path=_raw_path(scope), raw_query=_raw_query(scope)
+            )
             response = await self._run(route, request)
         except AuthenticationError as exc:
             response = refusal_response(exc)
         except ApiError as exc:
             response = error_response(exc)
+        except StoreFaultError as exc:
+            # A database fault passes (a lock is released, a disk freed, a connection
+            # re-made): a retryable 503 naming the cause, and one log line, no traceback.
+            log.warning("%s %s: %s", scope["method"], scope.get("path"), exc)
+            response = error_response(TemporarilyUnavailableError(str(exc)))
         except Exception:
             log.exception("unexpected error answering %s %s", scope["method"], scope.get("path"))
             response = internal_error_response()
@@ -106,8 +114,9 @@ def create_app(
     invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
     auth: AuthConfig | None = None,
 ) -> PerdureApi:
-    """The API over `ctx`. `auth=None` checks no credentials (a loopback server); see
-    `perdure._api.auth` for when a server must pass a required `AuthConfig`."""
+    """The API over `ctx`. `auth=None` checks no credentials (a loopback server: it
+    admits only loopback `Host` and `Origin` values); see `perdure._api.auth` for when a
+    server must pass a required `AuthConfig`."""
     return PerdureApi(ctx, invoke_timeout=invoke_timeout, auth=auth)
 
 

@@ -6,6 +6,16 @@ and settle callbacks for anyone who can reach it, so it must refuse strangers.
 `auth_required_for(host)` states that rule for whoever builds the server (the CLI);
 this module only enforces an `AuthConfig`.
 
+Loopback is not quite the developer alone: every web page open in their browser can
+send requests to 127.0.0.1. A `text/plain` POST is a CORS "simple request", sent without
+asking, so a page could start executions; and through DNS rebinding (a host name of the
+page's that it re-points at 127.0.0.1) it could read the answers too. So a server with
+no credentials admits a request only when its `Host` names loopback (127.0.0.0/8,
+`localhost`, `[::1]`, any port), which a rebound name never does, and its `Origin`, if
+any, is a loopback web origin, which a page elsewhere cannot forge. Credentials make
+both checks unnecessary: a browser never attaches a bearer token or a SigV4 signature
+on its own, and a server behind a proxy sees the proxy's host names.
+
 Two ways in, because there are two kinds of caller:
 
 - `Authorization: Bearer <token>`: for curl, scripts and Perdure's own clients. The
@@ -24,8 +34,9 @@ Refusals are 403s shaped as AWS shapes them (`X-Amzn-ErrorType` plus
 `{"Type": "User", "message": ...}`), with the codes AWS uses, so boto3 users see the
 `ClientError` they would see from Lambda: MissingAuthenticationTokenException,
 IncompleteSignatureException, UnrecognizedClientException, InvalidSignatureException;
-a bearer token that is not configured is AccessDeniedException. A malformed header is
-a refusal, never a 500: every parse below fails into one of these.
+a bearer token that is not configured, and a foreign `Host` or `Origin` on a server
+without credentials, are AccessDeniedException. A malformed header is a refusal, never
+a 500: every parse below fails into one of these.
 
 What SigV4 does not give here: replay protection within the 15-minute window (AWS has
 none either) and confidentiality; beyond a trusted network, put TLS in front. A proxy in
@@ -42,7 +53,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from urllib.parse import quote, unquote_to_bytes
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 from perdure._api.http import Request, Response
 from perdure._clock import Clock, SystemClock
@@ -108,30 +119,43 @@ def auth_required_for(host: str) -> bool:
     """Whether a server listening on `host` must require credentials: True unless `host`
     is a loopback address (127.0.0.0/8, ::1) or `localhost`. A wildcard such as 0.0.0.0
     or ::, a LAN address and any other host name are beyond loopback."""
+    return not is_loopback_name(host)
+
+
+def is_loopback_name(host: str) -> bool:
+    """Whether `host` (an address, bracketed or not, or a name) can only mean this
+    machine: 127.0.0.0/8, ::1 (also IPv4-mapped), `localhost`."""
     name = host.strip().lower()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]
     if name in ("localhost", "localhost."):
-        return False
+        return True
     try:
         address = ipaddress.ip_address(name.split("%", 1)[0])
     except ValueError:
-        return True
+        return False
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return not address.ipv4_mapped.is_loopback
-    return not address.is_loopback
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
-def missing_credentials_message(host: str, port: int | None = None) -> str:
+CONFIGURE_CREDENTIALS = (
+    "Configure a bearer token or an access key (id and secret) for clients to present"
+)
+
+
+def missing_credentials_message(
+    host: str, port: int | None = None, ways: str = CONFIGURE_CREDENTIALS
+) -> str:
     """The startup error for a server asked to listen beyond loopback with no
-    credentials configured; says what the risk is and the ways out."""
+    credentials configured; says what the risk is and the ways out. `ways` says how to
+    configure credentials in the caller's terms (the CLI names its options)."""
     where = f"{host}:{port}" if port is not None else host
     return (
-        f"Refusing to listen on {where} without a token: that address is reachable from "
-        "other machines, and anyone who can reach the API can start executions, read "
-        "their payloads and settle their callbacks. Configure a bearer token or an "
-        "access key (id and secret) for clients to present, or listen on 127.0.0.1 "
-        "(loopback needs no credentials)."
+        f"Refusing to listen on {where} without credentials: that address is reachable "
+        "from other machines, and anyone who can reach the API can start executions, "
+        f"read their payloads and settle their callbacks. {ways}, or listen on "
+        "127.0.0.1 (loopback needs no credentials)."
     )
 
 
@@ -207,6 +231,17 @@ class Authenticator:
     def needs_credentials(self, operation: str) -> bool:
         return self.config.required and operation not in OPEN_OPERATIONS
 
+    def admit(self, request: Request, operation: str, *, raw_path: str, raw_query: str) -> None:
+        """Return if `request` may run `operation`, else raise an AuthenticationError:
+        with credentials required, it must carry them (`check`); without, it must be
+        addressed to loopback and come from no web page but a loopback one."""
+        if operation in OPEN_OPERATIONS:
+            return
+        if self.config.required:
+            self.check(request, raw_path=raw_path, raw_query=raw_query)
+        else:
+            check_loopback_request(request)
+
     def check(self, request: Request, *, raw_path: str, raw_query: str) -> None:
         """Return if `request` carries acceptable credentials, else raise an
         AuthenticationError. `raw_path` and `raw_query` are as received (still
@@ -271,6 +306,78 @@ class Authenticator:
                 f"Signature not yet current: {amz_date} is still later than "
                 f"{_amz_date(now_ms + MAX_CLOCK_SKEW_MS)} ({_amz_date(now_ms)} + 15 min.)"
             )
+
+
+# -- a server without credentials -------------------------------------------------------
+
+CREDENTIALS_HINT = (
+    "give the server credentials (PERDURE_TOKEN, or PERDURE_ACCESS_KEY_ID with "
+    "PERDURE_SECRET_ACCESS_KEY) and present them"
+)
+
+
+def check_loopback_request(request: Request) -> None:
+    """Refuse a request a web page could have sent to a server without credentials:
+    one whose `Host` does not name loopback (DNS rebinding) or whose `Origin` is a web
+    origin other than a loopback one (a cross-site request from a page)."""
+    host = request.header("host")
+    name = _host_name(host) if host is not None else None
+    if name is None or not is_loopback_name(name):
+        shown = "missing" if host is None else repr(host[:100])
+        port = _host_port(host) if host is not None else None
+        url = f"http://127.0.0.1:{port}" if port else "http://127.0.0.1 or http://localhost"
+        raise AccessDeniedError(
+            f"Host {shown} is not a loopback address. This server has no credentials "
+            "configured, so it answers only requests addressed to 127.0.0.1, localhost "
+            "or [::1] (otherwise a web page could reach it through DNS rebinding). "
+            f"Send requests to {url}, or {CREDENTIALS_HINT}."
+        )
+    origin = request.header("origin")
+    if origin is not None and not _is_loopback_origin(origin):
+        raise AccessDeniedError(
+            f"Requests from web pages are refused: Origin {origin[:100]!r} is not a "
+            "loopback origin, and this server has no credentials configured, so any page "
+            "open in a browser could otherwise start executions and settle callbacks. "
+            f"Call the API from outside a browser or from a page served by localhost, or "
+            f"{CREDENTIALS_HINT}."
+        )
+
+
+def _host_name(host: str) -> str | None:
+    """The name part of a `Host` value (`name`, `name:port`, `[v6]`, `[v6]:port`), or
+    None if the value is not of that form."""
+    value = host.strip()
+    if value.startswith("["):
+        end = value.find("]")
+        if end < 0:
+            return None
+        name, rest = value[1:end], value[end + 1 :]
+    else:
+        name, sep, port = value.partition(":")
+        rest = sep + port
+    if rest and not (rest[0] == ":" and all(c in "0123456789" for c in rest[1:])):
+        return None
+    if not name or "%" in name:
+        return None
+    return name
+
+
+def _host_port(host: str) -> str | None:
+    _, sep, port = host.strip().rpartition(":")
+    return port if sep and port and all(c in "0123456789" for c in port) else None
+
+
+def _is_loopback_origin(origin: str) -> bool:
+    """Whether `Origin` is http(s) on a loopback host; `null` (a sandboxed or file
+    page) and every other origin are not."""
+    try:
+        parts = urlsplit(origin.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.path not in ("", "/"):
+        return False
+    return parts.hostname is not None and is_loopback_name(parts.hostname)
 
 
 def _digest(token: str) -> bytes:

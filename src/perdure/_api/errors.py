@@ -24,6 +24,7 @@ from perdure.errors import (
     ResourceConflictError,
     ResourceNotFoundError,
     ServiceError,
+    TemporarilyUnavailableError,
     TooManyRequestsError,
 )
 
@@ -69,6 +70,7 @@ ERROR_SHAPES: dict[type[ApiError], ErrorShape] = {
     ExecutionAlreadyStartedError: ErrorShape("Message"),
     RequestTooLargeError: ErrorShape("message"),
     TooManyRequestsError: ErrorShape("message", retry_after=1),
+    TemporarilyUnavailableError: ErrorShape("Message", retry_after=1),
     ServiceError: ErrorShape("Message"),
     ApiError: ErrorShape("Message"),
 }

@@ -19,11 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from perdure._cli import discovery
+from perdure._cli import credentials, discovery
 from perdure._cli.context import CliContext
 from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
-from perdure._cli.server import auth_for
 from perdure._clock import monotonic, real_sleep
 from perdure._config import DEFAULT_ENDPOINT, parse_port
 
@@ -52,6 +51,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
+    credentials.add_arguments(p)
     p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
     p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(run=dev)
@@ -81,37 +81,59 @@ def run_here(ctx: CliContext) -> int:
     host = args.host or ctx.settings.host
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    auth = auth_for(host, port, ctx.token)
+    creds = credentials.server_credentials(ctx, host, port)
     loaded = discovery.load(args.targets)
     prepare_database(db)
     sock = bind(host, port)
     app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
     try:
-        api = create_app(app.ctx, auth=auth)
+        api = create_app(app.ctx, auth=creds.auth)
         url = url_of(sock)
-        serve(api, sock, lambda: banner(ctx, url, db, loaded, reloading=args.supervised))
+        serve(api, sock, lambda: banner(ctx, url, db, loaded, creds, reloading=args.supervised))
     finally:
         app.close()
     return OK
 
 
-def banner(ctx: CliContext, url: str, db: str, loaded: discovery.Loaded, reloading: bool) -> None:
+def banner(
+    ctx: CliContext,
+    url: str,
+    db: str,
+    loaded: discovery.Loaded,
+    creds: credentials.Credentials,
+    reloading: bool,
+) -> None:
+    """What is served and commands to try. With a token required, the commands are
+    preceded by how to give it to them, but never the token: a banner ends up in
+    terminals' scrollback and in logs."""
     from perdure._app import describe_database
 
     con = ctx.console
     names = sorted(loaded.functions)
     endpoint = "" if url == DEFAULT_ENDPOINT else f" --endpoint {url}"
     first = names[0] if names else "FUNCTION"
+    token_line = credentials.token_setup(creds)
     lines = [
         con.style("Perdure dev server", "bold", err=True),
         f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
+        f"  Access     {credentials.describe(creds)}",
         f"  Database   {describe_database(db)}",
         "  Functions  " + "\n             ".join(f"{n}  ({loaded.origins[n]})" for n in names),
         "",
         "  Try, in another terminal:",
+        *([f"    {token_line}"] if token_line else []),
         f"    perdure invoke {first}{endpoint} --input '{{}}'",
         f"    perdure executions list {first}{endpoint}",
         f"    perdure executions history ARN{endpoint}",
+        *(
+            [
+                f"    aws lambda list-durable-executions-by-function --function-name {first} "
+                f"--endpoint-url {url} --profile PROFILE  # a profile with access key "
+                f"{creds.access_key_id}"
+            ]
+            if creds.access_key_id
+            else []
+        ),
         "",
         "  "
         + ("Reloading on code changes. " if reloading else "")

@@ -14,6 +14,7 @@ Exit codes:
 from __future__ import annotations
 
 from perdure._config import ConfigError
+from perdure._store.faults import StoreFaultError
 from perdure._store.store import StoreUnavailableError
 from perdure.client import ServiceUnavailableError, UnexpectedResponseError
 from perdure.errors import (
@@ -52,7 +53,7 @@ def explain(exc: BaseException, where: str) -> CliError | None:
         return exc
     if isinstance(exc, ConfigError):
         return UsageError(str(exc))
-    if isinstance(exc, StoreUnavailableError):
+    if isinstance(exc, StoreUnavailableError | StoreFaultError):
         return CliError(str(exc))
     if isinstance(exc, ServiceUnavailableError):
         return CliError(

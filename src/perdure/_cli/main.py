@@ -23,8 +23,9 @@ from perdure._config import DEFAULT_ENDPOINT, ConfigError, Settings
 EPILOG = """\
 exit codes: 0 done (invoke: SUCCEEDED), 1 execution FAILED/TIMED_OUT/STOPPED,
 2 usage error, 3 service unreachable or request refused, 4 invoke --timeout ran out.
-environment: PERDURE_ENDPOINT, PERDURE_TOKEN, PERDURE_DB, PERDURE_HOST, PERDURE_PORT,
-PERDURE_SYNCHRONOUS, NO_COLOR. Docs: docs/cli.md"""
+environment: PERDURE_ENDPOINT, PERDURE_TOKEN, PERDURE_ACCESS_KEY_ID,
+PERDURE_SECRET_ACCESS_KEY, PERDURE_DB, PERDURE_HOST, PERDURE_PORT, PERDURE_SYNCHRONOUS,
+NO_COLOR. Docs: docs/cli.md"""
 
 
 def _common() -> argparse.ArgumentParser:
@@ -38,7 +39,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument(
         "--token",
         default=argparse.SUPPRESS,
-        help="bearer token to send or require (default $PERDURE_TOKEN)",
+        help="bearer token to send or require (default $PERDURE_TOKEN, which is safer: "
+        "a command line is visible to other users in `ps`)",
     )
     common.add_argument(
         "--json",
@@ -63,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="URL",
         help=f"server URL (default $PERDURE_ENDPOINT or {DEFAULT_ENDPOINT})",
     )
-    parser.add_argument("--token", help="bearer token to send or require ($PERDURE_TOKEN)")
+    parser.add_argument(
+        "--token", help="bearer token to send or require ($PERDURE_TOKEN is safer than this)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     common = _common()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

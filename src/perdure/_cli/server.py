@@ -7,7 +7,7 @@ import argparse
 import logging
 from typing import Any
 
-from perdure._cli import discovery
+from perdure._cli import credentials, discovery
 from perdure._cli.context import CliContext
 from perdure._cli.errors import OK, SERVICE, CliError, UsageError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
@@ -21,14 +21,18 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="serve the API and scheduler on a database (handlers run in workers)",
         description="Serve the HTTP API and run the scheduler (timers, timeouts, leases) "
         "on the database. Handlers run in `perdure worker` processes, which may be on "
-        "other machines. Listening beyond loopback requires a token (--token or "
-        "PERDURE_TOKEN) that clients and workers must present.",
+        "other machines. Listening beyond loopback requires credentials: a bearer "
+        "token (PERDURE_TOKEN or --token) that workers and perdure commands present, "
+        "and/or an AWS access key (PERDURE_ACCESS_KEY_ID and PERDURE_SECRET_ACCESS_KEY) "
+        "that boto3 and the AWS CLI sign requests with. Prefer the environment to "
+        "--token: a command line is visible to other users in `ps`.",
     )
     p.add_argument(
         "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
     )
     p.add_argument("--host", help="interface to listen on (default $PERDURE_HOST or 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
+    credentials.add_arguments(p)
     p.set_defaults(run=server)
 
     p = commands.add_parser(
@@ -44,20 +48,6 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=worker)
 
 
-def auth_for(host: str, port: int, token: str | None) -> Any:
-    """The API's AuthConfig: a token, when given, is always required; beyond loopback
-    one must be given."""
-    from perdure._api.auth import AuthConfig, auth_required_for, missing_credentials_message
-
-    if token:
-        return AuthConfig(tokens=frozenset({token}), required=True)
-    if auth_required_for(host):
-        raise UsageError(
-            missing_credentials_message(host, port) + " Pass --token or set PERDURE_TOKEN."
-        )
-    return None
-
-
 def server(ctx: CliContext) -> int:
     from perdure._app import build_server, describe_database, prepare_database
 
@@ -66,21 +56,21 @@ def server(ctx: CliContext) -> int:
     db = args.db or ctx.settings.db
     host = args.host or ctx.settings.host
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
-    auth = auth_for(host, port, ctx.token)
+    creds = credentials.server_credentials(ctx, host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     prepare_database(db)
     sock = bind(host, port)
-    app = build_server(db, synchronous=ctx.settings.synchronous, auth=auth)
+    app = build_server(db, synchronous=ctx.settings.synchronous, auth=creds.auth)
     con = ctx.console
     url = url_of(sock)
 
     def announce() -> None:
         con.note(
             f"{con.style('Perdure server', 'bold', err=True)}\n"
-            f"  API       {con.style(url, 'cyan', err=True)}"
-            f"{'  (token required)' if auth is not None else ''}\n"
+            f"  API       {con.style(url, 'cyan', err=True)}  ({credentials.describe(creds)})\n"
             f"  Database  {describe_database(db)}\n"
-            f"  Workers   perdure worker MODULE... --endpoint {url}\n"
+            f"  Workers   perdure worker MODULE... --endpoint {url}"
+            f"{credentials.worker_hint(creds)}\n"
             "  Ctrl-C or SIGTERM to stop."
         )
 
@@ -93,7 +83,7 @@ def server(ctx: CliContext) -> int:
 
 def worker(ctx: CliContext) -> int:
     try:
-        from perdure._runtime.worker import run_worker
+        from perdure._runtime.worker import CredentialsRefusedError, run_worker
     except ImportError:
         raise CliError(
             "`perdure worker` is not available in this installation; run your functions "
@@ -113,3 +103,8 @@ def worker(ctx: CliContext) -> int:
         ) from None
     except (ValueError, TypeError) as exc:
         raise UsageError(str(exc)) from None
+    except CredentialsRefusedError as exc:
+        raise CliError(
+            f"{exc} — give the worker the server's bearer token with PERDURE_TOKEN (or --token)",
+            SERVICE,
+        ) from None

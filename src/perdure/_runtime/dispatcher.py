@@ -9,23 +9,47 @@ A server whose handlers run in remote workers uses it without an invoker
 never claims an invocation, since it has nothing to run it with. Everything it acts on
 is in the store, so any number of server processes can run one each: a timer is fired
 by the one whose commit wins the row-version race, and the others find it gone.
+
+The loop cannot die. A pass that raises (a database locked past the busy timeout, a
+full disk, a dropped connection) is logged once per distinct cause, reported to the
+process's liveness registry for `/health`, and retried with a backoff of up to two
+seconds; the first good pass logs the recovery. Likewise an invocation whose outcome
+cannot be recorded is retried until it is, or until its lease is lost.
+
+Leases are what the store knows of who runs what, so they are kept honest: the owner
+id is unique per process (`owners.process_owner_id`), only as many invocations are
+claimed as there are idle threads, and each lease is short and renewed every third of
+its length while the invocation runs. At start, and every few seconds, leases held by
+processes on this machine that no longer exist are given up at once, so a restarted
+`perdure dev` resumes a killed one's invocations within a retry backoff.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from perdure._clock import monotonic
-from perdure._model import ErrorObject, InvocationInput
-from perdure._runtime.invokers import Invoker
+from perdure._clock import monotonic, real_sleep
+from perdure._model import ErrorObject, InvocationInput, InvocationOutput
+from perdure._runtime import owners
+from perdure._runtime.invokers import Invoker, Outcome, failure_of
 from perdure._runtime.registry import Registry
 from perdure._service import invocations, queries, timers
 from perdure._service.context import ServiceContext
 
+log = logging.getLogger("perdure.dispatcher")
+
 # How often a scheduler-only dispatcher looks for timers and expired leases when no
 # local commit wakes it.
 _SCHEDULER_POLL = 0.25
+# Lease of an invocation run here; renewed every third of it while it runs.
+DEFAULT_LEASE_MS = 30_000
+# How often leases of dead local processes are looked for.
+_DEAD_OWNER_SCAN_SECONDS = 5.0
+# Backoff of a failing pass: doubles from the first to the last.
+_FIRST_BACKOFF = 0.05
+_MAX_BACKOFF = 2.0
 
 
 class Dispatcher:
@@ -36,23 +60,28 @@ class Dispatcher:
         invoker: Invoker | None,
         *,
         workers: int = 8,
-        owner: str = "embedded",
-        lease_ms: int = 15 * 60 * 1000,
+        owner: str | None = None,
+        lease_ms: int = DEFAULT_LEASE_MS,
         real_time: bool = True,
     ) -> None:
         self._ctx = ctx
         self._registry = registry
         self._invoker = invoker
-        self._owner = owner
+        self._workers = workers
+        self._owner = owner or owners.process_owner_id()
         self._lease_ms = lease_ms
         self._real_time = real_time
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="perdure-invoke")
         self._wake = threading.Event()
         self._idle = threading.Condition()
-        self._running: set[str] = set()
+        self._running: dict[str, str] = {}  # arn -> request id
         self._busy = False
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._name = "dispatcher" if invoker is not None else "scheduler"
+        self._health = ctx.liveness.loop(self._name)
+        self._last_renewal = monotonic()
+        self._last_owner_scan: float | None = None
         ctx.subscribe(self.kick)
 
     @classmethod
@@ -65,6 +94,10 @@ class Dispatcher:
     def runs_invocations(self) -> bool:
         return self._invoker is not None
 
+    @property
+    def owner(self) -> str:
+        return self._owner
+
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="perdure-dispatch", daemon=True)
         self._thread.start()
@@ -75,6 +108,7 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._ctx.liveness.forget(self._name)
 
     def kick(self) -> None:
         self._wake.set()
@@ -111,17 +145,33 @@ class Dispatcher:
     # -- loop -------------------------------------------------------------------------
 
     def _loop(self) -> None:
+        failures = 0
         while not self._stopped:
             with self._idle:
                 self._busy = True
                 self._wake.clear()
             try:
                 self._tick()
+                sleep = self._sleep_seconds()
+            except Exception as exc:  # the loop outlives every error; see the module doc
+                failures += 1
+                sleep = min(_MAX_BACKOFF, _FIRST_BACKOFF * 2 ** (failures - 1))
+                if self._health.failed(exc):
+                    log.warning(
+                        "%s pass failed, retrying every %.0f s at most until it succeeds: %s",
+                        self._name,
+                        _MAX_BACKOFF,
+                        exc,
+                    )
+            else:
+                if self._health.ok():
+                    log.warning("%s recovered after %d failed passes", self._name, failures)
+                failures = 0
             finally:
                 with self._idle:
                     self._busy = False
                     self._idle.notify_all()
-            self._wake.wait(self._sleep_seconds())
+            self._wake.wait(sleep)
 
     def _sleep_seconds(self) -> float:
         if not self._real_time:
@@ -145,12 +195,21 @@ class Dispatcher:
         return max(0.0, min(_SCHEDULER_POLL, (upcoming[0].due_ms - now) / 1000))
 
     def _tick(self) -> None:
+        if self._real_time:
+            self._renew_leases()
+            self._release_dead_owners()
         timers.fire_due_timers(self._ctx)
         if self._real_time:
             invocations.expire_leases(self._ctx)
         if self._invoker is None:
             return
-        for arn in invocations.due_invocations(self._ctx):
+        with self._idle:
+            free = self._workers - len(self._running)
+        if free <= 0:
+            return
+        for arn in invocations.due_invocations(self._ctx, free * 2):
+            if free <= 0:
+                break
             with self._idle:
                 if arn in self._running:
                     continue
@@ -158,33 +217,90 @@ class Dispatcher:
             if claimed is None:
                 continue
             request_id, inp = claimed
+            free -= 1
             with self._idle:
-                self._running.add(arn)
+                self._running[arn] = request_id
             self._pool.submit(self._run, arn, request_id, inp)
+
+    def _renew_leases(self) -> None:
+        """Extend the lease of every invocation running here, every third of a lease."""
+        if monotonic() - self._last_renewal < self._lease_ms / 3000:
+            return
+        with self._idle:
+            running = list(self._running.items())
+        for arn, request_id in running:
+            invocations.heartbeat(self._ctx, arn, request_id, self._owner, self._lease_ms)
+        self._last_renewal = monotonic()
+
+    def _release_dead_owners(self) -> None:
+        """Give up at once on leases held by processes of this machine that are gone."""
+        now = monotonic()
+        if self._last_owner_scan is not None:
+            if now - self._last_owner_scan < _DEAD_OWNER_SCAN_SECONDS:
+                return
+        self._last_owner_scan = now
+        for owner in invocations.lease_owners(self._ctx):
+            if owners.is_dead_local_owner(owner):
+                released = invocations.release_leases_of(self._ctx, owner)
+                if released:
+                    log.warning(
+                        "retrying %d invocations held by %s, a process that exited",
+                        released,
+                        owner,
+                    )
 
     def _run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
         try:
+            outcome = self._outcome(arn, request_id, inp)
+            self._record(arn, request_id, outcome.output, outcome.failure)
+        finally:
+            with self._idle:
+                self._wake.set()
+                self._running.pop(arn, None)
+                self._idle.notify_all()
+
+    def _outcome(self, arn: str, request_id: str, inp: InvocationInput) -> Outcome:
+        """How the invocation ended; whatever goes wrong on the way (the function is
+        unknown, the handler cannot be loaded, the invoker breaks) is its failure."""
+        try:
             function_name = queries.get_execution(self._ctx, arn).function_name
             if function_name not in self._registry:
-                invocations.finish_invocation(
-                    self._ctx,
-                    arn,
-                    request_id,
+                return Outcome(
                     None,
                     ErrorObject(
                         message=f"Function not found: {function_name}",
                         type="ResourceNotFoundException",
                     ),
                 )
-                return
             target = self._registry.target(function_name)
             assert self._invoker is not None  # a scheduler never claims
-            outcome = self._invoker.invoke(function_name, target, inp, request_id)
-            invocations.finish_invocation(
-                self._ctx, arn, request_id, outcome.output, outcome.failure
-            )
-        finally:
-            with self._idle:
-                self._wake.set()
-                self._running.discard(arn)
-                self._idle.notify_all()
+            return self._invoker.invoke(function_name, target, inp, request_id)
+        except Exception as exc:
+            log.warning("invocation %s of %s failed to run: %s", request_id, arn, exc)
+            return Outcome(None, failure_of(exc))
+
+    def _record(
+        self,
+        arn: str,
+        request_id: str,
+        output: InvocationOutput | None,
+        failure: ErrorObject | None,
+    ) -> None:
+        """Record the outcome, retrying while the store fails: a result computed is not
+        thrown away for a locked database. Gives up when stopping (the lease then
+        expires and the invocation runs again) or once the invocation is not this
+        one's any more."""
+        delay, last_cause = _FIRST_BACKOFF, ""
+        while True:
+            try:
+                invocations.finish_invocation(self._ctx, arn, request_id, output, failure)
+                return
+            except Exception as exc:
+                if self._stopped:
+                    log.warning("outcome of %s not recorded before stopping: %s", request_id, exc)
+                    return
+                if str(exc) != last_cause:
+                    last_cause = str(exc)
+                    log.warning("recording the outcome of %s failed, retrying: %s", request_id, exc)
+            real_sleep(delay)
+            delay = min(_MAX_BACKOFF, delay * 2)

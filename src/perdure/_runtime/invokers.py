@@ -75,12 +75,14 @@ class ThreadInvoker:
     def invoke(
         self, function_name: str, target: Handler | str, inp: InvocationInput, request_id: str
     ) -> Outcome:
-        handler = load_target(target) if isinstance(target, str) else target
         sink = self._log_sink(inp.durable_execution_arn) if self._log_sink else None
         event = EmbeddedInvocation(
             input=inp, client=self._client, clock=self._clock, log_sink=sink, request_id=request_id
         )
         try:
+            # Importing the handler is part of the invocation: an import error is a
+            # failed invocation, recorded and retried like any other.
+            handler = load_target(target) if isinstance(target, str) else target
             raw = handler(event, None)
         except BaseException as exc:
             if isinstance(exc, (KeyboardInterrupt, SystemExit)):

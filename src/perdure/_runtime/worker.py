@@ -14,6 +14,10 @@ owe is a graceful stop: on SIGTERM (or SIGINT) it stops claiming, lets the invoc
 it holds finish (heartbeating them meanwhile), reports them and exits 0. A second
 signal ends it at once.
 
+A claim refused for its credentials (401 or 403) is not retried: a wrong or missing
+token stays wrong, and a worker that retried forever would look healthy while running
+nothing. The worker stops as on SIGTERM and `run` raises `CredentialsRefusedError`.
+
 The pool's threads are daemons, so a handler that never returns cannot keep the
 process alive past the drain bound; its lease then expires and it is retried elsewhere.
 """
@@ -21,19 +25,17 @@ process alive past the drain bound; its lease then expires and it is retried els
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import signal
-import socket
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
 
-from perdure import _ids
 from perdure._clock import SystemClock, monotonic, real_sleep
 from perdure._model import ErrorObject
+from perdure._runtime import owners
 from perdure._runtime.invokers import Outcome, ThreadInvoker
 from perdure._runtime.registry import FUNCTION_NAME_RE, Registry, registry_from_modules
 from perdure._sdk.http_client import (
@@ -51,6 +53,19 @@ log = logging.getLogger("perdure.worker")
 CLAIM = "/perdure/v1/invocations/claim"
 INVOCATION = "/perdure/v1/invocations/"
 MAX_FUNCTIONS = 100  # the most one claim may name
+AUTH_REFUSALS = frozenset({401, 403})
+
+
+class CredentialsRefusedError(Exception):
+    """The server refused the worker's credentials; retrying cannot help."""
+
+    def __init__(self, endpoint: str, refusal: HttpApiError) -> None:
+        super().__init__(
+            f"{endpoint} refused the worker's credentials "
+            f"({refusal.status} {refusal.code}: {refusal.message})"
+        )
+        self.endpoint = endpoint
+        self.refusal = refusal
 
 
 @dataclass
@@ -96,6 +111,8 @@ class Worker:
         self._lease_seconds = lease_seconds
         self._poll_seconds = max(0, min(poll_seconds, 20))
         self._drain_seconds = drain_seconds
+        self._endpoint = endpoint
+        self._refused: HttpApiError | None = None
         self._transport = HttpTransport(endpoint, token=token, timeout=60.0)
         self._invoker = ThreadInvoker(HttpDurableServiceClient(self._transport), SystemClock())
         self._queue: queue.Queue[_Held | None] = queue.Queue()
@@ -122,15 +139,19 @@ class Worker:
 
     def run(self) -> bool:
         """Claim and run until `stop()`, then drain. True if every held invocation
-        finished within the drain bound."""
+        finished within the drain bound. Raises CredentialsRefusedError, after draining,
+        if the server refused a claim for its credentials."""
         self._start_threads()
         try:
             self._claim_loop()
-            return self._drain()
+            drained = self._drain()
         finally:
             for _ in range(self._concurrency):
                 self._queue.put(None)
             self._transport.close()
+        if self._refused is not None:
+            raise CredentialsRefusedError(self._endpoint, self._refused)
+        return drained
 
     # -- threads ----------------------------------------------------------------------
 
@@ -155,6 +176,10 @@ class Worker:
             try:
                 claimed = self._claim(free)
             except (HttpApiError, TransportError, WireFormatError, KeyError, TypeError) as exc:
+                if isinstance(exc, HttpApiError) and exc.status in AUTH_REFUSALS:
+                    self._refused = exc
+                    self.stop()
+                    return
                 backoff = min(5.0, backoff * 2 or 0.1)
                 log.warning("claim failed (retrying in %.1fs): %s", backoff, exc)
                 self._stopping.wait(backoff)
@@ -280,7 +305,7 @@ class Worker:
 
 def default_worker_id() -> str:
     """host:pid:random, unique per process and readable in the lease records."""
-    return f"{socket.gethostname()}:{os.getpid()}:{_ids.random_string(6)}"
+    return owners.process_owner_id()
 
 
 def run_worker(
@@ -297,7 +322,8 @@ def run_worker(
     """Run a worker for the durable functions of `modules` against the server at
     `endpoint` until SIGTERM or SIGINT; the process exit code (0 once drained, 1 if
     invocations were still running at the drain bound). Call it from the main thread:
-    it installs the signal handlers."""
+    it installs the signal handlers. Raises CredentialsRefusedError if the server
+    refuses the worker's credentials."""
     registry = registry_from_modules(modules)
     worker = Worker(
         endpoint,

@@ -12,6 +12,7 @@ from perdure import _ids
 from perdure._clock import Clock, SystemClock
 from perdure._engine.invocations import RetryPolicy
 from perdure._model.state import ExecutionState, Transition
+from perdure._service.liveness import Liveness
 from perdure._store.store import StaleStateError, Store
 from perdure.errors import ResourceNotFoundError
 
@@ -46,6 +47,7 @@ class ServiceContext:
         self.lock = threading.RLock()
         self._cache: OrderedDict[str, tuple[int, ExecutionState]] = OrderedDict()
         self._listeners: list[Callable[[], None]] = []
+        self.liveness = Liveness()  # the process's loops report here; `/health` reads it
 
     # -- change notification ----------------------------------------------------------
 

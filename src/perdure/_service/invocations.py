@@ -128,19 +128,31 @@ def expire_leases(ctx: ServiceContext, limit: int = 32) -> int:
     token refused and its outcome ignored, which costs a retry, never a double write."""
     count = 0
     for arn in ctx.store.expired_leases(ctx.now(), limit):
-        _, state = ctx.load(arn)
-        request_id = state.record.request_id
-        if request_id is None:
-            continue
-        finish_invocation(
-            ctx,
-            arn,
-            request_id,
-            None,
-            ErrorObject(
-                message="The worker running this invocation stopped responding",
-                type="Runtime.LeaseExpired",
-            ),
-        )
-        count += 1
+        if _give_up(ctx, arn, "The worker running this invocation stopped responding"):
+            count += 1
     return count
+
+
+def lease_owners(ctx: ServiceContext) -> list[str]:
+    return ctx.store.lease_owners()
+
+
+def release_leases_of(ctx: ServiceContext, owner: str, limit: int = 256) -> int:
+    """Record the invocations leased to `owner`, a runner known to be gone (its process
+    no longer exists), as failed now rather than when their leases expire, so they are
+    retried within a backoff instead of a lease period."""
+    count = 0
+    for arn in ctx.store.leases_held_by(owner, limit):
+        if _give_up(ctx, arn, f"The process running this invocation ({owner}) exited"):
+            count += 1
+    return count
+
+
+def _give_up(ctx: ServiceContext, arn: str, message: str) -> bool:
+    _, state = ctx.load(arn)
+    request_id = state.record.request_id
+    if request_id is None:
+        return False
+    return finish_invocation(
+        ctx, arn, request_id, None, ErrorObject(message=message, type="Runtime.LeaseExpired")
+    )

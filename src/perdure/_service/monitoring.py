@@ -4,10 +4,12 @@ store when asked, so they hold across restarts and across processes sharing a da
 
 from __future__ import annotations
 
+from typing import Any
+
 from perdure._service.context import ServiceContext
 from perdure._store.store import StoreStats
 
-__all__ = ["StoreStats", "check_health", "stats"]
+__all__ = ["StoreStats", "check_health", "health_report", "stats"]
 
 
 def stats(ctx: ServiceContext) -> StoreStats:
@@ -17,3 +19,31 @@ def stats(ctx: ServiceContext) -> StoreStats:
 def check_health(ctx: ServiceContext) -> None:
     """Raises if the store cannot answer a query."""
     ctx.store.row_version("")
+
+
+def health_report(ctx: ServiceContext) -> tuple[bool, dict[str, Any]]:
+    """Whether this process can do its work, and why not: the store must answer a query,
+    and each of the process's loops (scheduler, dispatcher) must have had a good pass
+    recently. A loop that is failing names its cause (database locked, disk full)."""
+    healthy = True
+    try:
+        check_health(ctx)
+        store = "ok"
+    except Exception as exc:
+        healthy = False
+        store = f"unavailable: {exc}"
+    loops: dict[str, Any] = {}
+    for status in ctx.liveness.statuses():
+        healthy = healthy and status.healthy
+        entry: dict[str, Any] = {"status": "ok" if status.healthy else "failing"}
+        if status.seconds_since_ok is not None:
+            entry["secondsSinceLastPass"] = round(status.seconds_since_ok, 3)
+        if status.error is not None:
+            entry["error"] = status.error
+        if status.failing_for is not None:
+            entry["failingForSeconds"] = round(status.failing_for, 3)
+        loops[status.name] = entry
+    doc: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "store": store}
+    if loops:
+        doc["loops"] = loops
+    return healthy, doc

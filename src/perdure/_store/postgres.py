@@ -35,6 +35,7 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
+from perdure._store.faults import StoreFaultError, translate_faults
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.rows import (
@@ -88,6 +89,28 @@ def _queues_work(t: Transition) -> bool:
     return bool(t.timers_set) or t.record.invocation is InvocationState.QUEUED
 
 
+def classify_postgres_error(exc: BaseException) -> StoreFaultError | None:
+    """Driver errors that are the database's state, not the request's: a dropped or
+    refused connection (server restart, network), a full disk, a lock or conflict that
+    outlasted its wait, a read-only standby."""
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, psycopg.errors.DiskFull):
+        return StoreFaultError("disk_full", detail)
+    if isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+        return StoreFaultError("read_only", detail)
+    if isinstance(
+        exc,
+        psycopg.errors.LockNotAvailable
+        | psycopg.errors.TransactionRollback
+        | psycopg.errors.QueryCanceled,
+    ):
+        return StoreFaultError("locked", detail)
+    if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return StoreFaultError("connection_lost", detail)
+    return None
+
+
+@translate_faults(classify_postgres_error)
 class PostgresStore:
     def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
         """Open the database at `url` (a libpq URL or DSN), apply pending migrations and
@@ -308,6 +331,19 @@ class PostgresStore:
         rows = self._all(
             "SELECT arn FROM executions WHERE invocation=%s AND lease_expires < %s LIMIT %s",
             (_RUNNING, now, limit),
+        )
+        return [r[0] for r in rows]
+
+    def lease_owners(self) -> list[str]:
+        rows = self._all(
+            "SELECT DISTINCT lease_owner FROM executions WHERE invocation=%s", (_RUNNING,)
+        )
+        return [r[0] for r in rows if r[0]]
+
+    def leases_held_by(self, owner: str, limit: int) -> list[str]:
+        rows = self._all(
+            "SELECT arn FROM executions WHERE invocation=%s AND lease_owner=%s LIMIT %s",
+            (_RUNNING, owner, limit),
         )
         return [r[0] for r in rows]
 

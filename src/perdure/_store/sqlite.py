@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from typing import Any, Literal
 
@@ -22,6 +22,7 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
+from perdure._store.faults import FaultReason, StoreFaultError, translate_faults
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
@@ -40,9 +41,18 @@ from perdure._store.store import (
     ExecutionQuery,
     StaleStateError,
     StoreStats,
+    StoreUnavailableError,
 )
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
+
+_OPEN_ADVICE: dict[FaultReason, str] = {
+    "unavailable": " (is the path a directory, or its folder missing or not writable?)",
+    "corrupt": " (the file is not a Perdure SQLite database; point --db at another file)",
+    "read_only": " (the file or its folder is read-only; SQLite in WAL mode needs to write both)",
+    "locked": " (another process holds a lock on it; retry once it is released)",
+    "disk_full": " (the disk is full)",
+}
 
 # A paused execution's queued invocation waits for ResumeDurableExecution.
 _NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStatus.PAUSING.value}')"
@@ -58,22 +68,58 @@ _UPDATE_EXECUTION_AND_LEASE = (
 )
 
 
+# Primary SQLite result codes (the low byte of an extended code) that mean the database,
+# not the request, is at fault.
+_FAULTS: dict[int, FaultReason] = {
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    8: "read_only",  # SQLITE_READONLY
+    10: "io_error",  # SQLITE_IOERR
+    11: "corrupt",  # SQLITE_CORRUPT
+    13: "disk_full",  # SQLITE_FULL
+    14: "unavailable",  # SQLITE_CANTOPEN
+    26: "corrupt",  # SQLITE_NOTADB
+}
+
+# How long a statement waits for another process's lock before failing with "locked".
+BUSY_TIMEOUT_MS = 10_000
+
+
+def classify_sqlite_error(exc: BaseException) -> StoreFaultError | None:
+    if not isinstance(exc, sqlite3.Error) or isinstance(exc, sqlite3.IntegrityError):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    reason = _FAULTS.get(code & 0xFF) if isinstance(code, int) else None
+    if reason is None:
+        return None
+    return StoreFaultError(reason, str(exc))
+
+
+@translate_faults(classify_sqlite_error)
 class SqliteStore:
     def __init__(self, path: str, *, synchronous: Synchronous = "FULL") -> None:
         self.path = path
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self._db.execute("PRAGMA busy_timeout=10000")
-        self.applied_on_open = self.migrate()
+        try:
+            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous}")
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self.applied_on_open = self.migrate()
+        except (sqlite3.Error, StoreFaultError) as exc:
+            fault = exc if isinstance(exc, StoreFaultError) else classify_sqlite_error(exc)
+            detail = fault.detail if fault is not None else str(exc)
+            advice = _OPEN_ADVICE.get(fault.reason if fault is not None else "unavailable", "")
+            raise StoreUnavailableError(
+                f"cannot use the SQLite database {path!r}: {detail}{advice}"
+            ) from None
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
         # sees the last commit without waiting for a writer that is in its fsync.
         self._reader = self._db
         self._read_lock = self._lock
         if path and path != ":memory:" and not path.startswith("file:"):
             self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._reader.execute("PRAGMA busy_timeout=10000")
+            self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             self._read_lock = threading.RLock()
 
     # -- schema -----------------------------------------------------------------------
@@ -109,10 +155,14 @@ class SqliteStore:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                # A failed COMMIT (disk full, I/O error) may leave the transaction
+                # open; without this rollback every later BEGIN would fail too.
+                if self._db.in_transaction:
+                    with suppress(sqlite3.Error):
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def watch(self, listener: Callable[[], None]) -> None:
         """Nothing to subscribe to: SQLite cannot announce another process's commits.
@@ -303,6 +353,22 @@ class SqliteStore:
             rows = self._db.execute(
                 "SELECT arn FROM executions WHERE invocation=? AND lease_expires < ? LIMIT ?",
                 (InvocationState.RUNNING.value, now, limit),
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def lease_owners(self) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT lease_owner FROM executions WHERE invocation=?",
+                (InvocationState.RUNNING.value,),
+            ).fetchall()
+        return [r[0] for r in rows if r[0]]
+
+    def leases_held_by(self, owner: str, limit: int) -> list[str]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT arn FROM executions WHERE invocation=? AND lease_owner=? LIMIT ?",
+                (InvocationState.RUNNING.value, owner, limit),
             ).fetchall()
         return [r[0] for r in rows]
 

@@ -110,6 +110,14 @@ class Store(Protocol):
 
     def expired_leases(self, now: int, limit: int) -> list[str]: ...
 
+    def lease_owners(self) -> list[str]:
+        """The distinct owners of running invocations' leases (a few per process)."""
+        ...
+
+    def leases_held_by(self, owner: str, limit: int) -> list[str]:
+        """Executions whose running invocation is leased to `owner`."""
+        ...
+
     def next_wakeup(self) -> int | None:
         """The earliest time a timer or queued invocation becomes due."""
         ...

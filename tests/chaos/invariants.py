@@ -1,0 +1,174 @@
+"""What must hold after a chaos run, read straight from the SQLite file and the
+handlers' record file (both outside the processes under test, so a process that lies
+about itself cannot hide anything):
+
+* every accepted execution exists and has settled (ended) once the faults stopped;
+* no at-most-once step attempt ran twice (the record file has each at most once);
+* every timer fired exactly once: one WaitStarted and at most one WaitSucceeded per
+  wait, and exactly one in an execution that succeeded;
+* every history is gap-free (EventIds 1..n) and has exactly one InvocationCompleted
+  per invocation (RequestId);
+* the database passes `PRAGMA integrity_check`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"[{self.rule}] {self.detail}"
+
+
+@dataclass
+class Findings:
+    violations: list[Violation] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    executions: int = 0
+    events: int = 0
+    failures: list[str] = field(default_factory=list)  # executions that ended FAILED etc.
+
+    def add(self, rule: str, detail: str) -> None:
+        self.violations.append(Violation(rule, detail))
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """A plain reading connection (the harness never writes through it)."""
+    db = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
+    db.execute("PRAGMA busy_timeout=30000")
+    return db
+
+
+def statuses(db_path: Path, arns: Iterable[str]) -> dict[str, str | None]:
+    """The status of each ARN (None: not in the database)."""
+    wanted = list(arns)
+    found: dict[str, str | None] = dict.fromkeys(wanted)
+    db = connect(db_path)
+    try:
+        for arn, status in db.execute("SELECT arn, status FROM executions"):
+            if arn in found:
+                found[arn] = status
+    finally:
+        db.close()
+    return found
+
+
+def unsettled(db_path: Path, arns: Iterable[str]) -> list[str]:
+    return [arn for arn, status in statuses(db_path, arns).items() if status not in TERMINAL]
+
+
+def check(db_path: Path, accepted: Mapping[str, str], record: Path) -> Findings:
+    """Check every invariant. `accepted`: ARN -> function name of each execution the
+    API accepted (answered with its ARN)."""
+    findings = Findings()
+    db = connect(db_path)
+    try:
+        _check_integrity(db, findings)
+        rows = db.execute("SELECT id, arn, status, error FROM executions").fetchall()
+        findings.executions = len(rows)
+        by_arn = {arn: (eid, status, error) for eid, arn, status, error in rows}
+        for arn, function in sorted(accepted.items()):
+            if arn not in by_arn:
+                findings.add("exists", f"{function} {arn} was accepted but is not stored")
+            elif by_arn[arn][1] not in TERMINAL:
+                findings.add("settles", f"{function} {arn} is still {by_arn[arn][1]}")
+        for eid, arn, status, error in rows:
+            findings.statuses[status] += 1
+            if status in TERMINAL and status != "SUCCEEDED":
+                findings.failures.append(f"{arn} {status}: {_error_text(error)}")
+            events = [
+                (event_id, json.loads(doc))
+                for event_id, doc in db.execute(
+                    "SELECT event_id, doc FROM events WHERE execution_id=? ORDER BY event_id",
+                    (eid,),
+                )
+            ]
+            findings.events += len(events)
+            _check_history(arn, status, events, findings)
+    finally:
+        db.close()
+    _check_at_most_once(record, findings)
+    return findings
+
+
+def _error_text(error: str | None) -> str:
+    if not error:
+        return "-"
+    try:
+        doc = json.loads(error)
+    except ValueError:
+        return error[:200]
+    if isinstance(doc, dict):
+        return f"{doc.get('ErrorType', '')}: {str(doc.get('ErrorMessage', ''))[:200]}"
+    return str(doc)[:200]
+
+
+def _check_integrity(db: sqlite3.Connection, findings: Findings) -> None:
+    result = [row[0] for row in db.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        findings.add("integrity", "; ".join(str(r) for r in result[:10]))
+
+
+def _check_history(
+    arn: str, status: str, events: list[tuple[int, dict[str, Any]]], findings: Findings
+) -> None:
+    ids = [event_id for event_id, _ in events]
+    if ids != list(range(1, len(ids) + 1)):
+        missing = sorted(set(range(1, max(ids, default=0) + 1)) - set(ids))
+        findings.add("gap-free", f"{arn}: EventIds {ids[:3]}...{ids[-3:]}, missing {missing[:10]}")
+    for event_id, doc in events:
+        if doc.get("EventId") != event_id:
+            findings.add("gap-free", f"{arn}: event stored as {event_id} says {doc.get('EventId')}")
+    requests = Counter(
+        doc.get("InvocationCompletedDetails", {}).get("RequestId")
+        for _, doc in events
+        if doc.get("EventType") == "InvocationCompleted"
+    )
+    for request_id, count in requests.items():
+        if count != 1:
+            findings.add("one-completion", f"{arn}: invocation {request_id} completed {count}x")
+    waits_started = Counter(
+        doc.get("Id") for _, doc in events if doc.get("EventType") == "WaitStarted"
+    )
+    waits_ended = Counter(
+        doc.get("Id") for _, doc in events if doc.get("EventType") == "WaitSucceeded"
+    )
+    for op_id, count in waits_started.items():
+        if count != 1:
+            findings.add("timer-once", f"{arn}: wait {op_id} started {count}x")
+        ended = waits_ended.get(op_id, 0)
+        if ended > 1 or (status == "SUCCEEDED" and ended != 1):
+            findings.add("timer-once", f"{arn}: wait {op_id} ended {ended}x ({status})")
+    for op_id in waits_ended.keys() - waits_started.keys():
+        findings.add("timer-once", f"{arn}: wait {op_id} ended but never started")
+
+
+def record_lines(record: Path) -> list[list[str]]:
+    if not record.exists():
+        return []
+    text = record.read_text(encoding="utf-8", errors="replace")
+    return [line.split() for line in text.splitlines() if line.strip()]
+
+
+def _check_at_most_once(record: Path, findings: Findings) -> None:
+    runs = Counter(
+        (key, name, attempt)
+        for what, key, name, attempt, *_ in record_lines(record)
+        if what == "amo"
+    )
+    for (key, name, attempt), count in sorted(runs.items()):
+        if count > 1:
+            findings.add("at-most-once", f"{key} step {name} attempt {attempt} ran {count}x")
