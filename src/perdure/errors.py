@@ -36,7 +36,8 @@ Service side (each maps to one AWS error code and HTTP status)::
     ├── ResourceConflictError        409 ResourceConflictException
     ├── ExecutionAlreadyStartedError 409 DurableExecutionAlreadyStartedException
     ├── TooManyRequestsError         429 TooManyRequestsException
-    └── ServiceError                 500 ServiceException
+    ├── ServiceError                 500 ServiceException
+    └── TemporarilyUnavailableError  503 ServiceException (the database; retry)
 """
 
 from __future__ import annotations

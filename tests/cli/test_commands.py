@@ -13,6 +13,8 @@ from perdure.client import DurableClient, Execution
 from tests.api.server import Served
 from tests.cli.conftest import RunCli
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
 
 def _wait_for_callback_id(served: Served, arn: str) -> str:
     with DurableClient.connect(served.base_url) as client:
@@ -270,3 +272,24 @@ def test_db_migrate_refuses_a_file_that_is_not_a_database(tmp_path: Path) -> Non
     message = err.getvalue()
     assert "is not a database" in message and "point --db at another file" in message
     assert "Traceback" not in message
+
+
+@pytest.mark.parametrize("command", ["server", "dev"])
+@pytest.mark.parametrize("kind", ["directory", "not a database"])
+def test_dev_and_server_refuse_an_unusable_database_in_one_line(
+    tmp_path: Path, command: str, kind: str
+) -> None:
+    db = tmp_path / "db"
+    if kind == "directory":
+        db.mkdir()
+    else:
+        db.write_text("these are notes, not a database\n" * 50)
+    argv = [command, "--db", str(db), "--port", "0"]
+    if command == "dev":
+        argv[1:1] = [str(EXAMPLES / "order_workflow.py"), "--no-reload"]
+    err = io.StringIO()
+    assert main(argv, stdout=io.StringIO(), stderr=err) == 3
+    message = err.getvalue()
+    assert message.count("\n") == 1 and "Traceback" not in message
+    assert f"cannot use the SQLite database '{db}'" in message
+    assert ("directory" if kind == "directory" else "not a database") in message

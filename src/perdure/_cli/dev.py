@@ -85,7 +85,11 @@ def run_here(ctx: CliContext) -> int:
     loaded = discovery.load(args.targets)
     prepare_database(db)
     sock = bind(host, port)
-    app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
+    try:
+        app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
+    except BaseException:
+        sock.close()  # an unusable database must not leave the port bound
+        raise
     try:
         api = create_app(app.ctx, auth=creds.auth)
         url = url_of(sock)

@@ -60,7 +60,11 @@ def server(ctx: CliContext) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     prepare_database(db)
     sock = bind(host, port)
-    app = build_server(db, synchronous=ctx.settings.synchronous, auth=creds.auth)
+    try:
+        app = build_server(db, synchronous=ctx.settings.synchronous, auth=creds.auth)
+    except BaseException:
+        sock.close()  # an unusable database must not leave the port bound
+        raise
     con = ctx.console
     url = url_of(sock)
 

@@ -14,8 +14,10 @@ from typing import Any
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
+from perdure._engine.pause import held
 from perdure._engine.timers import fire_due_in_checkpoint
 from perdure._model import (
+    TERMINAL_EXECUTION_STATUSES,
     CallbackDetails,
     ChainedInvokeDetails,
     ContextDetails,
@@ -51,10 +53,17 @@ class CheckpointIds:
 def check_token(state: ExecutionState, token: str) -> None:
     rec = state.record
     if rec.token is None or token != rec.token or rec.invocation is not InvocationState.RUNNING:
-        raise InvalidParameterValueError(
-            f"{INVALID_CHECKPOINT_TOKEN_PREFIX}: the token is stale or belongs to an "
-            "invocation that has ended; use the token from the latest checkpoint response"
-        )
+        status = rec.execution.status
+        if status in TERMINAL_EXECUTION_STATUSES:
+            why = f"the execution has ended ({status.value}) and takes no more checkpoints"
+        elif held(state):
+            why = "the execution was paused and this invocation's token withdrawn"
+        else:
+            why = (
+                "the token is stale or belongs to an invocation that has ended; use the "
+                "token from the latest checkpoint response"
+            )
+        raise InvalidParameterValueError(f"{INVALID_CHECKPOINT_TOKEN_PREFIX}: {why}")
 
 
 def apply_checkpoint(

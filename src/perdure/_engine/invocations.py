@@ -4,22 +4,20 @@ Every invocation, crashed ones included, ends in one InvocationCompleted event. 
 execution's terminal event comes after it. An invocation that returns PENDING while
 something it has not seen already happened (a timer fired, a callback arrived) is
 followed at once by another; one that returns PENDING with nothing left to wait for is
-a failed invocation.
+a failed invocation, unless a pause withdrew its token (`_engine.pause.take_hold`): that
+one was told to stop, so its PENDING is expected and it runs again after the resume.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._engine.lifecycle import finish_execution
-from perdure._engine.pause import after_invocation, may_invoke
+from perdure._engine.lifecycle import end_invocation, finish_execution
+from perdure._engine.pause import after_invocation, held, may_invoke
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
-    EventType,
     ExecutionStatus,
     InvocationInput,
     InvocationOutput,
@@ -88,15 +86,7 @@ def complete_invocation(
     draft = Draft(state, now)
     if failure is None and output is not None:
         failure = _invalid_output(state, output)
-    details: dict[str, Any] = {
-        "StartTimestamp": rec.invocation_started,
-        "EndTimestamp": now,
-        "RequestId": request_id,
-    }
-    if failure is not None:
-        details["Error"] = h.error_member(failure)
-    draft.event(EventType.INVOCATION_COMPLETED, details)
-    draft.update_record(token=None, invocation=InvocationState.IDLE, request_id=None)
+    end_invocation(draft, failure)
     after_invocation(draft)
 
     if rec.closing_status is not None:
@@ -119,7 +109,7 @@ def complete_invocation(
         finish_execution(draft, ExecutionStatus.SUCCEEDED, result=output.result)
     elif output.status is InvocationStatus.FAILED:
         finish_execution(draft, ExecutionStatus.FAILED, error=output.error)
-    elif rec.seq > rec.token_seen_seq:
+    elif rec.seq > rec.token_seen_seq or held(state):
         draft.update_record(invocation=InvocationState.QUEUED, invoke_at=now)
     return draft.finish()
 
@@ -134,6 +124,8 @@ def _invalid_output(state: ExecutionState, output: InvocationOutput) -> ErrorObj
             message="The handler returned SUCCEEDED with an Error", type="InvalidInvocationOutput"
         )
     if output.status is InvocationStatus.PENDING and state.record.closing_status is None:
+        if held(state):
+            return None
         if state.record.seq <= state.record.token_seen_seq and not has_pending_work(state):
             return ErrorObject(
                 message="The handler returned PENDING but nothing is pending: no wait, "

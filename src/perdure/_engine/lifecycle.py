@@ -1,5 +1,12 @@
-"""Execution lifecycle: start, wake-ups, the end of an execution (success, failure,
-timeout, stop) and notices to a parent waiting on a chained invoke."""
+"""Execution lifecycle: start, wake-ups, the end of an invocation, the end of an execution
+(success, failure, timeout, stop) and notices to a parent waiting on a chained invoke.
+
+Every invocation ends in exactly one InvocationCompleted event. Usually its runner reports
+back (`_engine.invocations.complete_invocation`); when the execution ends under a running
+invocation instead (a stop, the execution timeout), the invocation is ended at that moment,
+before the execution's terminal event, and whatever its runner reports later is ignored:
+its token is gone, so its checkpoints are refused.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +66,30 @@ def start_execution(execution: Execution, now: int) -> tuple[ExecutionState, Tra
     return state, draft.finish()
 
 
+def end_invocation(draft: Draft, error: ErrorObject | None = None) -> None:
+    """The running invocation ends now: its InvocationCompleted event (with `error` if it
+    did not end well), and its token and request id are given up."""
+    rec = draft.record
+    details: dict[str, object] = {
+        "StartTimestamp": rec.invocation_started,
+        "EndTimestamp": draft.now,
+        "RequestId": rec.request_id,
+    }
+    if error is not None:
+        details["Error"] = h.error_member(error)
+    draft.event(EventType.INVOCATION_COMPLETED, details)
+    draft.update_record(token=None, invocation=InvocationState.IDLE, request_id=None)
+
+
+def interrupted(status: ExecutionStatus) -> ErrorObject:
+    """The error on an invocation that was still running when its execution ended."""
+    return ErrorObject(
+        message=f"The execution ended ({status.value}) while this invocation was running; "
+        "its later checkpoints and result are refused",
+        type="Invocation.Interrupted",
+    )
+
+
 def wake(draft: Draft) -> None:
     """Something the handler has not seen happened: make sure it runs again."""
     if draft.record.invocation is InvocationState.IDLE:
@@ -72,6 +103,8 @@ def finish_execution(
     result: str | None = None,
     error: ErrorObject | None = None,
 ) -> None:
+    if draft.record.invocation is InvocationState.RUNNING:
+        end_invocation(draft, interrupted(status))
     ex = draft.record.execution
     new_ex = dataclasses.replace(
         ex,

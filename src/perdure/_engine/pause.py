@@ -8,7 +8,13 @@ store does not offer paused executions as due work, and `begin_invocation` refus
 them), so resuming needs no bookkeeping of its own: whatever is queued runs.
 
 A pause that arrives while an invocation runs leaves the execution PAUSING until that
-invocation ends, then PAUSED (`after_invocation`).
+invocation's next checkpoint. That checkpoint is recorded as usual (a step that finished
+keeps its result) and the pause takes hold on it (`take_hold`): the execution is PAUSED
+and the invocation's token is withdrawn, so the response carries no token, the SDK ends
+the invocation with PENDING, and the invocation is queued to run again once resumed. An
+invocation that ends without checkpointing again ends the PAUSING too (`after_invocation`);
+if it ended with the execution's result, the execution ends with it, as it does when that
+checkpoint carries the result: there is nothing left to pause.
 
 With `ExecutionTimeoutPaused` (the default) the execution timeout stops counting while
 paused: pausing pushes the timeout timer out by `MAX_PAUSE_MS` (so a forgotten pause
@@ -116,6 +122,29 @@ def after_invocation(draft: Draft) -> None:
     ex = draft.record.execution
     if ex.status is ExecutionStatus.PAUSING:
         draft.update_record(execution=dataclasses.replace(ex, status=ExecutionStatus.PAUSED))
+
+
+def take_hold(draft: Draft) -> bool:
+    """A checkpoint of the running invocation has been applied: if a pause is waiting for
+    it, the execution is PAUSED now and the invocation's token withdrawn (True)."""
+    ex = draft.record.execution
+    if ex.status is not ExecutionStatus.PAUSING:
+        return False
+    draft.update_record(
+        execution=dataclasses.replace(ex, status=ExecutionStatus.PAUSED), token=None
+    )
+    return True
+
+
+def held(state: ExecutionState) -> bool:
+    """Whether the running invocation's token was withdrawn by a pause (a token withdrawn
+    because the handler checkpointed the execution's result leaves `closing_status`)."""
+    rec = state.record
+    return (
+        rec.invocation is InvocationState.RUNNING
+        and rec.token is None
+        and rec.closing_status is None
+    )
 
 
 def may_invoke(state: ExecutionState) -> bool:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint, check_token
 from perdure._engine.lifecycle import start_execution as engine_start
+from perdure._engine.pause import held, take_hold
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
@@ -57,6 +58,8 @@ def checkpoint(
             minted.clear()
             seen_before = state.record.token_seen_seq
             draft = apply_checkpoint(state, updates, ctx.now(), ids)
+            if take_hold(draft):
+                return draft.finish(seen=True)
             closing = draft.record.closing_status is not None
             return draft.finish(seen=True, token=None if closing else new_token)
 
@@ -79,8 +82,9 @@ def checkpoint(
 
         state, transition = ctx.transact(arn, decide, make_children)
         assert transition is not None
-        ops = state.changed_since(seen_before)
         resp_token = transition.record.token
+        # A pause that took hold sends neither token nor operations (reference §3.2).
+        ops = [] if held(state) else state.changed_since(seen_before)
         if client_token is not None:
             reply = json.dumps({"token": resp_token, "ops": [op.operation_id for op in ops]})
             ctx.store.save_reply(arn, client_token, token, reply, ctx.now())

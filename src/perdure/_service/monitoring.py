@@ -23,15 +23,26 @@ def check_health(ctx: ServiceContext) -> None:
 
 def health_report(ctx: ServiceContext) -> tuple[bool, dict[str, Any]]:
     """Whether this process can do its work, and why not: the store must answer a query,
-    and each of the process's loops (scheduler, dispatcher) must have had a good pass
-    recently. A loop that is failing names its cause (database locked, disk full)."""
+    no caller may have met a database fault since the last good write, and each of the
+    process's loops (scheduler, dispatcher) must have had a good pass recently. What is
+    failing names its cause (database locked, disk full)."""
     healthy = True
+    store: str | dict[str, Any] = "ok"
     try:
         check_health(ctx)
-        store = "ok"
     except Exception as exc:
         healthy = False
         store = f"unavailable: {exc}"
+    else:
+        fault = ctx.store.fault_log.current()
+        if fault is not None:  # reads work, but writers are failing
+            healthy = False
+            store = {
+                "status": "failing",
+                "reason": fault.reason,
+                "error": fault.message,
+                "failingForSeconds": round(fault.failing_for, 3),
+            }
     loops: dict[str, Any] = {}
     for status in ctx.liveness.statuses():
         healthy = healthy and status.healthy

@@ -7,13 +7,22 @@ what usually fixes it. Callers treat it as passing: the runtime's loops back off
 retry, the API answers a retryable 503. Each backend supplies a classifier for its
 driver's exceptions; `translate_faults` applies it to every public method of the store
 class, so a method added later is covered without remembering to.
+
+Each store also keeps a `FaultLog`: the last fault any caller met, until a write
+succeeds again. `/health` reports it, because a fault often shows only to writers (a
+full disk, a lock: reads still succeed) and the writer may be a handler's checkpoint
+rather than a loop that reports its own health.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+
+from perdure._clock import monotonic
 
 FaultReason = Literal[
     "locked", "disk_full", "io_error", "read_only", "connection_lost", "corrupt", "unavailable"
@@ -41,35 +50,93 @@ class StoreFaultError(Exception):
         super().__init__(f"database unavailable ({detail}): {_ADVICE[reason]}")
 
 
+@dataclass(frozen=True)
+class FaultStatus:
+    """The store's last fault: its message and how long ago it was last met."""
+
+    message: str
+    reason: FaultReason
+    seconds_ago: float
+    failing_for: float
+
+
+class FaultLog:
+    """The last fault met and when, forgotten at the next successful write, or once no
+    caller has met it for `quiet_seconds` (nobody is writing, so nobody is failing)."""
+
+    def __init__(self, quiet_seconds: float = 5.0) -> None:
+        self._quiet = quiet_seconds
+        self._lock = threading.Lock()
+        self._fault: StoreFaultError | None = None
+        self._first = 0.0
+        self._last = 0.0
+
+    def met(self, fault: StoreFaultError) -> None:
+        now = monotonic()
+        with self._lock:
+            if self._fault is None or now - self._last > self._quiet:
+                self._first = now
+            self._fault, self._last = fault, now
+
+    def wrote(self) -> None:
+        if self._fault is not None:
+            with self._lock:
+                self._fault = None
+
+    def current(self) -> FaultStatus | None:
+        now = monotonic()
+        with self._lock:
+            fault = self._fault
+            if fault is None or now - self._last > self._quiet:
+                return None
+            return FaultStatus(str(fault), fault.reason, now - self._last, now - self._first)
+
+
 Classifier = Callable[[BaseException], StoreFaultError | None]
 C = TypeVar("C", bound=type)
 
 
-def translate_faults(classify: Classifier) -> Callable[[C], C]:
+def translate_faults(classify: Classifier, writes: Collection[str]) -> Callable[[C], C]:
     """Class decorator: every public method re-raises what `classify` recognises as a
-    `StoreFaultError` (chained to the driver's exception, for the log)."""
+    `StoreFaultError` (chained to the driver's exception, for the log) and notes it in
+    the instance's `fault_log`; a method named in `writes` clears it on success."""
 
     def decorate(cls: C) -> C:
         for name, member in list(vars(cls).items()):
             if name.startswith("_") or not callable(member):
                 continue
-            setattr(cls, name, _translating(member, classify))
+            setattr(cls, name, _translating(member, classify, name in writes))
         return cls
 
     return decorate
 
 
-def _translating(method: Callable[..., Any], classify: Classifier) -> Callable[..., Any]:
+def _translating(
+    method: Callable[..., Any], classify: Classifier, is_write: bool
+) -> Callable[..., Any]:
     @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
-            return method(*args, **kwargs)
-        except StoreFaultError:
+            result = method(self, *args, **kwargs)
+        except StoreFaultError as fault:
+            _note(self, fault)
             raise
         except Exception as exc:
             fault = classify(exc)
             if fault is None:
                 raise
+            _note(self, fault)
             raise fault from exc
+        if is_write:
+            log: FaultLog | None = getattr(self, "fault_log", None)
+            if log is not None:
+                log.wrote()
+        return result
 
     return wrapper
+
+
+def _note(store: Any, fault: StoreFaultError) -> None:
+    log: FaultLog | None = getattr(store, "fault_log", None)
+    if log is not None:
+        log.met(fault)

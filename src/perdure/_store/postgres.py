@@ -35,7 +35,7 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._store.faults import StoreFaultError, translate_faults
+from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.rows import (
@@ -110,7 +110,10 @@ def classify_postgres_error(exc: BaseException) -> StoreFaultError | None:
     return None
 
 
-@translate_faults(classify_postgres_error)
+@translate_faults(
+    classify_postgres_error,
+    writes=("create_execution", "commit", "lease", "renew_lease", "save_reply", "delete_execution"),
+)
 class PostgresStore:
     def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
         """Open the database at `url` (a libpq URL or DSN), apply pending migrations and
@@ -122,6 +125,7 @@ class PostgresStore:
         self.applied_on_open: list[str] = self.migrate()
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
+        self.fault_log = FaultLog()
             min_size=min(2, pool_size),
             max_size=pool_size,
             kwargs={"autocommit": True},

@@ -22,7 +22,7 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._store.faults import FaultReason, StoreFaultError, translate_faults
+from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
@@ -95,16 +95,28 @@ def classify_sqlite_error(exc: BaseException) -> StoreFaultError | None:
     return StoreFaultError(reason, str(exc))
 
 
-@translate_faults(classify_sqlite_error)
+@translate_faults(
+    classify_sqlite_error,
+    writes=("create_execution", "commit", "lease", "renew_lease", "save_reply", "delete_execution"),
+)
 class SqliteStore:
-    def __init__(self, path: str, *, synchronous: Synchronous = "FULL") -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        synchronous: Synchronous = "FULL",
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
+        """`busy_timeout_ms`: how long a statement waits for another connection's lock
+        before failing with a `locked` StoreFaultError."""
         self.path = path
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
-            self._db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        self.fault_log = FaultLog()
+            self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             self.applied_on_open = self.migrate()
         except (sqlite3.Error, StoreFaultError) as exc:
             fault = exc if isinstance(exc, StoreFaultError) else classify_sqlite_error(exc)
@@ -119,7 +131,7 @@ class SqliteStore:
         self._read_lock = self._lock
         if path and path != ":memory:" and not path.startswith("file:"):
             self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            self._reader.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             self._read_lock = threading.RLock()
 
     # -- schema -----------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Protocol
 from perdure._model import Event, Execution, ExecutionStatus
 from perdure._model.state import ExecutionState, TimerKind, Transition
 
+from perdure._store.faults import FaultLog
 
 @dataclass(frozen=True)
 class DueTimer:
@@ -63,6 +64,8 @@ class Store(Protocol):
     applied_on_open: list[str]
     """The migrations this store applied when it was opened (none if already current)."""
 
+    fault_log: FaultLog
+    """The last database fault a caller met, until a write succeeds (for `/health`)."""
     def schema(self) -> list[str]:
         """The migrations the database has, in order."""
         ...

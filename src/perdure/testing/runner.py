@@ -7,17 +7,24 @@ import shutil
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
 
 from perdure._app import EmbeddedApp, InvokerKind, build_embedded
 from perdure._clock import ManualClock, SystemClock, monotonic, real_sleep
-from perdure._model import TERMINAL_EXECUTION_STATUSES, ErrorObject, EventType
+from perdure._model import (
+    TERMINAL_EXECUTION_STATUSES,
+    ErrorObject,
+    Event,
+    EventType,
+    OperationSubType,
+)
+from perdure._model.state import InvocationState, TimerKind
 from perdure._runtime.registry import Handler
 from perdure._sdk.client import LogSink
-from perdure._service import callbacks, queries, start, stop
+from perdure._service import callbacks, pause, queries, start, stop
 from perdure._service.context import ServiceSettings
 from perdure._store.sqlite import Synchronous
 from perdure._wire.events import event_to_json
@@ -152,7 +159,16 @@ class DurableTestRunner:
 
     def wait_for_callback(self, arn: str, name: str | None = None, timeout: float = 60.0) -> str:
         """The id of a started callback (the latest one, or the one named `name`), once
-        the invocation that created it has ended."""
+        the invocation that created it has ended.
+
+        `name` is the name given in the handler: `context.wait_for_callback(...,
+        name="review")` creates a callback operation named `review create callback id`
+        (the name AWS's SDK gives it) inside a child context named `review`; either name
+        finds it. If the execution ends, or is only waiting for callbacks and its own
+        execution timeout, without starting the callback asked for, this raises at once
+        (naming the callbacks it did start) rather than moving the virtual clock to the
+        timeout. Raises TimeoutError either way, as AWS's runner does.
+        """
         found: list[str] = []
 
         def ready() -> bool:
@@ -162,8 +178,18 @@ class DurableTestRunner:
                 return True
             return self._is_terminal(arn)
 
-        if not self._advance_until(ready, timeout) or not found:
-            raise TimeoutError(f"No callback{f' named {name!r}' if name else ''} was started")
+        done = self._advance_until(ready, timeout, hold_timeout_of=arn)
+        if not found:
+            wanted = f"named {name!r} " if name else ""
+            if not done:
+                raise TimeoutError(
+                    f"No callback {wanted}was started by {arn} within {timeout} s of wall "
+                    f"time. {self._callbacks_summary(arn)}"
+                )
+            raise TimeoutError(
+                f"No callback {wanted}was started by {arn}: {self._why_no_more(arn)}. "
+                f"{self._callbacks_summary(arn)}"
+            )
         return found[0]
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
@@ -198,6 +224,16 @@ class DurableTestRunner:
 
     def stop(self, arn: str, error: ErrorObject | None = None) -> None:
         stop.stop_execution(self._app.ctx, arn, error)
+
+    def pause_execution(
+        self, arn: str, reason: str | None = None, execution_timeout_paused: bool = True
+    ) -> None:
+        """Pause as PauseDurableExecution does: PAUSING while an invocation runs, PAUSED
+        from its next checkpoint on; no invocation starts until `resume_execution`."""
+        pause.pause(self._app.ctx, arn, reason, execution_timeout_paused)
+
+    def resume_execution(self, arn: str, reason: str | None = None) -> None:
+        pause.resume(self._app.ctx, arn, reason)
 
     # -- inspection -------------------------------------------------------------------
 
@@ -243,17 +279,51 @@ class DurableTestRunner:
 
     def _find_callback(self, arn: str, name: str | None) -> str | None:
         events = queries.all_events(self._app.ctx, arn)
-        started: dict[str, str] = {}
+        names = _callback_names(events)
+        started: dict[str, int] = {}
         last_completed = 0
         for ev in events:
-            if ev.event_type is EventType.CALLBACK_STARTED and (name is None or ev.name == name):
-                started[str(ev.details["CallbackId"])] = str(ev.event_id)
+            if ev.event_type is EventType.CALLBACK_STARTED and (
+                name is None or name in names[str(ev.details["CallbackId"])]
+            ):
+                started[str(ev.details["CallbackId"])] = ev.event_id
             if ev.event_type is EventType.INVOCATION_COMPLETED:
                 last_completed = ev.event_id
-        ready = [cid for cid, eid in started.items() if int(eid) < last_completed]
+        ready = [cid for cid, eid in started.items() if eid < last_completed]
         return ready[-1] if ready else None
 
-    def _advance_until(self, done: Any, timeout: float) -> bool:
+    def _callbacks_summary(self, arn: str) -> str:
+        names = _callback_names(queries.all_events(self._app.ctx, arn))
+        if not names:
+            return "It has started no callback."
+        listed = ", ".join(f"{n[0]!r} (id {cid})" for cid, n in names.items())
+        return f"Callbacks it started, by the name given in the handler: {listed}."
+
+    def _why_no_more(self, arn: str) -> str:
+        status = queries.get_execution(self._app.ctx, arn).status
+        if status in TERMINAL_EXECUTION_STATUSES:
+            return f"the execution ended {status.value}"
+        return (
+            "it is waiting, and nothing but its execution timeout is due, so it cannot go "
+            "on until one of its callbacks is completed"
+        )
+
+    def _only_timeout_ahead(self, arn: str) -> bool:
+        """Whether the next due thing anywhere is `arn`'s own execution timeout, with no
+        invocation of it running or queued: moving the clock on would only time it out."""
+        _, state = self._app.ctx.load(arn)
+        record = state.record
+        if record.invocation is not InvocationState.IDLE:
+            return False
+        due = state.timers.get((record.execution.execution_id, TimerKind.EXECUTION_TIMEOUT))
+        nxt = self._app.store.next_wakeup()
+        return due is not None and nxt is not None and nxt >= due
+
+    def _advance_until(
+        self, done: Callable[[], bool], timeout: float, hold_timeout_of: str | None = None
+    ) -> bool:
+        """Run until `done()`, moving the virtual clock to each next due timer. With
+        `hold_timeout_of`, never move it to that execution's timeout: return `done()` then."""
         deadline = monotonic() + timeout
         dispatcher = self._app.dispatcher
         while monotonic() < deadline:
@@ -267,8 +337,31 @@ class DurableTestRunner:
                 return True
             nxt = self._app.store.next_wakeup()
             if self.time == "virtual" and nxt is not None and isinstance(self._clock, ManualClock):
+                if hold_timeout_of is not None and self._only_timeout_ahead(hold_timeout_of):
+                    return True
                 self._clock.advance_to(nxt)
                 dispatcher.kick()
             else:
                 real_sleep(0.01)
-        return done()  # type: ignore[no-any-return]
+        return done()
+
+
+def _callback_names(events: Sequence[Event]) -> dict[str, tuple[str, ...]]:
+    """Each started callback's id → the names it answers to: the one the handler gave
+    first (a `wait_for_callback`'s own name, carried by its child context), then the
+    callback operation's name."""
+    contexts: dict[str, str] = {}
+    names: dict[str, tuple[str, ...]] = {}
+    for ev in events:
+        if (
+            ev.event_type is EventType.CONTEXT_STARTED
+            and ev.sub_type == OperationSubType.WAIT_FOR_CALLBACK
+            and ev.operation_id
+            and ev.name
+        ):
+            contexts[ev.operation_id] = ev.name
+        elif ev.event_type is EventType.CALLBACK_STARTED:
+            own = ev.name or ""
+            parent = contexts.get(ev.parent_id or "")
+            names[str(ev.details["CallbackId"])] = (parent, own) if parent else (own,)
+    return names
