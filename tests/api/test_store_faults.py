@@ -39,7 +39,7 @@ def check_full_disk(served: Served, client: Any, caplog: pytest.LogCaptureFixtur
     invoke = "/2015-03-31/functions/echo/invocations"
     try:
         refused = send(served, "POST", invoke, big, {"X-Amz-Invocation-Type": "Event"})
-        status, headers, body = send(served, "GET", "/health")
+        status, _, body = send(served, "GET", "/health")
     finally:
         db.execute("PRAGMA max_page_count=1073741823")
     code, error_headers, error_body = refused

@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
 from perdure.client import DurableClient
 from tests.cli.test_dev import ROOT, _free_port, _healthy
 
-HANDLERS = '''
+HANDLERS = """
 import time
 from typing import Any
 
@@ -46,7 +45,7 @@ def waiter(event: Any, context: DurableContext) -> str:
 def approver(event: Any, context: DurableContext) -> str:
     callback = context.create_callback(name="approval")
     return "approved: " + str(callback.result())
-'''
+"""
 
 
 @contextmanager
@@ -107,12 +106,8 @@ def test_a_killed_dev_server_restarted_settles_every_execution_within_seconds(
     with dev(tmp_path, port, "second.log"), DurableClient.connect(url, "") as client:
         restarted = time.monotonic()
         for arn in approvers:
-            started = next(
-                e for e in client.history(arn) if e["EventType"] == "CallbackStarted"
-            )
-            client.send_callback_success(
-                started["CallbackStartedDetails"]["CallbackId"], b'"yes"'
-            )
+            started = next(e for e in client.history(arn) if e["EventType"] == "CallbackStarted")
+            client.send_callback_success(started["CallbackStartedDetails"]["CallbackId"], b'"yes"')
         pending = steppers + waiters + approvers
         while pending:
             assert time.monotonic() - restarted < 30, f"{len(pending)} still running"

@@ -122,11 +122,11 @@ def _translating(
             _note(self, fault)
             raise
         except Exception as exc:
-            fault = classify(exc)
-            if fault is None:
+            translated = classify(exc)
+            if translated is None:
                 raise
-            _note(self, fault)
-            raise fault from exc
+            _note(self, translated)
+            raise translated from exc
         if is_write:
             log: FaultLog | None = getattr(self, "fault_log", None)
             if log is not None:

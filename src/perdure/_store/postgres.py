@@ -121,11 +121,11 @@ class PostgresStore:
         this store's connections: a crash of the database server may then lose the last
         commits (never corrupt), like SQLite's NORMAL."""
         self.url = url
+        self.fault_log = FaultLog()
         self._durable = synchronous == "FULL"
         self.applied_on_open: list[str] = self.migrate()
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
-        self.fault_log = FaultLog()
             min_size=min(2, pool_size),
             max_size=pool_size,
             kwargs={"autocommit": True},

@@ -110,12 +110,12 @@ class SqliteStore:
         """`busy_timeout_ms`: how long a statement waits for another connection's lock
         before failing with a `locked` StoreFaultError."""
         self.path = path
+        self.fault_log = FaultLog()
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={synchronous}")
-        self.fault_log = FaultLog()
             self._db.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
             self.applied_on_open = self.migrate()
         except (sqlite3.Error, StoreFaultError) as exc:

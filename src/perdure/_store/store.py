@@ -9,8 +9,8 @@ from typing import Protocol
 
 from perdure._model import Event, Execution, ExecutionStatus
 from perdure._model.state import ExecutionState, TimerKind, Transition
-
 from perdure._store.faults import FaultLog
+
 
 @dataclass(frozen=True)
 class DueTimer:
@@ -66,6 +66,7 @@ class Store(Protocol):
 
     fault_log: FaultLog
     """The last database fault a caller met, until a write succeeds (for `/health`)."""
+
     def schema(self) -> list[str]:
         """The migrations the database has, in order."""
         ...
