@@ -138,9 +138,7 @@ def test_the_dispatcher_survives_a_lock_held_past_the_busy_timeout(tmp_path: Pat
     db = tmp_path / "perdure.db"
     with runtime(db, {"short_wait": short_wait}) as rt:
         arns = [rt.start("short_wait") for _ in range(5)]
-        wait_until(
-            lambda: all("WaitStarted" in rt.event_types(a) for a in arns), 10, "the waits"
-        )
+        wait_until(lambda: all("WaitStarted" in rt.event_types(a) for a in arns), 10, "the waits")
         with exclusive_lock(db):
             # The timers come due while the lock is held: the dispatcher's passes fail.
             wait_until(lambda: not dispatcher_health(rt)["healthy"], 10, "/health to fail")
@@ -160,9 +158,7 @@ def test_the_runtime_resumes_once_a_full_disk_is_freed(tmp_path: Path) -> None:
     db = tmp_path / "perdure.db"
     with runtime(db, {"wait_then_write": wait_then_write}) as rt:
         arns = [rt.start("wait_then_write") for _ in range(3)]
-        wait_until(
-            lambda: all("WaitStarted" in rt.event_types(a) for a in arns), 10, "the waits"
-        )
+        wait_until(lambda: all("WaitStarted" in rt.event_types(a) for a in arns), 10, "the waits")
         # SQLite's page limit is a full disk as far as the writer can tell: the steps'
         # results need pages the database may not grow to.
         pages = rt.store._db.execute("PRAGMA page_count").fetchone()[0]
@@ -221,9 +217,7 @@ def test_steps_longer_than_the_lease_and_a_queue_longer_than_the_pool_run_once(
     """Leases are renewed while a step runs, and nothing waits in a pool queue under a
     lease: 8 steps of 1.5 s on 2 threads with a 600 ms lease each run exactly once."""
     RUNS.clear()
-    with runtime(
-        tmp_path / "perdure.db", {"slow": one_slow_step}, lease_ms=600, workers=2
-    ) as rt:
+    with runtime(tmp_path / "perdure.db", {"slow": one_slow_step}, lease_ms=600, workers=2) as rt:
         arns = [rt.start("slow", f'{{"key": "k{i}"}}') for i in range(8)]
         rt.wait_settled(arns, timeout=30)
         assert all(rt.status(a) is ExecutionStatus.SUCCEEDED for a in arns)
