@@ -17,7 +17,7 @@ from perdure._config import ConfigError, Synchronous
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
 from perdure._runtime.invokers import Invoker, ThreadInvoker
-from perdure._runtime.process_invoker import ProcessInvoker
+from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import Handler, Registry
 from perdure._sdk.client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings
@@ -106,15 +106,19 @@ def build_embedded(
     workers: int = 8,
 ) -> EmbeddedApp:
     """Handlers, service and dispatcher in this process over the database `db` (a
-    SQLite path or a URL, as `open_store` takes)."""
-    registry = Registry(functions)
+    SQLite path or a URL, as `open_store` takes). With `invoker="process"` each
+    invocation runs in a child process, which imports its handler by module and
+    attribute: a handler that is not importable so is a ConfigError here."""
+    targets = child_targets(functions) if invoker == "process" else None
+    registry = Registry(functions if targets is None else targets)
     store = open_store(db, synchronous=synchronous)
     the_clock = clock or SystemClock()
     ctx = ServiceContext(store, the_clock, settings, functions=lambda name: name in registry)
     client = EmbeddedClient(ctx)
     chosen: Invoker
-    if invoker == "process":
-        chosen = ProcessInvoker(client, log_sink)
+    if targets is not None:
+        modules = {target.partition(":")[0] for target in targets.values()}
+        chosen = ProcessInvoker(client, log_sink, preload=modules)
     else:
         chosen = ThreadInvoker(client, the_clock, log_sink)
     dispatcher = Dispatcher(ctx, registry, chosen, workers=workers, real_time=real_time)

@@ -17,12 +17,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
+Isolation = Literal["process", "thread"]
 
 DEFAULT_DB = ".perdure/perdure.db"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9014
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
 SYNCHRONOUS_VALUES: tuple[Synchronous, ...] = ("FULL", "NORMAL", "OFF")
+ISOLATION_VALUES: tuple[Isolation, ...] = ("process", "thread")
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
@@ -38,7 +40,9 @@ class Settings:
     `access_key_id`, `secret_access_key`: an AWS access key servers accept SigV4
     signatures made with (boto3, the AWS CLI). Secrets stay out of `repr`.
     `endpoint`: the server URL clients talk to. `synchronous`: SQLite durability
-    (FULL survives power loss; NORMAL may lose the last commits on power loss only)."""
+    (FULL survives power loss; NORMAL may lose the last commits on power loss only).
+    `isolation`: where `dev` and `worker` run each invocation, a child process or a
+    thread of their own (None: each command's default)."""
 
     db: str = DEFAULT_DB
     host: str = DEFAULT_HOST
@@ -48,12 +52,13 @@ class Settings:
     secret_access_key: str | None = field(default=None, repr=False)
     endpoint: str = DEFAULT_ENDPOINT
     synchronous: Synchronous = "FULL"
+    isolation: Isolation | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read `PERDURE_DB`, `PERDURE_HOST`, `PERDURE_PORT`, `PERDURE_TOKEN`,
-        `PERDURE_ACCESS_KEY_ID`, `PERDURE_SECRET_ACCESS_KEY`, `PERDURE_ENDPOINT` and
-        `PERDURE_SYNCHRONOUS`; unset or empty means the default."""
+        `PERDURE_ACCESS_KEY_ID`, `PERDURE_SECRET_ACCESS_KEY`, `PERDURE_ENDPOINT`,
+        `PERDURE_SYNCHRONOUS` and `PERDURE_ISOLATION`; unset or empty means the default."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -69,6 +74,7 @@ class Settings:
             secret_access_key=get("PERDURE_SECRET_ACCESS_KEY"),
             endpoint=parse_endpoint(get("PERDURE_ENDPOINT"), "PERDURE_ENDPOINT"),
             synchronous=parse_synchronous(get("PERDURE_SYNCHRONOUS"), "PERDURE_SYNCHRONOUS"),
+            isolation=parse_isolation(get("PERDURE_ISOLATION"), "PERDURE_ISOLATION"),
         )
 
     @property
@@ -114,3 +120,13 @@ def parse_synchronous(value: str | None, source: str) -> Synchronous:
         if upper == choice:
             return choice
     raise ConfigError(f"{source} must be one of {', '.join(SYNCHRONOUS_VALUES)}, got {value!r}")
+
+
+def parse_isolation(value: str | None, source: str) -> Isolation | None:
+    if value is None:
+        return None
+    lower = value.lower()
+    for choice in ISOLATION_VALUES:
+        if lower == choice:
+            return choice
+    raise ConfigError(f"{source} must be one of {', '.join(ISOLATION_VALUES)}, got {value!r}")

@@ -51,7 +51,8 @@ import logging, sys
 from perdure._runtime.worker import run_worker
 logging.basicConfig(level=logging.WARNING)
 sys.exit(run_worker(sys.argv[1], [sys.argv[2]], concurrency=int(sys.argv[3]),
-                    lease_seconds=int(sys.argv[4]), poll_seconds=1, drain_seconds=20))
+                    lease_seconds=int(sys.argv[4]), poll_seconds=1, drain_seconds=20,
+                    isolation=sys.argv[5]))
 """
 
 
@@ -63,7 +64,11 @@ class Workers:
         self.record = record
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, concurrency: int = 4, lease_seconds: int = 2) -> subprocess.Popen[bytes]:
+    def start(
+        self, *, concurrency: int = 4, lease_seconds: int = 2, isolation: str = "thread"
+    ) -> subprocess.Popen[bytes]:
+        """A worker process. Handlers run on its threads unless `isolation` says
+        "process": the tests that record which process ran a step compare pids."""
         env = {**os.environ, RECORD_ENV: str(self.record)}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         proc = subprocess.Popen(
@@ -75,6 +80,7 @@ class Workers:
                 MODULE,
                 str(concurrency),
                 str(lease_seconds),
+                isolation,
             ],
             cwd=ROOT,
             env=env,

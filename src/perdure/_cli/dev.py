@@ -7,12 +7,20 @@ survives an edit. The supervising process imports no user code; it watches file
 modification times and restarts the child. Executions are safe across restarts: their
 state is in the database, and the child shuts down gracefully (invocations under way
 finish first), so a restart looks to them like any other pause between invocations.
+
+The serving child ends with its supervisor, however that ends: a `kill -9` of the
+supervisor must not leave a server holding the port and the database with nobody to
+stop it. The child asks the kernel for SIGTERM when its parent dies (Linux) and, on
+every platform, watches a lifeline pipe whose only writer is the supervisor; either way
+it then stops as on SIGTERM, and exits at once if that takes longer than the grace a
+supervisor would have given it.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -24,10 +32,14 @@ from perdure._cli.context import CliContext
 from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
 from perdure._clock import monotonic, real_sleep
-from perdure._config import DEFAULT_ENDPOINT, parse_port
+from perdure._config import DEFAULT_ENDPOINT, Isolation, parse_port
+from perdure._runtime import lifeline
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10.0
+# Each invocation in a child process by default, as in `perdure worker`: a handler that
+# crashes its process fails one invocation instead of taking the server down.
+DEFAULT_ISOLATION: Isolation = "process"
 
 
 def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
@@ -52,8 +64,16 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
     credentials.add_arguments(p)
+    p.add_argument(
+        "--isolation",
+        choices=("process", "thread"),
+        help="run each invocation in a child process, so a handler that crashes its "
+        "process fails only that invocation, or in a thread of the server, which a "
+        "debugger can stop in (default $PERDURE_ISOLATION or process)",
+    )
     p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
     p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--lifeline", type=int, help=argparse.SUPPRESS)
     p.set_defaults(run=dev)
 
 
@@ -76,7 +96,10 @@ def run_here(ctx: CliContext) -> int:
     from perdure._app import build_embedded, prepare_database
 
     args = ctx.args
+    if args.lifeline is not None:
+        _end_with_supervisor(args.lifeline)
     require_uvicorn()
+    isolation: Isolation = args.isolation or ctx.settings.isolation or DEFAULT_ISOLATION
     db = args.db or ctx.settings.db
     host = args.host or ctx.settings.host
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
@@ -86,14 +109,20 @@ def run_here(ctx: CliContext) -> int:
     prepare_database(db)
     sock = bind(host, port)
     try:
-        app = build_embedded(db, loaded.functions, synchronous=ctx.settings.synchronous)
+        app = build_embedded(
+            db, loaded.functions, invoker=isolation, synchronous=ctx.settings.synchronous
+        )
     except BaseException:
         sock.close()  # an unusable database must not leave the port bound
         raise
     try:
         api = create_app(app.ctx, auth=creds.auth)
         url = url_of(sock)
-        serve(api, sock, lambda: banner(ctx, url, db, loaded, creds, reloading=args.supervised))
+        serve(
+            api,
+            sock,
+            lambda: banner(ctx, url, db, loaded, creds, isolation, reloading=args.supervised),
+        )
     finally:
         app.close()
     return OK
@@ -105,6 +134,7 @@ def banner(
     db: str,
     loaded: discovery.Loaded,
     creds: credentials.Credentials,
+    isolation: Isolation,
     reloading: bool,
 ) -> None:
     """What is served and commands to try. With a token required, the commands are
@@ -123,6 +153,12 @@ def banner(
         f"  Access     {credentials.describe(creds)}",
         f"  Database   {describe_database(db)}",
         "  Functions  " + "\n             ".join(f"{n}  ({loaded.origins[n]})" for n in names),
+        "  Handlers   "
+        + (
+            "each invocation in its own process"
+            if isolation == "process"
+            else "in threads of this server (--isolation thread)"
+        ),
         "",
         "  Try, in another terminal:",
         *([f"    {token_line}"] if token_line else []),
@@ -144,6 +180,23 @@ def banner(
         + "Ctrl-C to stop; executions stay in the database.",
     ]
     con.note("\n".join(lines))
+
+
+def _end_with_supervisor(fd: int) -> None:
+    """Stop this serving process when the supervisor is gone (see the module's doc)."""
+    # If the kernel will send the SIGTERM, a second one from here could arrive after
+    # the graceful stop has begun and cut it short; it will not if the supervisor was
+    # already gone when this asked (the lifeline is then at end-of-file already).
+    kernel_sends = lifeline.die_with_parent(signal.SIGTERM) and not lifeline.at_end(fd)
+
+    def stop() -> None:
+        logging.getLogger("perdure.dev").warning("the supervising process is gone; stopping")
+        if not kernel_sends:
+            os.kill(os.getpid(), signal.SIGTERM)
+        real_sleep(STOP_GRACE_SECONDS)
+        os._exit(SERVICE)
+
+    lifeline.watch(fd, stop)
 
 
 # -- the supervising process -----------------------------------------------------------
@@ -177,13 +230,17 @@ def _stop(child: subprocess.Popen[bytes]) -> int:
 def supervise(ctx: CliContext) -> int:
     con = ctx.console
     targets: list[str] = ctx.args.targets
+    # The child's end of the lifeline; this process holds the only write end, so the
+    # child reads end-of-file the moment this process is gone.
+    child_end, our_end = os.pipe()
     command = [sys.executable, "-m", "perdure._cli.main", *ctx.argv, "--supervised"]
+    command += ["--lifeline", str(child_end)]
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     child: subprocess.Popen[bytes] | None = None
     try:
         seen = _mtimes(discovery.watch_paths(targets))
         while True:
-            child = subprocess.Popen(command)
+            child = subprocess.Popen(command, pass_fds=(child_end,))
             code, changed = _watch(child, seen)
             if changed:
                 shown = ", ".join(str(p.name) for p in changed[:3])
@@ -201,6 +258,8 @@ def supervise(ctx: CliContext) -> int:
         return OK if child is not None else INTERRUPTED
     finally:
         signal.signal(signal.SIGTERM, previous)
+        os.close(child_end)
+        os.close(our_end)
 
 
 def _watch(child: subprocess.Popen[bytes], seen: dict[Path, float]) -> tuple[int, list[Path]]:

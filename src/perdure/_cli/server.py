@@ -45,6 +45,13 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("modules", nargs="+", metavar="MODULE")
     p.add_argument("--concurrency", type=int, default=8, help="invocations at once (default 8)")
+    p.add_argument(
+        "--isolation",
+        choices=("process", "thread"),
+        help="run each invocation in a child process, so a handler that crashes its "
+        "process fails only that invocation, or in a thread of the worker "
+        "(default $PERDURE_ISOLATION or process)",
+    )
     p.set_defaults(run=worker)
 
 
@@ -100,7 +107,13 @@ def worker(ctx: CliContext) -> int:
     modules = discovery.module_names(args.modules)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
-        return run_worker(ctx.endpoint, modules, concurrency=args.concurrency, token=ctx.token)
+        return run_worker(
+            ctx.endpoint,
+            modules,
+            concurrency=args.concurrency,
+            token=ctx.token,
+            isolation=args.isolation or ctx.settings.isolation or "process",
+        )
     except ModuleNotFoundError as exc:
         raise UsageError(
             f"no module named {exc.name!r}; give a module name or a .py file"
