@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from perdure._wire.json_text import parse_strict
 from perdure._wire.timestamps import parse_timestamp
 from perdure.errors import InvalidParameterValueError
 
@@ -46,7 +47,10 @@ class Response:
     def json(
         cls, status: int, doc: object, headers: list[tuple[str, str]] | None = None
     ) -> Response:
-        body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        try:
+            body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in stored text: escape, stay JSON
+            body = json.dumps(doc, separators=(",", ":")).encode("ascii")
         return cls(status, body, [("content-type", JSON_TYPE), *(headers or [])])
 
     @classmethod
@@ -139,22 +143,14 @@ def q_time(req: Request, name: str) -> int | None:
 # -- bodies ------------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def parse_json(data: bytes, what: str = "The request body") -> object:
-    """The JSON document in `data`. NaN and Infinity are refused (they are not JSON)."""
+    """The JSON document in `data`, held to RFC 8259: NaN, Infinity and lone surrogates
+    are refused (`perdure._wire.json_text`)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidParameterValueError(f"{what} must be UTF-8 encoded JSON.") from None
-    try:
-        doc: object = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "too deeply nested"
-        raise InvalidParameterValueError(f"{what} is not valid JSON: {reason}.") from None
-    return doc
+    return parse_strict(text, what)
 
 
 def json_body(req: Request) -> dict[str, Any]:

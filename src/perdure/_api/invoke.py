@@ -25,6 +25,7 @@ from perdure._api.functions import function_name_and_version
 from perdure._api.http import Request, Response, parse_json
 from perdure._model import Execution, ExecutionStatus
 from perdure._service import start
+from perdure._wire.json_text import finite_json
 from perdure._wire.operations import error_to_json
 from perdure.errors import ApiError, InvalidParameterValueError, ResourceNotFoundError
 
@@ -116,7 +117,9 @@ async def _invoke(api: ApiContext, req: Request, invocation_type: str) -> Respon
         )
     api.metrics.invocation(invocation_type, execution.status.value.lower())
     if execution.status is ExecutionStatus.SUCCEEDED:
-        body = (execution.result if execution.result is not None else "null").encode("utf-8")
+        # The body is a JSON document: NaN and Infinity from Python's json become null.
+        result = execution.result if execution.result is not None else "null"
+        body = finite_json(result).encode("utf-8")
         return Response(200, body, [("content-type", "application/json"), *headers])
     return _function_error(headers, _error_payload(execution))
 

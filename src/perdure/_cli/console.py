@@ -3,6 +3,10 @@
 Results go to stdout and everything else (status lines, progress, errors) to stderr, so
 `perdure invoke fn > result.json` captures only the result. Colour is used only when the
 stream is a terminal and `NO_COLOR` is unset (https://no-color.org).
+
+Stored payloads may hold text a stream cannot encode (a lone surrogate from a `"\ud800"`
+escape, or any non-ASCII character on an ASCII terminal). Output never fails on it:
+JSON falls back to ASCII escapes (still the same JSON), other text to backslash escapes.
 """
 
 from __future__ import annotations
@@ -67,19 +71,22 @@ class Console:
     # -- writing ----------------------------------------------------------------------
 
     def print(self, text: str = "") -> None:
-        self.out.write(text + "\n")
+        self.out.write(encodable(self.out, text) + "\n")
         self.out.flush()
 
     def note(self, text: str = "") -> None:
         """A message for the person at the terminal, never part of the output."""
-        self.err.write(text + "\n")
+        self.err.write(encodable(self.err, text) + "\n")
         self.err.flush()
 
     def error(self, message: str) -> None:
         self.note(f"{self.style('error:', 'red', 'bold', err=True)} {message}")
 
     def json(self, doc: Any) -> None:
-        self.print(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
+        text = json.dumps(doc, indent=2, ensure_ascii=False, default=str)
+        if encodable(self.out, text) is not text:
+            text = json.dumps(doc, indent=2, default=str)
+        self.print(text)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         """Columns padded to the widest cell; the last column is never padded or cut,
@@ -103,6 +110,19 @@ class Console:
 
     def terminal_width(self) -> int:
         return shutil.get_terminal_size((100, 24)).columns
+
+
+def encodable(stream: TextIO, text: str) -> str:
+    """`text` itself if `stream` can encode it, else a copy with the characters it
+    cannot encode written as backslash escapes (`\ud800`, `\xe9`)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:
+        pass
+    return text
 
 
 def visible_len(text: str) -> int:

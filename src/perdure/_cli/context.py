@@ -5,7 +5,6 @@ reach one)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,8 @@ from pathlib import Path
 from perdure._cli.console import Console
 from perdure._cli.errors import UsageError
 from perdure._config import Settings, parse_endpoint
+from perdure._wire.json_text import parse_strict
+from perdure._wire.validation import WireFormatError
 from perdure.client import DurableClient
 
 
@@ -58,8 +59,9 @@ def read_json_arg(value: str, option: str) -> str:
     else:
         text = value
     try:
-        json.loads(text)
-    except ValueError as exc:
-        hint = " (prefix a file name with @, e.g. @input.json)" if not value.startswith("@") else ""
-        raise UsageError(f"{option} is not valid JSON: {exc}{hint}") from None
+        parse_strict(text, option)
+    except WireFormatError as exc:
+        plain_text = not value.startswith("@") and "not valid JSON:" in exc.message
+        hint = " (prefix a file name with @, e.g. @input.json)" if plain_text else ""
+        raise UsageError(f"{exc.message}{hint}") from None
     return text

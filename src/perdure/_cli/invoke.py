@@ -12,7 +12,7 @@ import argparse
 import json
 from typing import Any
 
-from perdure._cli.console import Console, truncate
+from perdure._cli.console import Console, encodable, truncate
 from perdure._cli.context import CliContext, read_json_arg
 from perdure._cli.errors import EXECUTION_FAILED, INTERRUPTED, OK, TIMED_OUT, UsageError
 from perdure._cli.history import duration_text, open_callbacks, summarize
@@ -68,7 +68,8 @@ class StatusLine:
             f"{_elapsed(progress.elapsed)}"
         )
         room = max(10, con.terminal_width() - len(self._name) - 30)
-        con.err.write(f"\r\033[K{head}  {con.style(truncate(latest, room), 'dim', err=True)}")
+        line = f"\r\033[K{head}  {con.style(truncate(latest, room), 'dim', err=True)}"
+        con.err.write(encodable(con.err, line))
         con.err.flush()
         self._drawn = True
 

@@ -10,5 +10,6 @@ tests all share one definition of every shape. Import the submodule you need:
 * `events`: history events as the conformance suite expects them;
 * `executions`: GetDurableExecution and ListDurableExecutionsByFunction items;
 * `arns`: durable execution ARNs;
+* `json_text`: JSON documents from outside held to RFC 8259 (no NaN, no lone surrogates);
 * `validation`: `WireFormatError` and the field checks behind every parser.
 """

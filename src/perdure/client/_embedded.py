@@ -4,7 +4,6 @@ returns, so `DurableClient` has one code path whichever transport it holds."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -14,6 +13,7 @@ from perdure._service import callbacks, delete, pause, queries, start, stop
 from perdure._service.listing import ExecutionQuery, list_page
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_summary_to_json, execution_to_json
+from perdure._wire.json_text import parse_strict
 from perdure._wire.operations import error_from_json
 from perdure._wire.timestamps import render_timestamp
 from perdure.client._transport import Doc, Page
@@ -45,10 +45,7 @@ class EmbeddedTransport:
         self, function_name: str, payload: str | None, name: str | None, qualifier: str | None
     ) -> str:
         if payload is not None and payload.strip():
-            try:
-                json.loads(payload)
-            except ValueError as exc:
-                raise InvalidParameterValueError(f"The input is not valid JSON: {exc}") from None
+            parse_strict(payload, "The input")  # as the HTTP API checks an Invoke payload
         else:
             payload = None
         started = start.start_execution(

@@ -29,6 +29,7 @@ from perdure._service.context import ServiceSettings
 from perdure._store.sqlite import Synchronous
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_to_json
+from perdure._wire.json_text import parse_strict
 from perdure.testing.log_capture import JsonLogCapture
 from perdure.testing.result import TestResult
 
@@ -128,6 +129,8 @@ class DurableTestRunner:
     ) -> str:
         try:
             payload = None if input is None else json.dumps(input)
+            if payload is not None:
+                parse_strict(payload, "The input")  # refused as the service refuses it
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"input must be JSON-serializable (it becomes the execution's input payload): {exc}"
