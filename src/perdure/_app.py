@@ -14,11 +14,12 @@ from perdure._api.auth import AuthConfig
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT
 from perdure._clock import Clock, SystemClock
 from perdure._config import ConfigError, Synchronous
+from perdure._model.durable_config import DurableConfig
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
 from perdure._runtime.invokers import Invoker, ThreadInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
-from perdure._runtime.registry import Handler, Registry
+from perdure._runtime.registry import Handler, Registry, function_configs
 from perdure._sdk.client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings
 from perdure._store.sqlite import SqliteStore
@@ -104,16 +105,26 @@ def build_embedded(
     log_sink: Callable[[str], LogSink | None] | None = None,
     real_time: bool = True,
     workers: int = 8,
+    configs: Mapping[str, DurableConfig] | None = None,
 ) -> EmbeddedApp:
     """Handlers, service and dispatcher in this process over the database `db` (a
     SQLite path or a URL, as `open_store` takes). With `invoker="process"` each
     invocation runs in a child process, which imports its handler by module and
     attribute: a handler that is not importable so is a ConfigError here."""
     targets = child_targets(functions) if invoker == "process" else None
-    registry = Registry(functions if targets is None else targets)
+    # Each function's DurableConfig (`configs` over its handler's own), read from the
+    # handlers themselves: a child-process target is only a name.
+    own = function_configs(functions, configs)
+    registry = Registry(functions if targets is None else targets, own)
     store = open_store(db, synchronous=synchronous)
     the_clock = clock or SystemClock()
-    ctx = ServiceContext(store, the_clock, settings, functions=lambda name: name in registry)
+    ctx = ServiceContext(
+        store,
+        the_clock,
+        settings,
+        functions=lambda name: name in registry,
+        configs=registry.config,
+    )
     client = EmbeddedClient(ctx)
     chosen: Invoker
     if targets is not None:

@@ -1,7 +1,10 @@
-"""Operation configuration (port of `aws_durable_execution_sdk_python.config`)."""
+"""Operation configuration (port of `aws_durable_execution_sdk_python.config`), plus
+`DurableConfig`, a function's execution timeout and retention (AWS's Lambda
+`DurableConfig`, set here where the function is registered)."""
 
 from __future__ import annotations
 
+from perdure._model.durable_config import DurableConfig
 from perdure._sdk.config import (
     BatchItemStatus,
     CallbackConfig,
@@ -35,6 +38,7 @@ __all__ = [
     "CompletionItemStatus",
     "CompletionOutcome",
     "CompletionStatus",
+    "DurableConfig",
     "Duration",
     "InvokeConfig",
     "JitterStrategy",

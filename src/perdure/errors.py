@@ -382,6 +382,14 @@ class ExecutionAlreadyStartedError(ApiError):
     status = 409
 
 
+class RequestTooLargeError(ApiError):
+    """A payload is over its limit (`perdure._model.limits`); raised the same way by the
+    HTTP API and by every in-process caller, so tests see what production sees."""
+
+    code = "RequestTooLargeException"
+    status = 413
+
+
 class TooManyRequestsError(ApiError):
     code = "TooManyRequestsException"
     status = 429

@@ -18,12 +18,14 @@ import pytest
 from perdure._engine.lifecycle import start_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import Execution, ExecutionStatus
+from perdure._model.durable_config import DurableConfig
 from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
 from perdure._store.postgres import PostgresStore
 from perdure._store.sqlite import SqliteStore
 from perdure._store.store import ExecutionQuery, StaleStateError, Store
 
 NOW = 1_700_000_000_000
+DAY_MS = 86_400_000
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -50,7 +52,14 @@ def store(open_store: Callable[[], Store]) -> Store:
     return open_store()
 
 
-def new_execution(name: str, *, function: str = "f", start: int = NOW) -> Execution:
+def new_execution(
+    name: str,
+    *,
+    function: str = "f",
+    start: int = NOW,
+    retention_days: int = 14,
+    sync_invoke: bool = False,
+) -> Execution:
     return Execution(
         arn=f"arn:aws:lambda:us-east-1:000000000000:function:{function}:$LATEST/durable-execution/{name}/id-{name}",
         execution_id=f"id-{name}",
@@ -61,6 +70,8 @@ def new_execution(name: str, *, function: str = "f", start: int = NOW) -> Execut
         start_timestamp=start,
         input_payload='{"n": 1}',
         execution_timeout=60,
+        retention_days=retention_days,
+        sync_invoke=sync_invoke,
     )
 
 
@@ -269,3 +280,72 @@ def test_a_saved_reply_is_replaced_and_old_ones_expire(store: Store) -> None:
     store.save_reply(arn, "ct2", "tok", "later", NOW + 16 * 60 * 1000)
     assert store.saved_reply(arn, "ct", "tok") is None
     assert store.saved_reply(arn, "ct2", "tok") == "later"
+
+
+def test_an_executions_retention_and_invocation_type_are_stored(store: Store) -> None:
+    written = create(store, "a", retention_days=30, sync_invoke=True)
+    loaded = store.load(written.record.execution.arn)
+    assert loaded is not None
+    execution = loaded[1].record.execution
+    assert (execution.retention_days, execution.sync_invoke) == (30, True)
+    found = store.get_execution(execution.arn)
+    assert found is not None and found.retention_days == 30
+
+
+def end_by_timeout(store: Store, state: ExecutionState) -> int:
+    """End `state`'s execution (TIMED_OUT) and return when it ended."""
+    ended = NOW + 61_000
+    transition = fire_timer(
+        state, state.record.execution.execution_id, TimerKind.EXECUTION_TIMEOUT, ended
+    )
+    assert transition is not None
+    store.commit(state.record.execution.arn, 1, transition)
+    return ended
+
+
+def test_pruning_deletes_executions_ended_longer_ago_than_their_retention(store: Store) -> None:
+    short = create(store, "short", retention_days=1)
+    long = create(store, "long", retention_days=3)
+    running = create(store, "running", retention_days=1)
+    ended = end_by_timeout(store, short)
+    end_by_timeout(store, long)
+    short_arn, long_arn = short.record.execution.arn, long.record.execution.arn
+    store.save_reply(short_arn, "ct", "tok", "reply", ended)
+
+    assert store.prune_ended(ended + DAY_MS - 1, 10) == []
+    assert store.prune_ended(ended + DAY_MS, 10) == [short_arn]
+    assert store.load(short_arn) is None
+    assert store.get_execution(short_arn) is None
+    assert store.events(short_arn, 0, 10, False) == []
+    assert store.saved_reply(short_arn, "ct", "tok") is None
+    assert store.find_by_name("f", "short") is None  # the name may be used again
+
+    assert store.prune_ended(ended + 2 * DAY_MS, 10) == []
+    assert store.load(long_arn) is not None
+    assert store.prune_ended(ended + 3 * DAY_MS, 10) == [long_arn]
+    # An execution that has not ended is never pruned, however old.
+    assert store.prune_ended(ended + 365 * DAY_MS, 10) == []
+    assert store.load(running.record.execution.arn) is not None
+
+
+def test_pruning_takes_the_longest_ended_first_and_at_most_the_limit(store: Store) -> None:
+    first = create(store, "first", retention_days=1)
+    second = create(store, "second", retention_days=1, start=NOW + 1_000)
+    end_by_timeout(store, first)
+    transition = fire_timer(second, "id-second", TimerKind.EXECUTION_TIMEOUT, NOW + 62_000)
+    assert transition is not None
+    store.commit(second.record.execution.arn, 1, transition)
+    later = NOW + 10 * DAY_MS
+    assert store.prune_ended(later, 1) == [first.record.execution.arn]
+    assert store.prune_ended(later, 1) == [second.record.execution.arn]
+    assert store.prune_ended(later, 1) == []
+
+
+def test_function_configs_are_registered_replaced_and_read_back(store: Store) -> None:
+    assert store.function_config("f") is None
+    store.save_function_configs({"f": DurableConfig(60, 3), "g": DurableConfig(None, 7)}, NOW)
+    assert store.function_config("f") == DurableConfig(60, 3)
+    assert store.function_config("g") == DurableConfig(None, 7)
+    store.save_function_configs({"f": DurableConfig()}, NOW + 1)
+    assert store.function_config("f") == DurableConfig()
+    assert store.function_config("g") == DurableConfig(None, 7)

@@ -27,20 +27,23 @@ from urllib.parse import parse_qs
 from perdure._api import routes
 from perdure._api.auth import AuthConfig, AuthenticationError, Authenticator, refusal_response
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT, ApiContext
-from perdure._api.errors import RequestTooLargeError, error_response, internal_error_response
+from perdure._api.errors import error_response, internal_error_response
 from perdure._api.http import Request, Response
 from perdure._api.metrics import Metrics
 from perdure._service.context import ServiceContext
 from perdure._store.faults import StoreFaultError
-from perdure.errors import ApiError, InvalidParameterValueError, TemporarilyUnavailableError
+from perdure.errors import (
+    ApiError,
+    InvalidParameterValueError,
+    RequestTooLargeError,
+    TemporarilyUnavailableError,
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# The largest body any operation accepts (a 6 MiB synchronous Invoke payload), plus room.
-MAX_BODY_BYTES = 6 * 1024 * 1024 + 64 * 1024
 MAX_QUERY_FIELDS = 64
 
 log = logging.getLogger("perdure.api")
@@ -60,6 +63,9 @@ class PerdureApi:
     ) -> None:
         self.api = ApiContext(ctx, metrics or Metrics(), invoke_timeout)
         self.auth = Authenticator(auth or AuthConfig(required=False))
+        # Room for any request whose payloads are within their limits, so the service,
+        # not the body reader, refuses an oversized payload, as it does in-process.
+        self.max_body = ctx.settings.limits.request_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,7 +77,7 @@ class PerdureApi:
         try:
             route, params = routes.resolve(scope["method"], _raw_path(scope))
             operation = route.operation
-            body = await _read_body(scope, receive)
+            body = await _read_body(scope, receive, self.max_body)
             request = Request(
                 method=scope["method"],
                 path=scope.get("path", ""),
@@ -174,16 +180,16 @@ def _headers(scope: Scope) -> dict[str, str]:
     return out
 
 
-async def _read_body(scope: Scope, receive: Receive) -> bytes:
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     for name, value in scope.get("headers", []):
         if bytes(name).lower() == b"content-length":
             try:
                 declared = int(value)
             except ValueError:
                 raise InvalidParameterValueError("Content-Length must be a number.") from None
-            if declared > MAX_BODY_BYTES:
+            if declared > limit:
                 raise RequestTooLargeError(
-                    f"The request body is {declared} bytes; the limit is {MAX_BODY_BYTES}."
+                    f"The request body is {declared} bytes; the limit is {limit}."
                 )
     chunks: list[bytes] = []
     size = 0
@@ -193,8 +199,8 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes:
             break
         chunk = bytes(message.get("body", b""))
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise RequestTooLargeError(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        if size > limit:
+            raise RequestTooLargeError(f"The request body exceeds {limit} bytes.")
         chunks.append(chunk)
         if not message.get("more_body", False):
             break

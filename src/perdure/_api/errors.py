@@ -6,9 +6,9 @@ Real Lambda sends the header plus `{"Type": "User" | "Service", "message"/"Messa
 with the casing each shape is modelled with (§4.5), and so does this module.
 
 Errors the service raises are `perdure.errors.ApiError`s; the few that only HTTP can
-cause (no such route, a body too large to read, an Invoke payload that is not JSON)
-are declared here. Anything else is a bug: it becomes a 500 `ServiceException` with a
-generic message, and the traceback goes to the log, never to the client.
+cause (no such route, an Invoke payload that is not JSON) are declared here. Anything
+else is a bug: it becomes a 500 `ServiceException` with a generic message, and the
+traceback goes to the log, never to the client.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from perdure.errors import (
     CallbackTimeoutApiError,
     ExecutionAlreadyStartedError,
     InvalidParameterValueError,
+    RequestTooLargeError,
     ResourceConflictError,
     ResourceNotFoundError,
     ServiceError,
@@ -41,11 +42,6 @@ class MethodNotAllowedError(ApiError):
     def __init__(self, message: str, allowed: list[str]) -> None:
         super().__init__(message)
         self.allowed = allowed
-
-
-class RequestTooLargeError(ApiError):
-    code = "RequestTooLargeException"
-    status = 413
 
 
 class InvalidRequestContentError(ApiError):

@@ -41,13 +41,15 @@ from perdure._wire.timestamps import render_timestamp
 from perdure._wire.validation import check_enum, opt_bool, opt_str
 from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
 
-PAGE_MAX = 1000
-
 
 def _arn(req: Request) -> str:
     arn = req.params["DurableExecutionArn"]
     parse_execution_arn(arn)  # 400 with the expected format when malformed
     return arn
+
+
+def _page_max(api: ApiContext) -> int:
+    return api.ctx.settings.limits.page_max_items
 
 
 def _marker(req: Request) -> str | None:
@@ -82,7 +84,7 @@ def get_state(api: ApiContext, req: Request) -> Response:
     arn = _arn(req)
     token = q_str(req, "CheckpointToken", required=True, max_len=2048)
     assert token is not None
-    max_items = q_int(req, "MaxItems", lo=0, hi=PAGE_MAX)
+    max_items = q_int(req, "MaxItems", lo=0, hi=_page_max(api))
     resp = checkpoint_use_case.get_state(api.ctx, arn, token, _marker(req), max_items)
     return Response.json(200, state_response_to_json(resp))
 
@@ -95,7 +97,6 @@ def get_execution(api: ApiContext, req: Request) -> Response:
     include = q_bool(req, "IncludeExecutionData", True)
     execution = queries.get_execution(api.ctx, arn)
     doc = execution_to_json(execution, include_data=include)
-    doc["DurableConfig"] = {"ExecutionTimeout": execution.execution_timeout}
     info = pause.current_pause(api.ctx, execution)
     if info is not None:
         details: dict[str, Any] = {
@@ -115,7 +116,7 @@ def get_history(api: ApiContext, req: Request) -> Response:
         api.ctx,
         arn,
         marker=_marker(req),
-        max_items=q_int(req, "MaxItems", lo=0, hi=PAGE_MAX),
+        max_items=q_int(req, "MaxItems", lo=0, hi=_page_max(api)),
         reverse=q_bool(req, "ReverseOrder", False),
     )
     doc: dict[str, Any] = {
@@ -151,7 +152,8 @@ def list_by_function(api: ApiContext, req: Request) -> Response:
         # The model documents ReverseOrder=true as oldest first; newest first by default.
         oldest_first=q_bool(req, "ReverseOrder", False),
         offset=offset,
-        limit=q_int(req, "MaxItems", lo=0, hi=PAGE_MAX) or 100,
+        limit=q_int(req, "MaxItems", lo=0, hi=_page_max(api))
+        or api.ctx.settings.limits.page_default_items,
     )
     rows, next_offset = list_page(api.ctx, query)
     doc: dict[str, Any] = {"DurableExecutions": [execution_summary_to_json(ex) for ex in rows]}

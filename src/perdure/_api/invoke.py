@@ -20,17 +20,16 @@ import asyncio
 from typing import Any
 
 from perdure._api.context import ApiContext
-from perdure._api.errors import InvalidRequestContentError, RequestTooLargeError
+from perdure._api.errors import InvalidRequestContentError
 from perdure._api.functions import function_name_and_version
 from perdure._api.http import Request, Response, parse_json
 from perdure._model import Execution, ExecutionStatus
 from perdure._service import start
+from perdure._service.limits import check_invoke_input
 from perdure._wire.json_text import finite_json
 from perdure._wire.operations import error_to_json
 from perdure.errors import ApiError, InvalidParameterValueError, ResourceNotFoundError
 
-SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024
-ASYNC_PAYLOAD_LIMIT = 1024 * 1024
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 _DEFAULT_ERROR_TYPES = {
     ExecutionStatus.FAILED: "ExecutionFailed",
@@ -39,12 +38,9 @@ _DEFAULT_ERROR_TYPES = {
 }
 
 
-def _payload(req: Request, limit: int) -> str | None:
-    if len(req.body) > limit:
-        raise RequestTooLargeError(
-            f"Request payload is {len(req.body)} bytes; the limit for this invocation type "
-            f"is {limit} bytes."
-        )
+def _payload(api: ApiContext, req: Request, synchronous: bool) -> str | None:
+    # Before parsing: the service checks the size again, with the same message.
+    check_invoke_input(api.ctx.settings.limits, len(req.body), synchronous=synchronous)
     if not req.body.strip():
         return None
     try:
@@ -84,8 +80,8 @@ async def _invoke(api: ApiContext, req: Request, invocation_type: str) -> Respon
     if invocation_type == "DryRun":
         api.metrics.invocation(invocation_type, "ok")
         return Response(204, b"", [("x-amz-executed-version", version)])
-    limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
-    payload = _payload(req, limit)
+    synchronous = invocation_type == "RequestResponse"
+    payload = _payload(api, req, synchronous)
     started = await asyncio.to_thread(
         start.start_execution,
         api.ctx,
@@ -94,6 +90,7 @@ async def _invoke(api: ApiContext, req: Request, invocation_type: str) -> Respon
         name=req.header("x-amz-durable-execution-name"),
         version=version,
         tenant_id=_tenant(req),
+        synchronous=synchronous,
     )
     headers = [
         ("x-amz-durable-execution-arn", started.arn),

@@ -137,7 +137,12 @@ def schemas() -> dict[str, Any]:
             "Error": ref("ErrorObject"),
             "Version": string(),
             "ExecutionDataIncluded": {"type": "boolean"},
-            "DurableConfig": obj({"ExecutionTimeout": {"type": "integer"}}),
+            "DurableConfig": obj(
+                {
+                    "ExecutionTimeout": {"type": "integer"},
+                    "RetentionPeriodInDays": {"type": "integer"},
+                }
+            ),
             "PauseDetails": obj(
                 {
                     "PauseRequestTimestamp": TIMESTAMP,

@@ -4,10 +4,12 @@ workers run talk to the service over the Lambda API like any other client.
 
 * `POST /perdure/v1/invocations/claim` — long-poll for up to `MaxInvocations` due
   invocations of the worker's `Functions`, each leased to `WorkerId` for
-  `LeaseSeconds`. 200 `{"Invocations": [{RequestId, FunctionName, DurableExecutionArn,
-  Event}]}` where `Event` is the Lambda invocation envelope (epoch *milliseconds*,
-  as a Lambda handler receives it), or 204 when nothing became due within
-  `WaitSeconds` (bounded by the server).
+  `LeaseSeconds`. `DurableConfigs` (optional) maps each function to its Lambda-shaped
+  `DurableConfig` (`ExecutionTimeout`, `RetentionPeriodInDays`); the server records
+  it and starts that function's executions with it. 200 `{"Invocations": [{RequestId,
+  FunctionName, DurableExecutionArn, Event}]}` where `Event` is the Lambda invocation
+  envelope (epoch *milliseconds*, as a Lambda handler receives it), or 204 when nothing
+  became due within `WaitSeconds` (bounded by the server).
 * `POST /perdure/v1/invocations/{RequestId}/heartbeat` — extend the lease. 409
   `ResourceConflictException` once the invocation is no longer this one's to run.
 * `POST /perdure/v1/invocations/{RequestId}/complete` — record the handler's `Output`
@@ -21,14 +23,18 @@ invocation's checkpoint token stops working, so the old worker can never write a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 from perdure._api.context import ApiContext
 from perdure._api.http import Request, Response, json_body
+from perdure._model.durable_config import DurableConfig
 from perdure._service import invocations, queries
+from perdure._service.function_configs import register_configs
 from perdure._service.invocations import ClaimedInvocation
 from perdure._wire.arns import MAX_ARN_CHARS, parse_execution_arn
+from perdure._wire.durable_config import durable_config_from_json
 from perdure._wire.envelope import invocation_input_to_json, invocation_output_from_json
 from perdure._wire.operations import error_from_json
 from perdure._wire.validation import WireFormatError, check_str, opt_int, opt_str, required
@@ -74,6 +80,23 @@ def _functions(body: dict[str, Any]) -> list[str]:
     ]
 
 
+def _configs(body: dict[str, Any], functions: list[str]) -> dict[str, DurableConfig]:
+    raw = body.get("DurableConfigs")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise WireFormatError("DurableConfigs must be an object mapping function names to configs.")
+    unknown = sorted(set(raw) - set(functions))
+    if unknown:
+        raise WireFormatError(
+            f"DurableConfigs names functions not in Functions: {unknown[:5]}; describe only "
+            "the functions this worker claims."
+        )
+    return {
+        name: durable_config_from_json(doc, f"DurableConfigs.{name}") for name, doc in raw.items()
+    }
+
+
 def _request_id(req: Request) -> str:
     return check_str(
         req.params["RequestId"],
@@ -107,9 +130,12 @@ async def claim(api: ApiContext, req: Request) -> Response:
     body = json_body(req)
     worker = _worker_id(body)
     functions = _functions(body)
+    configs = _configs(body, functions)
     lease_ms = _lease_ms(body)
     wait = opt_int(body, "WaitSeconds", "", lo=0, hi=MAX_WAIT_SECONDS) or 0
     limit = opt_int(body, "MaxInvocations", "", lo=1, hi=MAX_BATCH) or 1
+    if configs:
+        await asyncio.to_thread(register_configs, api.ctx, configs)
 
     def attempt() -> list[ClaimedInvocation] | None:
         return invocations.claim_due(api.ctx, functions, worker, lease_ms, limit) or None

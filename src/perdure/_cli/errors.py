@@ -20,6 +20,7 @@ from perdure.client import ServiceUnavailableError, UnexpectedResponseError
 from perdure.errors import (
     ApiError,
     ExecutionAlreadyStartedError,
+    RequestTooLargeError,
     ResourceConflictError,
     ResourceNotFoundError,
 )
@@ -77,6 +78,9 @@ def explain(exc: BaseException, where: str) -> CliError | None:
         return CliError(f"{exc.message}.")
     if isinstance(exc, ResourceConflictError):
         return CliError(f"{exc.message}.")
+    if isinstance(exc, RequestTooLargeError):
+        # The message says the limit and what to do instead (docs/limits.md).
+        return UsageError(f"{where} refused the input: {exc.message}")
     if isinstance(exc, ApiError):
         return CliError(f"{where} refused the request: {exc.message} ({exc.code})")
     return None

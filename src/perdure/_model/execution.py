@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from perdure._model.durable_config import DEFAULT_EXECUTION_TIMEOUT, DEFAULT_RETENTION_DAYS
 from perdure._model.enums import ExecutionStatus
 from perdure._model.operations import ErrorObject
 
@@ -21,7 +22,11 @@ class Execution:
     result: str | None = None
     error: ErrorObject | None = None
     end_timestamp: int | None = None
-    execution_timeout: int = 86400
+    execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT
     tenant_id: str | None = None
     parent_arn: str | None = None
     parent_operation_id: str | None = None
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    """Days the execution and its history are kept once it has ended."""
+    sync_invoke: bool = False
+    """Started by a synchronous Invoke (`RequestResponse`): its result may be larger."""

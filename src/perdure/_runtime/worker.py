@@ -42,6 +42,7 @@ from typing import Any
 from perdure._clock import SystemClock, monotonic, real_sleep
 from perdure._config import Isolation
 from perdure._model import ErrorObject
+from perdure._model.durable_config import DurableConfig
 from perdure._runtime import owners
 from perdure._runtime.invokers import Invoker, Outcome, ThreadInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
@@ -52,6 +53,7 @@ from perdure._sdk.http_client import (
     HttpTransport,
     TransportError,
 )
+from perdure._wire.durable_config import durable_config_to_json
 from perdure._wire.envelope import invocation_input_from_json, invocation_output_to_json
 from perdure._wire.operations import error_to_json
 from perdure._wire.validation import WireFormatError
@@ -102,6 +104,7 @@ class Worker:
         poll_seconds: int = 5,
         drain_seconds: float = 60.0,
         isolation: Isolation = "process",
+        defaults: DurableConfig | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -116,6 +119,14 @@ class Worker:
         self.registry = registry
         self.worker_id = worker_id or default_worker_id()
         self._functions = names
+        # Each function's DurableConfig, sent with every claim: the server starts the
+        # function's executions with it (`defaults` fills what a function leaves unset).
+        self._configs = {
+            name: durable_config_to_json(
+                (registry.config(name) or DurableConfig()).or_else(defaults or DurableConfig())
+            )
+            for name in names
+        }
         self._concurrency = concurrency
         self._lease_seconds = lease_seconds
         self._poll_seconds = max(0, min(poll_seconds, 20))
@@ -213,6 +224,7 @@ class Worker:
             "LeaseSeconds": self._lease_seconds,
             "WaitSeconds": self._poll_seconds,
             "MaxInvocations": free,
+            "DurableConfigs": self._configs,
         }
         # Not retried: a repeated claim could take invocations the first one already
         # took, and they would wait out their lease. The loop simply claims again.
@@ -358,6 +370,7 @@ def run_worker(
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: draining %d invocation(s)", signum, worker.held())
         worker.stop()
+    defaults: DurableConfig | None = None,
         # A second signal ends the process at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -371,3 +384,4 @@ def run_worker(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        defaults=defaults,

@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 from perdure._clock import Clock, SystemClock
 from perdure._model import ErrorObject, InvocationInput, OperationAction, OperationType
 from perdure._model import OperationUpdate as _Update
+from perdure._model.durable_config import DurableConfig
 from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure._sdk.context import DurableContext
 from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
@@ -65,10 +66,25 @@ def durable_execution(
     *,
     boto3_client: Any = None,
     plugins: Sequence[Any] | None = None,
+    durable_config: DurableConfig | None = None,
 ) -> Any:
-    """Decorate `handler(event, context: DurableContext)`; usable bare or with kwargs."""
+    """Decorate `handler(event, context: DurableContext)`; usable bare or with kwargs.
+
+    `durable_config` (Perdure's addition; on AWS it is set on the function, not in
+    code) gives the function's execution timeout and retention period wherever it is
+    served: `perdure dev`, `perdure worker`, the test runner."""
     if func is None:
-        return functools.partial(durable_execution, boto3_client=boto3_client, plugins=plugins)
+        return functools.partial(
+            durable_execution,
+            boto3_client=boto3_client,
+            plugins=plugins,
+            durable_config=durable_config,
+        )
+    if durable_config is not None and not isinstance(durable_config, DurableConfig):
+        raise TypeError(
+            "durable_config must be a perdure.config.DurableConfig, got "
+            f"{type(durable_config).__name__}"
+        )
     factories = load_configured_plugins(plugins)  # PluginLoadError here, at decoration
     handler = func
 
@@ -79,12 +95,19 @@ def durable_execution(
     # The mark `perdure worker`/`perdure dev` look for when they build a registry from
     # the modules they are given (no import-time registration, no globals).
     wrapper.__durable_execution__ = True  # type: ignore[attr-defined]
+    wrapper.__durable_config__ = durable_config  # type: ignore[attr-defined]
     return wrapper
 
 
 def is_durable_handler(obj: object) -> bool:
     """Whether `obj` is a handler made by `@durable_execution`."""
     return callable(obj) and getattr(obj, "__durable_execution__", False) is True
+
+
+def durable_config_of(obj: object) -> DurableConfig | None:
+    """The `DurableConfig` `@durable_execution(durable_config=...)` gave a handler."""
+    config = getattr(obj, "__durable_config__", None)
+    return config if isinstance(config, DurableConfig) else None
 
 
 def _run_invocation(

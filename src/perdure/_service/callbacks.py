@@ -8,10 +8,9 @@ from perdure._engine import callbacks as rules
 from perdure._model import ErrorObject
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
+from perdure._service.limits import check_callback_result, check_error
 from perdure._store.store import CallbackRef
 from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
-
-MAX_RESULT_BYTES = 1_048_576
 
 
 def _resolve(ctx: ServiceContext, callback_id: str) -> CallbackRef:
@@ -33,10 +32,7 @@ def _run(
 
 
 def send_success(ctx: ServiceContext, callback_id: str, result: bytes | None) -> None:
-    if result is not None and len(result) > MAX_RESULT_BYTES:
-        raise InvalidParameterValueError(
-            f"Callback result is {len(result)} bytes; the limit is {MAX_RESULT_BYTES}"
-        )
+    check_callback_result(ctx.settings.limits, 0 if result is None else len(result))
     try:
         text = result.decode("utf-8") if result else None
     except UnicodeDecodeError:
@@ -45,6 +41,8 @@ def send_success(ctx: ServiceContext, callback_id: str, result: bytes | None) ->
 
 
 def send_failure(ctx: ServiceContext, callback_id: str, error: ErrorObject | None) -> None:
+    if error is not None:
+        check_error(ctx.settings.limits, error, "The callback failure's")
     _run(ctx, callback_id, lambda s, r: rules.callback_failure(s, r.op_id, error, ctx.now()))
 
 

@@ -11,12 +11,10 @@ from perdure._engine.pause import held, take_hold
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
+from perdure._service.limits import check_checkpoint, page_size
 from perdure._service.settle import settle_parents
 from perdure._service.start import new_execution
 from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
-
-PAGE_DEFAULT = 100
-PAGE_MAX = 1000
 
 
 def checkpoint(
@@ -55,6 +53,7 @@ def checkpoint(
         def decide(state: ExecutionState) -> Transition:
             nonlocal seen_before
             check_token(state, token)
+            check_checkpoint(ctx.settings.limits, state, updates)
             minted.clear()
             seen_before = state.record.token_seen_seq
             draft = apply_checkpoint(state, updates, ctx.now(), ids)
@@ -104,9 +103,7 @@ def _replay_reply(ctx: ServiceContext, arn: str, saved: str) -> CheckpointRespon
 def get_state(
     ctx: ServiceContext, arn: str, token: str, marker: str | None, max_items: int | None
 ) -> StateResponse:
-    limit = max_items or PAGE_DEFAULT
-    if not 0 < limit <= PAGE_MAX:
-        raise InvalidParameterValueError(f"MaxItems must be between 0 and {PAGE_MAX}")
+    limit = page_size(ctx.settings.limits, max_items)
     with ctx.lock:
         try:
             _, state = ctx.load(arn)

@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 from perdure import _ids
 from perdure._clock import Clock, SystemClock
 from perdure._engine.invocations import RetryPolicy
+from perdure._model.durable_config import (
+    DEFAULT_EXECUTION_TIMEOUT,
+    DEFAULT_RETENTION_DAYS,
+    DurableConfig,
+    check_execution_timeout,
+    check_retention_days,
+)
+from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.liveness import Liveness
 from perdure._store.store import StaleStateError, Store
@@ -21,11 +29,25 @@ Decision = Callable[[ExecutionState], "Transition | None"]
 
 @dataclass(frozen=True)
 class ServiceSettings:
+    """`default_execution_timeout` (seconds) and `default_retention_days` apply to the
+    functions whose own `DurableConfig` leaves them unset. `limits`: the payload and
+    count limits every caller is held to (`perdure._model.limits`)."""
+
     region: str = "us-east-1"
     account: str = "000000000000"
-    default_execution_timeout: int = 86_400
+    default_execution_timeout: int = DEFAULT_EXECUTION_TIMEOUT
+    default_retention_days: int = DEFAULT_RETENTION_DAYS
+    limits: Limits = DEFAULT_LIMITS
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     cache_size: int = 1024
+
+    def __post_init__(self) -> None:
+        check_execution_timeout(self.default_execution_timeout, "default_execution_timeout")
+        check_retention_days(self.default_retention_days, "default_retention_days")
+
+    @property
+    def default_durable_config(self) -> DurableConfig:
+        return DurableConfig(self.default_execution_timeout, self.default_retention_days)
 
 
 class ServiceContext:
@@ -39,11 +61,18 @@ class ServiceContext:
         clock: Clock | None = None,
         settings: ServiceSettings | None = None,
         functions: Callable[[str], bool] | None = None,
+        configs: Callable[[str], DurableConfig | None] | None = None,
     ) -> None:
+        """`configs` gives a function's own `DurableConfig` (from the registry that runs
+        it); without it, the configs workers registered in the store are used."""
         self.store = store
         self.clock: Clock = clock or SystemClock()
         self.settings = settings or ServiceSettings()
         self.function_exists: Callable[[str], bool] = functions or (lambda _name: True)
+        self._configs: Callable[[str], DurableConfig | None] = configs or store.function_config
+        # Configs this process recorded for remote workers' functions, and when.
+        self.recorded_configs: dict[str, tuple[DurableConfig, int]] = {}
+        self.next_prune_at = 0  # when `retention.prune_due` looks for expired executions
         self.lock = threading.RLock()
         self._cache: OrderedDict[str, tuple[int, ExecutionState]] = OrderedDict()
         self._listeners: list[Callable[[], None]] = []
@@ -58,6 +87,13 @@ class ServiceContext:
     def notify(self) -> None:
         for listener in self._listeners:
             listener()
+
+    def durable_config(self, function_name: str) -> DurableConfig:
+        """The config a new execution of `function_name` starts with: the function's
+        own values, the settings' defaults for what it leaves unset."""
+        own = self._configs(function_name)
+        defaults = self.settings.default_durable_config
+        return defaults if own is None else own.or_else(defaults)
 
     # -- state ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from perdure._engine.invocations import begin_invocation, complete_invocation
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
+from perdure._service.limits import bounded_output
 from perdure._service.settle import settle_parents
 
 
@@ -92,8 +93,9 @@ def finish_invocation(
     already recorded): a stale runner's outcome is ignored."""
 
     def decide(state: ExecutionState) -> Transition | None:
+        bounded = bounded_output(ctx.settings.limits, state.record.execution, output)
         return complete_invocation(
-            state, ctx.now(), request_id, output, failure, ctx.settings.retry
+            state, ctx.now(), request_id, bounded, failure, ctx.settings.retry
         )
 
     _, transition = ctx.transact(arn, decide, lease=lambda: ("", 0))

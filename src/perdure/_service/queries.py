@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from perdure._model import Event, Execution
 from perdure._service.context import ServiceContext
+from perdure._service.limits import page_size
 from perdure._store.store import ExecutionQuery
 from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
 
@@ -25,9 +26,7 @@ def get_history(
     max_items: int | None = None,
     reverse: bool = False,
 ) -> tuple[list[Event], str | None]:
-    limit = max_items or 100
-    if not 0 < limit <= 1000:
-        raise InvalidParameterValueError("MaxItems must be between 0 and 1000")
+    limit = page_size(ctx.settings.limits, max_items)
     after = 0
     if marker:
         try:
@@ -50,7 +49,9 @@ def all_events(ctx: ServiceContext, arn: str) -> list[Event]:
     out: list[Event] = []
     marker: str | None = None
     while True:
-        page, marker = get_history(ctx, arn, marker=marker, max_items=1000)
+        page, marker = get_history(
+            ctx, arn, marker=marker, max_items=ctx.settings.limits.page_max_items
+        )
         out.extend(page)
         if marker is None:
             return out

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from perdure import _ids
 from perdure._engine.lifecycle import start_execution as engine_start
 from perdure._model import Execution, ExecutionStatus
+from perdure._model.durable_config import check_execution_timeout
 from perdure._service.context import ServiceContext
+from perdure._service.limits import check_invoke_input, payload_size
 from perdure._wire.arns import execution_arn
 from perdure.errors import (
     ExecutionAlreadyStartedError,
@@ -37,11 +39,15 @@ def new_execution(
     parent_operation_id: str | None = None,
     execution_id: str | None = None,
     arn: str | None = None,
+    synchronous: bool = False,
 ) -> Execution:
-    """Build (not store) a new execution record."""
+    """Build (not store) a new execution record, with the function's `DurableConfig`
+    as it is now (`execution_timeout` overrides its timeout)."""
     exec_id = execution_id or _ids.execution_id()
     exec_name = name or exec_id
-    timeout = execution_timeout or ctx.settings.default_execution_timeout
+    config = ctx.durable_config(function_name)
+    timeout = execution_timeout or config.execution_timeout
+    assert timeout is not None and config.retention_period_in_days is not None
     return Execution(
         arn=arn
         or execution_arn(
@@ -58,6 +64,8 @@ def new_execution(
         tenant_id=tenant_id,
         parent_arn=parent_arn,
         parent_operation_id=parent_operation_id,
+        retention_days=config.retention_period_in_days,
+        sync_invoke=synchronous,
     )
 
 
@@ -78,15 +86,21 @@ def start_execution(
     version: str = "$LATEST",
     execution_timeout: int | None = None,
     tenant_id: str | None = None,
+    synchronous: bool = False,
 ) -> Started:
+    """Start an execution of `function_name` with input `payload` (JSON text), or find
+    the one already started under `name` with the same input. `synchronous`: started
+    by a RequestResponse Invoke, which allows a larger input and result."""
     if not ctx.function_exists(function_name):
         raise ResourceNotFoundError(f"Function not found: {function_name}")
     if name is not None:
         validate_name(name)
-    if execution_timeout is not None and not 1 <= execution_timeout <= 31_622_400:
-        raise InvalidParameterValueError(
-            f"ExecutionTimeout must be between 1 and 31622400 seconds, got {execution_timeout}"
-        )
+    if execution_timeout is not None:
+        try:
+            check_execution_timeout(execution_timeout)
+        except ValueError as exc:
+            raise InvalidParameterValueError(str(exc)) from None
+    check_invoke_input(ctx.settings.limits, payload_size(payload), synchronous=synchronous)
     with ctx.lock:
         if name is not None:
             existing = ctx.store.find_by_name(function_name, name)
@@ -100,6 +114,7 @@ def start_execution(
             version=version,
             execution_timeout=execution_timeout,
             tenant_id=tenant_id,
+            synchronous=synchronous,
         )
         state, transition = engine_start(execution, ctx.now())
         if not ctx.store.create_execution(state, transition):

@@ -18,7 +18,7 @@ next poll.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
@@ -29,6 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from perdure._config import Synchronous
 from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model.durable_config import DurableConfig
 from perdure._model.state import (
     ExecutionState,
     InvocationState,
@@ -82,6 +83,9 @@ _GUARDED_UPDATE_AND_LEASE = (
 )
 _NOTIFY = f"NOTIFY {CHANNEL}"
 _REPLY_TTL_MS = 15 * 60 * 1000
+_DAY_MS = 86_400_000
+# What an execution leaves behind in other tables, all keyed by its id.
+_EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
 
 
 def _queues_work(t: Transition) -> bool:
@@ -390,6 +394,46 @@ class PostgresStore:
             for table in ("operations", "events", "timers", "callbacks", "checkpoint_replies"):
                 conn.execute(f"DELETE FROM {table} WHERE execution_id=%s", (row[0],))
         return True
+
+    def prune_ended(self, now: int, limit: int) -> list[str]:
+        # SKIP LOCKED: servers pruning together each take different executions.
+        with self._tx() as conn:
+            rows = conn.execute(
+                "DELETE FROM executions WHERE id IN (SELECT id FROM executions "
+                "WHERE end_ms IS NOT NULL AND end_ms <= %s "
+                "AND end_ms + retention_days * 86400000 <= %s "
+                "ORDER BY end_ms LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, arn",
+                (now - _DAY_MS, now, limit),
+            ).fetchall()
+            ids = [row[0] for row in rows]
+            if ids:
+                for table in _EXECUTION_TABLES:
+                    conn.execute(f"DELETE FROM {table} WHERE execution_id = ANY(%s)", (ids,))
+        return [str(row[1]) for row in rows]
+
+    def function_config(self, function_name: str) -> DurableConfig | None:
+        row = self._one(
+            "SELECT execution_timeout, retention_days FROM function_configs WHERE function_name=%s",
+            (function_name,),
+        )
+        return None if row is None else DurableConfig(row[0], row[1])
+
+    def save_function_configs(self, configs: Mapping[str, DurableConfig], now: int) -> None:
+        if not configs:
+            return
+        script = Script()
+        script.rows(
+            "INSERT INTO function_configs "
+            "(function_name, execution_timeout, retention_days, updated_ms)",
+            [
+                (name, c.execution_timeout, c.retention_period_in_days, now)
+                for name, c in sorted(configs.items())
+            ],
+            " ON CONFLICT (function_name) DO UPDATE SET "
+            "execution_timeout=excluded.execution_timeout, "
+            "retention_days=excluded.retention_days, updated_ms=excluded.updated_ms",
+        )
+        self._run(script)
 
     def stats(self, now: int) -> StoreStats:
         with self._pool.connection() as conn:

@@ -24,7 +24,8 @@ EXEC_COLUMNS = (
     "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
     "timeout_s, tenant_id, parent_arn, parent_op, row_version, seq, event_count, token, "
     "token_seen_seq, invocation, invoke_at, request_id, invocation_started, delivered_seq, "
-    "failed_invocations, closing_status, closing_result, closing_error"
+    "failed_invocations, closing_status, closing_result, closing_error, retention_days, "
+    "sync_invoke"
 )
 EXEC_COLUMN_COUNT = EXEC_COLUMNS.count(",") + 1
 
@@ -98,6 +99,8 @@ def insert_values(rec: ExecutionRecord) -> tuple[Any, ...]:
         ex.parent_operation_id,
         1,
         *update_values(rec)[4:],
+        ex.retention_days,
+        1 if ex.sync_invoke else 0,
     )
 
 
@@ -157,6 +160,8 @@ def record_from_row(row: Sequence[Any]) -> tuple[int, ExecutionRecord]:
         closing_status,
         closing_result,
         closing_error,
+        retention_days,
+        sync_invoke,
     ) = row
     execution = Execution(
         arn=arn,
@@ -174,6 +179,8 @@ def record_from_row(row: Sequence[Any]) -> tuple[int, ExecutionRecord]:
         tenant_id=tenant_id,
         parent_arn=parent_arn,
         parent_operation_id=parent_op,
+        retention_days=int(retention_days),
+        sync_invoke=bool(sync_invoke),
     )
     record = ExecutionRecord(
         execution=execution,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from importlib import resources
 from typing import Any, Literal
 
 from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model.durable_config import DurableConfig
 from perdure._model.state import (
     ExecutionRecord,
     ExecutionState,
@@ -80,6 +81,10 @@ _FAULTS: dict[int, FaultReason] = {
     14: "unavailable",  # SQLITE_CANTOPEN
     26: "corrupt",  # SQLITE_NOTADB
 }
+
+# What an execution leaves behind in other tables, all keyed by its id.
+_EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
+_DAY_MS = 86_400_000
 
 # How long a statement waits for another process's lock before failing with "locked".
 BUSY_TIMEOUT_MS = 10_000
@@ -428,6 +433,48 @@ class SqliteStore:
                 db.execute(f"DELETE FROM {table} WHERE execution_id=?", (row[0],))
             db.execute("DELETE FROM executions WHERE id=?", (row[0],))
         return True
+
+    def prune_ended(self, now: int, limit: int) -> list[str]:
+        # The index on end_ms narrows the scan to executions that ended at least a day
+        # (the shortest retention) ago; each row's own retention decides. Looked for
+        # before a write transaction is opened: most of the time there is nothing to do.
+        expired = (
+            "SELECT id, arn FROM executions WHERE end_ms IS NOT NULL AND end_ms <= ? "
+            "AND end_ms + retention_days * 86400000 <= ? ORDER BY end_ms LIMIT ?"
+        )
+        with self._lock:
+            if not self._db.execute(expired, (now - _DAY_MS, now, 1)).fetchall():
+                return []
+        with self._tx() as db:
+            rows = db.execute(expired, (now - _DAY_MS, now, limit)).fetchall()
+            ids = [(row[0],) for row in rows]
+            for table in _EXECUTION_TABLES:
+                db.executemany(f"DELETE FROM {table} WHERE execution_id=?", ids)
+            db.executemany("DELETE FROM executions WHERE id=?", ids)
+        return [str(row[1]) for row in rows]
+
+    def function_config(self, function_name: str) -> DurableConfig | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT execution_timeout, retention_days FROM function_configs "
+                "WHERE function_name=?",
+                (function_name,),
+            ).fetchone()
+        return None if row is None else DurableConfig(row[0], row[1])
+
+    def save_function_configs(self, configs: Mapping[str, DurableConfig], now: int) -> None:
+        with self._tx() as db:
+            db.executemany(
+                "INSERT INTO function_configs "
+                "(function_name, execution_timeout, retention_days, updated_ms) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (function_name) DO UPDATE SET "
+                "execution_timeout=excluded.execution_timeout, "
+                "retention_days=excluded.retention_days, updated_ms=excluded.updated_ms",
+                [
+                    (name, c.execution_timeout, c.retention_period_in_days, now)
+                    for name, c in configs.items()
+                ],
+            )
 
     def stats(self, now: int) -> StoreStats:
         with self._lock:

@@ -3,11 +3,12 @@ SQL dialect, wake-up notification and error classification."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model.durable_config import DurableConfig
 from perdure._model.state import ExecutionState, TimerKind, Transition
 from perdure._store.faults import FaultLog
 
@@ -63,7 +64,6 @@ class StoreUnavailableError(Exception):
 class Store(Protocol):
     applied_on_open: list[str]
     """The migrations this store applied when it was opened (none if already current)."""
-
     fault_log: FaultLog
     """The last database fault a caller met, until a write succeeds (for `/health`)."""
 
@@ -150,6 +150,23 @@ class Store(Protocol):
         ...
 
     def stats(self, now: int) -> StoreStats: ...
+
+    def prune_ended(self, now: int, limit: int) -> list[str]:
+        """Delete up to `limit` executions that ended more than their retention period
+        before `now`, with everything recorded for them (operations, history, timers,
+        callbacks, saved replies), oldest first; return their ARNs. An execution that
+        has not ended is never touched. Each execution is one row with its own
+        retention, so a parent and the children it invoked go when each one's time
+        is up."""
+        ...
+
+    def function_config(self, function_name: str) -> DurableConfig | None:
+        """The config a worker last registered for `function_name`, or None."""
+        ...
+
+    def save_function_configs(self, configs: Mapping[str, DurableConfig], now: int) -> None:
+        """Register (replace) the configs of these functions, in one transaction."""
+        ...
 
     def watch(self, listener: Callable[[], None]) -> None:
         """Call `listener` (from another thread) when any process commits work that may

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from perdure._model import Execution, ExecutionStatus
+from perdure._model.durable_config import DurableConfig
 from perdure._wire.arns import function_arn_of
+from perdure._wire.durable_config import durable_config_to_json
 from perdure._wire.operations import error_to_json
 from perdure._wire.timestamps import render_timestamp
 
@@ -46,6 +48,10 @@ def execution_to_json(ex: Execution, *, include_data: bool = True) -> dict[str, 
         out["EndTimestamp"] = render_timestamp(ex.end_timestamp, "s")
     out["Version"] = ex.version
     out["ExecutionDataIncluded"] = include_data
+    # The function's config as it was when the execution started, which it keeps.
+    out["DurableConfig"] = durable_config_to_json(
+        DurableConfig(ex.execution_timeout, ex.retention_days)
+    )
     return out
 
 

@@ -31,10 +31,10 @@ from perdure.client._types import (
     ExecutionFailedError,
     InvalidRequestContentError,
     Progress,
-    RequestTooLargeError,
     ServiceUnavailableError,
     UnexpectedResponseError,
 )
+from perdure.errors import RequestTooLargeError
 
 if TYPE_CHECKING:
     from perdure._app import EmbeddedApp

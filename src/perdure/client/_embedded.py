@@ -56,7 +56,6 @@ class EmbeddedTransport:
     def get_execution(self, arn: str) -> Doc:
         execution = queries.get_execution(self._ctx, arn)
         doc = execution_to_json(execution)
-        doc["DurableConfig"] = {"ExecutionTimeout": execution.execution_timeout}
         info = pause.current_pause(self._ctx, execution)
         if info is not None:
             details: dict[str, Any] = {

@@ -18,7 +18,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from perdure.client._types import (
     InvalidRequestContentError,
-    RequestTooLargeError,
     ServiceUnavailableError,
     UnexpectedResponseError,
 )
@@ -27,6 +26,7 @@ from perdure.errors import (
     CallbackTimeoutApiError,
     ExecutionAlreadyStartedError,
     InvalidParameterValueError,
+    RequestTooLargeError,
     ResourceConflictError,
     ResourceNotFoundError,
     ServiceError,

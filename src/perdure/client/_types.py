@@ -184,11 +184,6 @@ class InvalidRequestContentError(InvalidParameterValueError):
     code = "InvalidRequestContentException"
 
 
-class RequestTooLargeError(ApiError):
-    code = "RequestTooLargeException"
-    status = 413
-
-
 class UnexpectedResponseError(ApiError):
     """The server answered with an error code or shape this client does not know,
     such as a proxy's HTML page or an authentication refusal."""

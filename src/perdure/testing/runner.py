@@ -21,6 +21,8 @@ from perdure._model import (
     EventType,
     OperationSubType,
 )
+from perdure._model.durable_config import DurableConfig
+from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import InvocationState, TimerKind
 from perdure._runtime.registry import Handler
 from perdure._sdk.client import LogSink
@@ -43,6 +45,13 @@ class DurableTestRunner:
     with `invoker="process"`, which runs each invocation in a child process so a crash
     is recorded and retried instead of ending the test run). `functions` registers more
     functions that the handler can `context.invoke`.
+
+    Executions are held to the same `Limits` as `perdure dev` and `perdure server`
+    (AWS's values unless `limits` says otherwise) and started as an asynchronous
+    Invoke is, as `perdure invoke` starts them: an input over 1 MiB is refused with
+    `RequestTooLargeError`, a step result over 1 MiB fails the execution. A function's
+    `DurableConfig` (from `@durable_execution(durable_config=...)` or `durable_config`
+    here) sets its execution timeout and retention; unset, the timeout is a year.
     """
 
     def __init__(
@@ -56,6 +65,8 @@ class DurableTestRunner:
         db_path: str | None = None,
         synchronous: Synchronous = "NORMAL",
         max_invocation_failures: int = 5,
+        limits: Limits = DEFAULT_LIMITS,
+        durable_config: DurableConfig | None = None,
     ) -> None:
         if time not in ("virtual", "manual", "real"):
             raise ValueError(f"time must be 'virtual', 'manual' or 'real', not {time!r}")
@@ -75,8 +86,8 @@ class DurableTestRunner:
         from perdure._engine.invocations import RetryPolicy
 
         settings = ServiceSettings(
-            default_execution_timeout=31_622_400,
             retry=RetryPolicy(max_consecutive_failures=max_invocation_failures),
+            limits=limits,
         )
         registry: dict[str, Handler | str] = {function_name: handler, **(functions or {})}
         self._app: EmbeddedApp = build_embedded(
@@ -88,6 +99,7 @@ class DurableTestRunner:
             settings=settings,
             log_sink=self._sink_for,
             real_time=time == "real",
+            configs={function_name: durable_config} if durable_config is not None else None,
         )
         self._capture.attach()
 
@@ -114,8 +126,10 @@ class DurableTestRunner:
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def register_function(self, name: str, handler: Handler | str) -> None:
-        self._app.registry.register(name, handler)
+    def register_function(
+        self, name: str, handler: Handler | str, durable_config: DurableConfig | None = None
+    ) -> None:
+        self._app.registry.register(name, handler, durable_config)
 
     # -- starting and waiting ---------------------------------------------------------
 

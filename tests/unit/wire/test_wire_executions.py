@@ -26,6 +26,7 @@ def test_succeeded_execution_shape() -> None:
         "EndTimestamp": (T0 + 10_000) / 1000,
         "Version": "$LATEST",
         "ExecutionDataIncluded": True,
+        "DurableConfig": {"ExecutionTimeout": 31_622_400, "RetentionPeriodInDays": 14},
     }
 
 
