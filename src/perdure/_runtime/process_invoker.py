@@ -174,16 +174,18 @@ class ProcessInvoker:
         finally:
             child.close()
         sink = self._log_sink(inp.durable_execution_arn) if self._log_sink else None
+        outcome: Outcome | None = None
         try:
             outcome = self._converse(parent, proc, sink)
         finally:
             parent.close()  # a child still waiting for an answer gets end-of-file
-            _reap(proc)
-        return (
-            outcome
-            if outcome is not None
-            else Outcome(None, exit_failure(request_id, proc.exitcode))
-        )
+            if outcome is None:
+                _reap(proc)
+        if outcome is not None:
+            # The answer is in: the outcome need not wait for the process to exit.
+            threading.Thread(target=_reap, args=(proc,), name="perdure-reap", daemon=True).start()
+            return outcome
+        return Outcome(None, exit_failure(request_id, proc.exitcode))
 
     def _converse(
         self,
