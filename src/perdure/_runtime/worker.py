@@ -347,6 +347,7 @@ def run_worker(
     drain_seconds: float = 60.0,
     worker_id: str | None = None,
     isolation: Isolation = "process",
+    defaults: DurableConfig | None = None,
 ) -> int:
     """Run a worker for the durable functions of `modules` against the server at
     `endpoint` until SIGTERM or SIGINT; the process exit code (0 once drained, 1 if
@@ -365,12 +366,12 @@ def run_worker(
         poll_seconds=poll_seconds,
         drain_seconds=drain_seconds,
         isolation=isolation,
+        defaults=defaults,
     )
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: draining %d invocation(s)", signum, worker.held())
         worker.stop()
-    defaults: DurableConfig | None = None,
         # A second signal ends the process at once.
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -384,4 +385,3 @@ def run_worker(
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
-        defaults=defaults,
