@@ -13,6 +13,7 @@ from perdure._service.settle import settle_parents
 def stop_execution(ctx: ServiceContext, arn: str, error: ErrorObject | None) -> Execution:
     if error is not None:
         check_error(ctx.settings.limits, error, "The stop request's")
+
     def decide(state: ExecutionState) -> Transition | None:
         if state.record.execution.status in TERMINAL_EXECUTION_STATUSES:
             return None
