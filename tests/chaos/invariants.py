@@ -70,6 +70,35 @@ def unsettled(db_path: Path, arns: Iterable[str]) -> list[str]:
     return [arn for arn, status in statuses(db_path, arns).items() if status not in TERMINAL]
 
 
+def describe(db_path: Path, arn: str) -> str:
+    """Where an execution stands, for a report: status, invocation state, lease,
+    pending timers and its last events."""
+    db = connect(db_path)
+    try:
+        row = db.execute(
+            "SELECT id, status, invocation, invoke_at, lease_owner, lease_expires "
+            "FROM executions WHERE arn=?",
+            (arn,),
+        ).fetchone()
+        if row is None:
+            return f"{arn}: not stored"
+        eid, status, invocation, invoke_at, owner, expires = row
+        timers = db.execute(
+            "SELECT kind, due_ms FROM timers WHERE execution_id=?", (eid,)
+        ).fetchall()
+        docs = db.execute(
+            "SELECT doc FROM events WHERE execution_id=? ORDER BY event_id DESC LIMIT 4",
+            (eid,),
+        ).fetchall()
+        events = [json.loads(d[0]).get("EventType") for d in docs]
+    finally:
+        db.close()
+    return (
+        f"{arn}: {status}, invocation {invocation} at {invoke_at}, lease {owner} until "
+        f"{expires}, timers {timers}, last events {events[::-1]}"
+    )
+
+
 def check(db_path: Path, accepted: Mapping[str, str], record: Path) -> Findings:
     """Check every invariant. `accepted`: ARN -> function name of each execution the
     API accepted (answered with its ARN)."""

@@ -48,6 +48,8 @@ class Workload:
     _pending: deque[Start] = field(default_factory=deque)
     _count: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # The driver's thread and the settling loop both send: one at a time.
+    _sending: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self._client = DurableClient.connect(self.url, token="", timeout=CALL_TIMEOUT)
@@ -66,6 +68,10 @@ class Workload:
 
     def send_starts(self, limit: int = 1_000) -> int:
         """Send queued starts in order until one fails; the number accepted."""
+        with self._sending:
+            return self._send_starts(limit)
+
+    def _send_starts(self, limit: int) -> int:
         sent = 0
         while self._pending and sent < limit:
             start = self._pending[0]
@@ -92,6 +98,10 @@ class Workload:
     def answer_callbacks(self) -> int:
         """Complete every callback the handlers announced and we have not answered;
         the number answered now. Failures are tried again on the next call."""
+        with self._sending:
+            return self._answer_callbacks()
+
+    def _answer_callbacks(self) -> int:
         done = 0
         for what, key, callback_id, *_ in record_lines(self.record):
             if what != "callback" or callback_id in self.answered:

@@ -280,13 +280,32 @@ class Worker:
         else:
             failure = outcome.failure or ErrorObject("The handler returned nothing", "Unknown")
             body["Error"] = error_to_json(failure)
-        try:
-            # Safe to repeat: a second report of the same invocation is refused (409).
-            self._transport.call("POST", f"{INVOCATION}{held.request_id}/complete", body)
-        except HttpApiError as exc:
-            if exc.status != 409:
-                raise
-            log.info("invocation %s ended after its lease was lost: %s", held.request_id, exc)
+        # Safe to repeat: a second report of the same invocation is refused (409). A
+        # server that is failing for now (503: its database is locked or full) or out of
+        # reach is asked again: the outcome is not thrown away for a passing fault.
+        delay, deadline, last = 0.1, monotonic() + _REPORT_PATIENCE, ""
+        while True:
+            try:
+                self._transport.call("POST", f"{INVOCATION}{held.request_id}/complete", body)
+                return
+            except HttpApiError as exc:
+                if exc.status == 409:
+                    log.info(
+                        "invocation %s ended after its lease was lost: %s", held.request_id, exc
+                    )
+                    return
+                if exc.status < 500 and exc.status != 429:
+                    raise
+                problem: Exception = exc
+            except TransportError as exc:
+                problem = exc
+            if held.lost or monotonic() > deadline:
+                raise problem
+            if str(problem) != last:
+                last = str(problem)
+                log.warning("reporting %s failed, retrying: %s", held.request_id, problem)
+            real_sleep(delay)
+            delay = min(2.0, delay * 2)
 
     def _heartbeat_loop(self) -> None:
         interval = self._lease_seconds / 3
@@ -329,6 +348,10 @@ class Worker:
                     return False
                 self._changed.wait(remaining)
         return True
+
+
+# How long a finished invocation's outcome is offered to a failing server.
+_REPORT_PATIENCE = 300.0
 
 
 def default_worker_id() -> str:
