@@ -69,12 +69,14 @@ def runtime(
     busy_timeout_ms: int = 200,
     lease_ms: int = 30_000,
     workers: int = 4,
+    clock: SystemClock | None = None,
 ) -> Iterator[Runtime]:
     """The embedded runtime's parts, assembled as `build_embedded` does, over a store
     whose busy timeout is short enough for a test to outlast it."""
     store = SqliteStore(str(db), synchronous="NORMAL", busy_timeout_ms=busy_timeout_ms)
     registry = Registry(functions)
-    ctx = ServiceContext(store, SystemClock(), FAST_RETRIES, functions=lambda n: n in registry)
+    the_clock = clock or SystemClock()
+    ctx = ServiceContext(store, the_clock, FAST_RETRIES, functions=lambda n: n in registry)
     invoker = ThreadInvoker(EmbeddedClient(ctx), SystemClock())
     dispatcher = Dispatcher(ctx, registry, invoker, workers=workers, lease_ms=lease_ms)
     store.watch(dispatcher.kick)
@@ -231,3 +233,34 @@ def test_each_dispatcher_owns_its_leases_under_an_id_of_its_own(tmp_path: Path) 
         assert a.dispatcher.owner != b.dispatcher.owner
         host, pid, _ = a.dispatcher.owner.split(":")
         assert host and int(pid) > 1
+
+
+class AheadClock(SystemClock):
+    """Real time plus an offset a test moves: days pass at once, as for a server that
+    runs for weeks."""
+
+    offset_ms = 0
+
+    def now_ms(self) -> int:
+        return super().now_ms() + self.offset_ms
+
+
+@durable_execution
+def quick(event: Any, context: DurableContext) -> str:
+    return "done"
+
+
+def test_the_dispatcher_deletes_executions_past_their_retention(tmp_path: Path) -> None:
+    clock = AheadClock()
+    with runtime(tmp_path / "perdure.db", {"quick": quick}, clock=clock) as rt:
+        old = rt.start("quick")
+        rt.wait_settled([old], timeout=10)
+        clock.offset_ms = 13 * 86_400_000
+        recent = rt.start("quick")
+        rt.wait_settled([recent], timeout=10)
+        rt.ctx.next_prune_at = 0  # look now, not in a minute
+        clock.offset_ms = 15 * 86_400_000  # the first is 15 days old, the second 2
+        rt.dispatcher.kick()
+        wait_until(lambda: rt.store.get_execution(old) is None, 10, "the old one's deletion")
+        assert rt.store.events(old, 0, 10, False) == []
+        assert rt.status(recent) is ExecutionStatus.SUCCEEDED

@@ -22,6 +22,9 @@ claimed as there are idle threads, and each lease is short and renewed every thi
 its length while the invocation runs. At start, and every few seconds, leases held by
 processes on this machine that no longer exist are given up at once, so a restarted
 `perdure dev` resumes a killed one's invocations within a retry backoff.
+
+In real time each pass also deletes executions that ended longer ago than their
+function's retention period (`retention.prune_due`, at most once a minute when idle).
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._runtime import owners
 from perdure._runtime.invokers import Invoker, Outcome, failure_of
 from perdure._runtime.registry import Registry
-from perdure._service import invocations, queries, timers
+from perdure._service import invocations, queries, retention, timers
 from perdure._service.context import ServiceContext
 
 log = logging.getLogger("perdure.dispatcher")
@@ -201,6 +204,7 @@ class Dispatcher:
         timers.fire_due_timers(self._ctx)
         if self._real_time:
             invocations.expire_leases(self._ctx)
+            retention.prune_due(self._ctx)
         if self._invoker is None:
             return
         with self._idle:
