@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from perdure._cli import credentials, discovery
+from perdure._cli import credentials, discovery, durable_options
 from perdure._cli.context import CliContext
 from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
@@ -71,6 +71,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "process fails only that invocation, or in a thread of the server, which a "
         "debugger can stop in (default $PERDURE_ISOLATION or process)",
     )
+    durable_options.add_arguments(p)
     p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
     p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--lifeline", type=int, help=argparse.SUPPRESS)
@@ -98,6 +99,7 @@ def run_here(ctx: CliContext) -> int:
     args = ctx.args
     if args.lifeline is not None:
         _end_with_supervisor(args.lifeline)
+    settings = durable_options.settings(args)
     require_uvicorn()
     isolation: Isolation = args.isolation or ctx.settings.isolation or DEFAULT_ISOLATION
     db = args.db or ctx.settings.db
@@ -110,7 +112,12 @@ def run_here(ctx: CliContext) -> int:
     sock = bind(host, port)
     try:
         app = build_embedded(
-            db, loaded.functions, invoker=isolation, synchronous=ctx.settings.synchronous
+            db,
+            loaded.functions,
+            invoker=isolation,
+            synchronous=ctx.settings.synchronous,
+            settings=settings,
+            configs=loaded.configs,
         )
     except BaseException:
         sock.close()  # an unusable database must not leave the port bound

@@ -22,7 +22,8 @@ from types import ModuleType
 from typing import Any
 
 from perdure._cli.errors import CliError, UsageError
-from perdure._runtime.registry import FUNCTION_NAME_RE, _module_functions
+from perdure._model.durable_config import DurableConfig
+from perdure._runtime.registry import FUNCTION_NAME_RE, _module_functions, module_configs
 from perdure._sdk.execution import is_durable_handler
 
 Handler = Callable[..., Any]
@@ -42,6 +43,8 @@ class UserCodeError(CliError):
 class Loaded:
     functions: dict[str, Handler | str] = field(default_factory=dict)
     origins: dict[str, str] = field(default_factory=dict)  # function name -> target
+    # Configs a module's FUNCTIONS registry gave; a handler's own travels with it.
+    configs: dict[str, DurableConfig] = field(default_factory=dict)
 
 
 def is_file_target(target: str) -> bool:
@@ -134,8 +137,11 @@ def load(targets: Sequence[str]) -> Loaded:
                 f"no durable functions in {target}: decorate handlers with "
                 "@durable_execution or define FUNCTIONS = {name: handler}"
             )
+        configs = module_configs(module)
         for name, obj in found:
             _register(loaded, name, obj, target)
+            if name in configs:
+                loaded.configs[name] = configs[name]
     return loaded
 
 

@@ -7,7 +7,7 @@ import argparse
 import logging
 from typing import Any
 
-from perdure._cli import credentials, discovery
+from perdure._cli import credentials, discovery, durable_options
 from perdure._cli.context import CliContext
 from perdure._cli.errors import OK, SERVICE, CliError, UsageError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
@@ -33,6 +33,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to listen on (default $PERDURE_HOST or 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
     credentials.add_arguments(p)
+    durable_options.add_arguments(p)
     p.set_defaults(run=server)
 
     p = commands.add_parser(
@@ -52,6 +53,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "process fails only that invocation, or in a thread of the worker "
         "(default $PERDURE_ISOLATION or process)",
     )
+    durable_options.add_arguments(p)
     p.set_defaults(run=worker)
 
 
@@ -59,6 +61,7 @@ def server(ctx: CliContext) -> int:
     from perdure._app import build_server, describe_database, prepare_database
 
     args = ctx.args
+    settings = durable_options.settings(args)
     require_uvicorn()
     db = args.db or ctx.settings.db
     host = args.host or ctx.settings.host
@@ -68,7 +71,12 @@ def server(ctx: CliContext) -> int:
     prepare_database(db)
     sock = bind(host, port)
     try:
-        app = build_server(db, synchronous=ctx.settings.synchronous, auth=creds.auth)
+        app = build_server(
+            db,
+            synchronous=ctx.settings.synchronous,
+            auth=creds.auth,
+            settings=settings,
+        )
     except BaseException:
         sock.close()  # an unusable database must not leave the port bound
         raise
@@ -104,6 +112,7 @@ def worker(ctx: CliContext) -> int:
     args = ctx.args
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    defaults = durable_options.defaults(args)
     modules = discovery.module_names(args.modules)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -113,6 +122,7 @@ def worker(ctx: CliContext) -> int:
             concurrency=args.concurrency,
             token=ctx.token,
             isolation=args.isolation or ctx.settings.isolation or "process",
+            defaults=defaults,
         )
     except ModuleNotFoundError as exc:
         raise UsageError(
