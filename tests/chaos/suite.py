@@ -68,6 +68,7 @@ class Report:
     unavailable: dict[str, str] = field(default_factory=dict)
     incidents: list[str] = field(default_factory=list)  # unexpected exits, failed restarts
     settle_times: list[float] = field(default_factory=list)
+    forward_jumps: list[float] = field(default_factory=list)  # per settled round, seconds
     accepted: int = 0
     start_refusals: int = 0
     findings: Findings = field(default_factory=Findings)
@@ -102,6 +103,15 @@ class Report:
             + (f"{worst:.1f} s" if worst is not None else "-")
             + f" from the last fault to all settled (rounds: {settle})"
         )
+        beyond = [
+            max(0.0, t - j) for t, j in zip(self.settle_times, self.forward_jumps, strict=True)
+        ]
+        if beyond:
+            lines.append(
+                f"                 worst {max(beyond):.1f} s beyond the round's largest "
+                "forward clock jump (a wait begun while the clock ran ahead is due that "
+                "much later)"
+            )
         lines.append(f"  violations     {len(self.violations)}")
         lines.extend(f"    {v}" for v in self.violations[:50])
         if self.findings.failures:
@@ -312,6 +322,7 @@ class ChaosRun:
             left = invariants.unsettled(self.db, workload.snapshot())
             if not left and not workload.unsent:
                 self.report.settle_times.append(time.monotonic() - last_fault)
+                self.report.forward_jumps.append(self.forward_jump)
                 return True
             if time.monotonic() > deadline:
                 self.report.incidents.append(
