@@ -41,10 +41,11 @@ TimeMode = Literal["virtual", "manual", "real"]
 class DurableTestRunner:
     """Runs durable functions on the real engine and a SQLite store in a temp directory.
 
-    `handler` is a `@durable_execution` function or a `"module:attr"` string (required
-    with `invoker="process"`, which runs each invocation in a child process so a crash
-    is recorded and retried instead of ending the test run). `functions` registers more
-    functions that the handler can `context.invoke`.
+    `handler` is a `@durable_execution` function or a `"module:attr"` string.
+    `invoker="process"` runs each invocation in a child process, so a crash is recorded
+    and retried instead of ending the test run; the child imports the handler by name,
+    so it must then be a module-level function (or given as the string). `functions`
+    registers more functions that the handler can `context.invoke`.
 
     Executions are held to the same `Limits` as `perdure dev` and `perdure server`
     (AWS's values unless `limits` says otherwise) and started as an asynchronous
