@@ -1,17 +1,24 @@
-"""`kill -9` of `perdure dev` in the middle of 30 executions (in steps, waits and
-callbacks), then a restart on the same database: every execution settles within
-seconds, because the new process gives up at once on the leases the dead one held."""
+"""`perdure dev` as a separate process under faults from outside: `kill -9` in the
+middle of 30 executions (in steps, waits and callbacks) and a restart, after which every
+execution settles within seconds because the new process gives up at once on the leases
+the dead one held; and a 15 s exclusive lock on its database, which `/health` reports
+while it lasts and after which waiting executions resume by themselves."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from perdure.client import DurableClient
 from tests.cli.test_dev import ROOT, _free_port, _healthy
@@ -119,3 +126,51 @@ def test_a_killed_dev_server_restarted_settles_every_execution_within_seconds(
         # Two 2 s steps back to back at most, plus a retry backoff: well under 30 s.
         assert settled < 10, f"settled {settled:.1f} s after the restart"
         print(f"all 30 settled {settled:.2f} s after the restart")
+
+
+def health(url: str) -> tuple[int, dict[str, Any]]:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_a_15_second_lock_on_the_database_is_reported_and_then_waits_resume(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "flows.py").write_text(HANDLERS)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with dev(tmp_path, port, "dev.log"), DurableClient.connect(url, "") as client:
+        waiters = [client.start("waiter", {}) for _ in range(10)]
+        wait_for(client, waiters, "WaitStarted", 20)
+        reports = []
+        lock = sqlite3.connect(str(tmp_path / "dev.db"), timeout=10, isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")
+        try:
+            held = time.monotonic()
+            while time.monotonic() - held < 15:
+                reports.append(health(url))
+                time.sleep(0.5)
+        finally:
+            lock.execute("ROLLBACK")
+            lock.close()
+        released = time.monotonic()
+        pending = list(waiters)
+        while pending:
+            assert time.monotonic() - released < 20, f"{len(pending)} still running"
+            pending = [a for a in pending if client.get(a).status == "RUNNING"]
+            time.sleep(0.1)
+        resumed = time.monotonic() - released
+        assert {client.get(a).status for a in waiters} == {"SUCCEEDED"}
+        failing = [doc for status, doc in reports if status == 503]
+        assert failing, reports[-1]
+        assert "locked" in json.dumps(failing[-1])
+        assert reports[0][0] == 200  # the timers were not due yet when the lock began
+        deadline = time.monotonic() + 15
+        while health(url)[0] != 200:
+            assert time.monotonic() < deadline, health(url)
+            time.sleep(0.2)
+        assert resumed < 10, f"resumed {resumed:.1f} s after the lock was released"
+        print(f"10 waits resumed {resumed:.2f} s after a 15 s lock was released")
