@@ -9,6 +9,7 @@ succeeds, so a test sees one failed invocation followed by a successful retry.
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
 import os
 import signal
 import time
@@ -51,3 +52,20 @@ def crash_once(event: Any, context: DurableContext) -> str:
     return context.step(
         crash_first_time(event["marker"], event.get("how", "exit"), event.get("release"))
     )
+
+
+def _exit_code(code: int) -> None:
+    os._exit(code)
+
+
+@durable_execution
+def starts_a_process(event: Any, context: DurableContext) -> int | None:
+    """A handler that runs a process of its own, as handlers may."""
+
+    def run(step: StepContext) -> int | None:
+        proc = multiprocessing.get_context("fork").Process(target=_exit_code, args=(7,))
+        proc.start()
+        proc.join()
+        return proc.exitcode
+
+    return context.step(run, name="subprocess")

@@ -13,7 +13,7 @@ from perdure import DurableContext, durable_execution
 from perdure._config import ConfigError, Settings
 from perdure._runtime.process_invoker import child_target
 from perdure.testing import DurableTestRunner
-from tests.cli.crash_handlers import crash_once
+from tests.cli.crash_handlers import crash_once, starts_a_process
 
 
 def _crash_then_succeed(tmp_path: Path, how: str, **extra: Any) -> dict[str, Any]:
@@ -60,6 +60,13 @@ def test_a_grandchild_holding_the_pipe_does_not_hold_the_invocation(
     # child itself exits.
     error = _crash_then_succeed(tmp_path, "fork-then-exit", release=str(release))
     assert "exit status 4" in error["ErrorMessage"]
+
+
+def test_a_handler_in_a_child_process_may_start_processes_of_its_own() -> None:
+    with DurableTestRunner(starts_a_process, invoker="process") as runner:
+        result = runner.run(input={}, timeout=20)
+    assert result.status == "SUCCEEDED", result.error
+    assert result.result == 7
 
 
 def test_a_handler_given_as_an_object_runs_in_a_child_by_its_module_path() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import json
+import multiprocessing
 import multiprocessing.connection
 import os
 import signal
@@ -109,6 +110,9 @@ def child_main(conn: multiprocessing.connection.Connection, target: str, payload
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Nobody can use this invocation's outcome once the parent is gone.
     lifeline.die_with_parent(signal.SIGKILL)
+    # The parent marks the child daemonic (so that it never waits for one at exit);
+    # the handler may still start processes of its own, as it could in a thread.
+    multiprocessing.current_process().daemon = False
     data = json.loads(payload)
     # A child forked from a long-lived server process would otherwise see the
     # environment of when that server started, not the invoking process's.
