@@ -7,10 +7,7 @@ Three steps, each as narrow as the claim allows:
    request id, with the crash's error), and for each at-most-once step the crash cut off
    its StepInterruptedError retry (StepFailed), the invocation that suspended for it, and
    the step's second StepStarted; that step's later attempts are numbered back by one.
-2. `normalise` drops timestamps and EventIds (checked to run 1, 2, 3...) and replaces
-   generated ids (the ARN and its execution id, request ids, callback ids) with
-   placeholders numbered in order of appearance, so they must still match up.
-3. `canonical` fixes the freedoms concurrency leaves. Events of different branches of a
+2. `canonical` fixes the freedoms concurrency leaves. Events of different branches of a
    map or parallel may interleave in any order, so incomparable events are put in a
    fixed order, while every pair of events on one line of control (a branch and its
    ancestors, the execution and its invocations) keeps its recorded order. And while a
@@ -19,6 +16,9 @@ Three steps, each as narrow as the claim allows:
    InvocationCompleted events) inside an open batch are not compared. Everywhere else the
    program runs one line at a time, its timers outlast any crash's delay, and every
    suspension must match.
+3. `normalise` drops timestamps and EventIds (checked to run 1, 2, 3...) and replaces
+   generated ids (the execution's id and name, request ids, callback ids) with
+   placeholders.
 
 What is left must be equal: every event, its type, subtype, id, name, parent and details.
 """
@@ -131,24 +131,24 @@ def _next(history: Sequence[Mapping[str, Any]], after: int, match: Any) -> int |
     return None
 
 
-def normalise(history: Iterable[Mapping[str, Any]], arn: str) -> list[Event]:
+def normalise(history: Iterable[Mapping[str, Any]]) -> list[Event]:
+    """Without timestamps and EventIds, generated ids replaced by placeholders: the
+    execution's id and name, callback ids numbered in order of appearance (so the same
+    callback must carry the same id throughout), request ids (unique, check_event_ids)
+    all alike, since not every invocation's end is compared."""
     generated: dict[str, str] = {}
-
-    def note(value: str, kind: str, numbered: bool = True) -> None:
-        if value not in generated:
-            count = sum(1 for v in generated.values() if kind in v)
-            generated[value] = f"<{kind}-{count}>" if numbered else f"<{kind}>"
-
-    note(arn, "arn")
-    for segment in arn.split("/")[1:]:
-        note(segment, "execution")
+    callbacks = 0
     events = [copy.deepcopy(dict(e)) for e in history]
     for e in events:
-        if e["EventType"] == "InvocationCompleted":
-            # Unique (check_event_ids), and not all of them are compared, so not numbered.
-            note(e["InvocationCompletedDetails"]["RequestId"], "request", numbered=False)
-        if e["EventType"] == "CallbackStarted":
-            note(e["CallbackStartedDetails"]["CallbackId"], "callback")
+        kind = e["EventType"]
+        if kind == "ExecutionStarted":
+            generated.setdefault(e["Id"], "<execution>")
+            generated.setdefault(e.get("Name", e["Id"]), "<execution-name>")
+        elif kind == "InvocationCompleted":
+            generated.setdefault(e["InvocationCompletedDetails"]["RequestId"], "<request>")
+        elif kind == "CallbackStarted":
+            callbacks += 1
+            generated.setdefault(e["CallbackStartedDetails"]["CallbackId"], f"<cb-{callbacks}>")
     out = []
     for e in events:
         e.pop("EventId", None)
@@ -236,10 +236,11 @@ def canonical(history: Sequence[Event]) -> list[Event]:
 
 
 def history_difference(reference: Sequence[Event], crashed: Sequence[Event]) -> str | None:
-    """None if the two (normalised) histories are the same modulo interleaving, else the
-    first difference, with the events around it in both."""
-    ref = canonical(without_suspensions_inside_batches(reference))
-    got = canonical(without_suspensions_inside_batches(crashed))
+    """None if the two histories (the crashed one without its crash events) are the same
+    modulo interleaving and generated values, else the first difference, with the
+    events around it in both."""
+    ref = normalise(canonical(without_suspensions_inside_batches(reference)))
+    got = normalise(canonical(without_suspensions_inside_batches(crashed)))
     if ref == got:
         return None
     at = next((i for i, (a, b) in enumerate(zip(ref, got, strict=False)) if a != b), None)

@@ -16,7 +16,6 @@ from tests.properties.crash_runs import Run, run_crashed, run_reference
 from tests.properties.history_comparison import (
     check_event_ids,
     history_difference,
-    normalise,
     remove_crash_events,
 )
 
@@ -39,10 +38,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Run, Run, l
     yield reference, crashed, plan.fired
 
 
-def _events(run: Run) -> list[dict[str, Any]]:
-    return normalise(run.history, run.arn)
-
-
 def _index(history: list[dict[str, Any]], event_type: str, name: str | None = None) -> int:
     return next(
         i
@@ -55,9 +50,9 @@ def test_a_history_equals_itself_and_its_crashed_twin(
     runs: tuple[Run, Run, list[Crash]],
 ) -> None:
     reference, crashed, fired = runs
-    assert history_difference(_events(reference), _events(reference)) is None
+    assert history_difference(reference.history, reference.history) is None
     kept = remove_crash_events(crashed.history, fired, "thread")
-    assert history_difference(_events(reference), normalise(kept, crashed.arn)) is None
+    assert history_difference(reference.history, kept) is None
 
 
 def test_the_crashed_twin_differs_until_its_crash_events_are_accounted_for(
@@ -66,11 +61,11 @@ def test_the_crashed_twin_differs_until_its_crash_events_are_accounted_for(
     reference, crashed, _ = runs
     types = [e["EventType"] for e in crashed.history]
     assert types.count("InvocationCompleted") > types.count("StepFailed") > 0
-    assert history_difference(_events(reference), _events(crashed)) is not None
+    assert history_difference(reference.history, crashed.history) is not None
 
 
 def test_branches_may_interleave_in_any_order(runs: tuple[Run, Run, list[Crash]]) -> None:
-    reference = _events(runs[0])
+    reference = runs[0].history
     second_branch = {"parallel-branch-1", "r.1.1.0"}
     moved = [e for e in reference if e.get("Name") in second_branch]
     rest = [e for e in reference if e.get("Name") not in second_branch]
@@ -141,7 +136,7 @@ def _mutations(history: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]
     ],
 )
 def test_a_planted_defect_is_caught(runs: tuple[Run, Run, list[Crash]], mutation: str) -> None:
-    reference = _events(runs[0])
+    reference = runs[0].history
     assert history_difference(reference, _mutations(reference)[mutation]) is not None
 
 
