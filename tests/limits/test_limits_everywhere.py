@@ -29,18 +29,19 @@ def outcome(doc: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
     return doc["Status"], doc.get("Error")
 
 
+@pytest.mark.parametrize("size", [OVER_ONE_MIB, 7 * MIB])  # 7 MiB: over the model's max too
 def test_a_step_result_over_the_checkpoint_limit_fails_the_same_way_in_every_mode(
-    tmp_path: Path,
+    tmp_path: Path, size: int
 ) -> None:
     outcomes = {}
     for mode in MODES:
         with running(mode, tmp_path, "big_step", big_step) as (start, result):
-            outcomes[mode] = outcome(result(start({"size": OVER_ONE_MIB})))
+            outcomes[mode] = outcome(result(start({"size": size})))
     status, error = outcomes["runner"]
     assert status == "FAILED"
     assert error is not None
     assert error["ErrorType"] == "perdure.errors.CheckpointError"
-    assert "STEP operation 'big' payload is 2097154 bytes" in error["ErrorMessage"]
+    assert f"STEP operation 'big' payload is {size + 2} bytes" in error["ErrorMessage"]
     assert "over the 1048576-byte limit" in error["ErrorMessage"]
     assert outcomes["embedded"] == outcomes["runner"]
     assert outcomes["server"] == outcomes["runner"]
