@@ -35,9 +35,9 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
-    """`db`: SQLite file of the embedded store. `host`/`port`: where servers listen.
-    `token`: bearer token servers require beyond loopback and clients send.
-    `access_key_id`, `secret_access_key`: an AWS access key servers accept SigV4
+    """`db`: the database, a SQLite file or a `postgresql://` URL. `host`/`port`:
+    where servers listen. `token`: bearer token servers require beyond loopback and
+    clients send. `access_key_id`, `secret_access_key`: an AWS access key servers accept SigV4
     signatures made with (boto3, the AWS CLI). Secrets stay out of `repr`.
     `endpoint`: the server URL clients talk to. `synchronous`: SQLite durability
     (FULL survives power loss; NORMAL may lose the last commits on power loss only).
@@ -56,9 +56,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read `PERDURE_DB`, `PERDURE_HOST`, `PERDURE_PORT`, `PERDURE_TOKEN`,
-        `PERDURE_ACCESS_KEY_ID`, `PERDURE_SECRET_ACCESS_KEY`, `PERDURE_ENDPOINT`,
-        `PERDURE_SYNCHRONOUS` and `PERDURE_ISOLATION`; unset or empty means the default."""
+        """Read `PERDURE_DATABASE_URL` (or its older name `PERDURE_DB`), `PERDURE_HOST`,
+        `PERDURE_PORT`, `PERDURE_TOKEN`, `PERDURE_ACCESS_KEY_ID`,
+        `PERDURE_SECRET_ACCESS_KEY`, `PERDURE_ENDPOINT`, `PERDURE_SYNCHRONOUS` and
+        `PERDURE_ISOLATION`; unset or empty means the default."""
         env = os.environ if environ is None else environ
 
         def get(name: str) -> str | None:
@@ -66,7 +67,7 @@ class Settings:
             return value or None
 
         return cls(
-            db=get("PERDURE_DB") or DEFAULT_DB,
+            db=parse_database(get("PERDURE_DATABASE_URL"), get("PERDURE_DB")),
             host=get("PERDURE_HOST") or DEFAULT_HOST,
             port=parse_port(get("PERDURE_PORT"), "PERDURE_PORT"),
             token=get("PERDURE_TOKEN"),
@@ -81,6 +82,19 @@ class Settings:
     def is_loopback(self) -> bool:
         """Whether servers listen only on this machine (no token needed there)."""
         return self.host in LOOPBACK_HOSTS
+
+
+def parse_database(url: str | None, legacy: str | None) -> str:
+    """The database from `PERDURE_DATABASE_URL` or, if unset, `PERDURE_DB` (its first
+    name, still read so existing deployments keep working). Both set to different
+    values is refused rather than resolved by a rule the reader may not know; neither
+    value is repeated in the message, since a URL may carry a password."""
+    if url is not None and legacy is not None and url != legacy:
+        raise ConfigError(
+            "PERDURE_DATABASE_URL and PERDURE_DB are both set, to different databases; "
+            "set only PERDURE_DATABASE_URL (PERDURE_DB is its older name)"
+        )
+    return url or legacy or DEFAULT_DB
 
 
 def parse_port(value: str | None, source: str) -> int:

@@ -42,6 +42,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "PERDURE_TOKEN",
         "PERDURE_ACCESS_KEY_ID",
         "PERDURE_SECRET_ACCESS_KEY",
+        "PERDURE_DATABASE_URL",
         "PERDURE_DB",
         "PERDURE_HOST",
         "PERDURE_PORT",

@@ -45,3 +45,25 @@ def test_values_from_the_environment() -> None:
 def test_bad_values_name_the_variable(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env({name: value})
+
+
+def test_the_database_url_variable_names_the_database() -> None:
+    url = "postgresql://perdure@db.internal/perdure"
+    assert Settings.from_env({"PERDURE_DATABASE_URL": url}).db == url
+
+
+def test_the_older_database_variable_is_still_read() -> None:
+    assert Settings.from_env({"PERDURE_DB": "/data/p.db"}).db == "/data/p.db"
+
+
+def test_both_database_variables_may_agree() -> None:
+    env = {"PERDURE_DATABASE_URL": "/data/p.db", "PERDURE_DB": "/data/p.db"}
+    assert Settings.from_env(env).db == "/data/p.db"
+
+
+def test_database_variables_that_disagree_are_refused_without_showing_them() -> None:
+    secret_url = "postgresql://perdure:s3cret@db.internal/perdure"
+    env = {"PERDURE_DATABASE_URL": secret_url, "PERDURE_DB": "/data/p.db"}
+    with pytest.raises(ConfigError, match="set only PERDURE_DATABASE_URL") as caught:
+        Settings.from_env(env)
+    assert "s3cret" not in str(caught.value)

@@ -23,7 +23,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "migrate", parents=[common], help="create the database or apply pending migrations"
     )
     p.add_argument(
-        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+        "--db",
+        help="SQLite file or postgresql:// URL "
+        "(default $PERDURE_DATABASE_URL or .perdure/perdure.db)",
     )
     p.set_defaults(run=migrate)
 

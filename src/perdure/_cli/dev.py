@@ -59,7 +59,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="a .py file, a module name, or either with :function to pick one handler",
     )
     p.add_argument(
-        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+        "--db",
+        help="SQLite file or postgresql:// URL "
+        "(default $PERDURE_DATABASE_URL or .perdure/perdure.db)",
     )
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")

@@ -24,8 +24,8 @@ EPILOG = """\
 exit codes: 0 done (invoke: SUCCEEDED), 1 execution FAILED/TIMED_OUT/STOPPED,
 2 usage error, 3 service unreachable or request refused, 4 invoke --timeout ran out.
 environment: PERDURE_ENDPOINT, PERDURE_TOKEN, PERDURE_ACCESS_KEY_ID,
-PERDURE_SECRET_ACCESS_KEY, PERDURE_DB, PERDURE_HOST, PERDURE_PORT, PERDURE_SYNCHRONOUS,
-PERDURE_ISOLATION, NO_COLOR. Docs: docs/cli.md"""
+PERDURE_SECRET_ACCESS_KEY, PERDURE_DATABASE_URL (or PERDURE_DB), PERDURE_HOST, PERDURE_PORT,
+PERDURE_SYNCHRONOUS, PERDURE_ISOLATION, NO_COLOR. Docs: docs/cli.md"""
 
 
 def _common() -> argparse.ArgumentParser:

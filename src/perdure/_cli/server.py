@@ -28,7 +28,9 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "--token: a command line is visible to other users in `ps`.",
     )
     p.add_argument(
-        "--db", help="SQLite file or postgresql:// URL (default $PERDURE_DB or .perdure/perdure.db)"
+        "--db",
+        help="SQLite file or postgresql:// URL "
+        "(default $PERDURE_DATABASE_URL or .perdure/perdure.db)",
     )
     p.add_argument("--host", help="interface to listen on (default $PERDURE_HOST or 127.0.0.1)")
     p.add_argument("--port", help="port to listen on (default $PERDURE_PORT or 9014; 0 = any)")
