@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from perdure._app import EmbeddedApp, InvokerKind, build_embedded
 from perdure._clock import ManualClock, SystemClock, monotonic, real_sleep
+from perdure._config import Synchronous
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
@@ -28,7 +29,6 @@ from perdure._runtime.registry import Handler
 from perdure._sdk.client import LogSink
 from perdure._service import callbacks, pause, queries, start, stop
 from perdure._service.context import ServiceSettings
-from perdure._store.sqlite import Synchronous
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_to_json
 from perdure._wire.json_text import parse_strict
