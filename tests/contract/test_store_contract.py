@@ -15,14 +15,23 @@ from pathlib import Path
 
 import pytest
 
+from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint
+from perdure._engine.invocations import begin_invocation
 from perdure._engine.lifecycle import start_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import Execution, ExecutionStatus
 from perdure._model.durable_config import DurableConfig
+from perdure._model.enums import OperationAction, OperationType
+from perdure._model.operations import CallbackOptions, OperationUpdate, WaitOptions
 from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
 from perdure._store.postgres import PostgresStore
 from perdure._store.sqlite import SqliteStore
-from perdure._store.store import ExecutionQuery, StaleStateError, Store
+from perdure._store.store import (
+    CopyConflictError,
+    ExecutionQuery,
+    StaleStateError,
+    Store,
+)
 
 NOW = 1_700_000_000_000
 DAY_MS = 86_400_000
@@ -50,6 +59,23 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 @pytest.fixture
 def store(open_store: Callable[[], Store]) -> Store:
     return open_store()
+
+
+@pytest.fixture
+def other_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A second, empty database of the same backend as `store`."""
+    backend: Store
+    if "postgres" in request.node.callspec.id:
+        databases = request.getfixturevalue("postgres_databases")
+        url = databases.clone()
+        backend = PostgresStore(url)
+        yield backend
+        backend.close()
+        databases.drop(url)
+    else:
+        backend = SqliteStore(str(tmp_path / "other.db"))
+        yield backend
+        backend.close()
 
 
 def new_execution(
@@ -349,3 +375,139 @@ def test_function_configs_are_registered_replaced_and_read_back(store: Store) ->
     store.save_function_configs({"f": DurableConfig()}, NOW + 1)
     assert store.function_config("f") == DurableConfig()
     assert store.function_config("g") == DurableConfig(None, 7)
+
+
+def suspend_on_a_wait_and_a_callback(store: Store, name: str) -> ExecutionState:
+    """An execution whose invocation ran a step, started a wait and a callback and is
+    still running under a lease: a row in every table an execution has."""
+    state = create(store, name)
+    arn = state.record.execution.arn
+    begun = begin_invocation(state, NOW, f"tok-{name}-1", f"req-{name}")
+    assert begun is not None
+    store.commit(arn, 1, begun[0], lease=("worker-1", NOW + 30_000))
+    state.apply(begun[0])
+    updates = [
+        OperationUpdate("s1", OperationType.STEP, OperationAction.START, name="charge"),
+        OperationUpdate(
+            "s1", OperationType.STEP, OperationAction.SUCCEED, name="charge", payload='"ok"'
+        ),
+        OperationUpdate(
+            "w1", OperationType.WAIT, OperationAction.START, wait_options=WaitOptions(60)
+        ),
+        OperationUpdate(
+            "c1",
+            OperationType.CALLBACK,
+            OperationAction.START,
+            name="approval",
+            callback_options=CallbackOptions(timeout_seconds=300, heartbeat_timeout_seconds=30),
+        ),
+    ]
+    ids = CheckpointIds(
+        new_token=lambda: f"tok-{name}-2",
+        new_callback_id=lambda: f"cb-{name}",
+        new_child_execution=lambda fn: ("unused", "unused"),
+    )
+    transition = apply_checkpoint(state, updates, NOW + 1, ids).finish(
+        seen=True, token=f"tok-{name}-2"
+    )
+    store.commit(arn, 2, transition)
+    state.apply(transition)
+    store.save_reply(arn, "client-1", f"tok-{name}-1", '{"CheckpointToken": "t"}', NOW + 1)
+    return state
+
+
+def test_exported_executions_import_unchanged_into_another_database_unleased(
+    store: Store, other_store: Store
+) -> None:
+    running = suspend_on_a_wait_and_a_callback(store, "running")
+    arn = running.record.execution.arn
+    queued = create(store, "queued", start=NOW + 5)
+    exported = store.export_executions("", 10)
+    assert [rows.execution_id for rows in exported] == ["id-queued", "id-running"]
+    counts = exported[1].row_counts()
+    assert counts["operations"] == 4  # the execution's own, the step, the wait, the callback
+    # Timers: the execution's timeout, the wait's end, the callback's timeout and heartbeat.
+    assert (counts["timers"], counts["callbacks"], counts["checkpoint_replies"]) == (4, 1, 1)
+
+    assert other_store.import_executions(exported) == ["id-queued", "id-running"]
+
+    assert other_store.export_executions("", 10) == exported
+    copied = other_store.load(arn)
+    assert copied is not None and copied == store.load(arn)
+    assert other_store.events(arn, 0, 100, False) == store.events(arn, 0, 100, False)
+    assert other_store.resolve_callback("cb-running") == store.resolve_callback("cb-running")
+    assert other_store.saved_reply(arn, "client-1", "tok-running-1") is not None
+    assert store.lease_owners() == ["worker-1"]
+    assert other_store.lease_owners() == []  # unleased: a destination process takes it up
+    assert other_store.expired_leases(NOW, 10) == [arn]
+    assert other_store.due_invocations(NOW + 5, 10) == [queued.record.execution.arn]
+    assert other_store.row_counts() == store.row_counts()
+
+
+def test_executions_are_exported_in_pages_after_the_last_id_seen(store: Store) -> None:
+    for name in ("c", "a", "b"):
+        create(store, name)
+    first = store.export_executions("", 2)
+    assert [rows.execution_id for rows in first] == ["id-a", "id-b"]
+    rest = store.export_executions(first[-1].execution_id, 2)
+    assert [rows.execution_id for rows in rest] == ["id-c"]
+    assert store.export_executions("id-c", 2) == []
+
+
+def test_importing_an_execution_already_there_is_refused_or_skipped(
+    store: Store, other_store: Store
+) -> None:
+    create(store, "a")
+    exported = store.export_executions("", 10)
+    other_store.import_executions(exported)
+    create(store, "b")
+    both = store.export_executions("", 10)
+    with pytest.raises(CopyConflictError, match="already in the destination"):
+        other_store.import_executions(both)
+    assert other_store.row_counts().tables["executions"] == 1  # the batch wrote nothing
+    assert other_store.import_executions(both, skip_existing=True) == ["id-b"]
+    assert other_store.row_counts() == store.row_counts()
+
+
+def test_importing_a_different_execution_with_a_name_in_use_is_refused(
+    store: Store, other_store: Store
+) -> None:
+    create(store, "a")
+    create(other_store, "a")
+    exported = store.export_executions("", 10)
+    renamed = dataclasses.replace(
+        exported[0], execution=("id-other", "arn-other", *exported[0].execution[2:])
+    )
+    with pytest.raises(CopyConflictError, match="different execution"):
+        other_store.import_executions([renamed], skip_existing=True)
+
+
+def test_row_counts_count_every_table_and_every_commit(store: Store) -> None:
+    empty = store.row_counts()
+    assert set(empty.tables.values()) == {0} and empty.versions == 0
+    suspend_on_a_wait_and_a_callback(store, "a")
+    store.save_function_configs({"f": DurableConfig(60, 3)}, NOW)
+    counts = store.row_counts()
+    assert counts.tables == {
+        "executions": 1,
+        "operations": 4,
+        "events": 5,
+        "timers": 4,
+        "callbacks": 1,
+        "checkpoint_replies": 1,
+        "function_configs": 1,
+    }
+    assert counts.versions == 3
+
+
+def test_imported_function_configs_replace_only_older_ones(
+    store: Store, other_store: Store
+) -> None:
+    store.save_function_configs({"f": DurableConfig(60, 3), "g": DurableConfig(None, 7)}, NOW)
+    other_store.save_function_configs({"f": DurableConfig(10, 1)}, NOW - 1)
+    other_store.save_function_configs({"g": DurableConfig(20, 2)}, NOW + 1)
+    exported = store.export_function_configs()
+    assert exported == [("f", 60, 3, NOW), ("g", None, 7, NOW)]
+    other_store.import_function_configs(exported)
+    assert other_store.function_config("f") == DurableConfig(60, 3)
+    assert other_store.function_config("g") == DurableConfig(20, 2)  # registered later there

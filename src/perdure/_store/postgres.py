@@ -39,6 +39,18 @@ from perdure._model.state import (
 from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
+from perdure._store.row_export import (
+    COUNT_TABLES,
+    SUM_OF_VERSIONS,
+    admit,
+    bundle,
+    child_rows,
+    insert_child,
+    select_children,
+    select_collisions,
+    select_executions,
+    upsert_function_config,
+)
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
@@ -50,9 +62,14 @@ from perdure._store.rows import (
     update_values,
 )
 from perdure._store.store import (
+    EXECUTION_TABLES,
     CallbackRef,
+    CopyConflictError,
     DueTimer,
     ExecutionQuery,
+    ExecutionRows,
+    FunctionConfigRow,
+    RowCounts,
     StaleStateError,
     StoreStats,
     StoreUnavailableError,
@@ -527,6 +544,76 @@ class PostgresStore:
             conn.execute(
                 "DELETE FROM checkpoint_replies WHERE created_ms < %s", (now - _REPLY_TTL_MS,)
             )
+
+    # -- copying between databases (`perdure db copy`) -------------------------------
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read-only transaction: every statement in it sees the same committed state."""
+        with self._tx() as conn:
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield conn
+
+    def row_counts(self) -> RowCounts:
+        with self._snapshot() as conn:
+            tables = {}
+            for table in COUNT_TABLES:
+                row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+                tables[table] = 0 if row is None else int(row[0])
+            versions = conn.execute(SUM_OF_VERSIONS).fetchone()
+        return RowCounts(tables, 0 if versions is None else int(versions[0]))
+
+    def export_executions(self, after: str, limit: int) -> list[ExecutionRows]:
+        with self._snapshot() as conn:
+            executions = conn.execute(select_executions("%s"), (after, limit)).fetchall()
+            ids = [row[0] for row in executions]
+            if not ids:
+                return []
+            children = {
+                table: conn.execute(select_children(table, "= ANY(%s)"), (ids,)).fetchall()
+                for table in EXECUTION_TABLES[1:]
+            }
+        return bundle(executions, children)
+
+    def import_executions(
+        self, batch: Sequence[ExecutionRows], *, skip_existing: bool = False
+    ) -> list[str]:
+        if not batch:
+            return []
+        ids = [rows.execution[0] for rows in batch]
+        arns = [rows.execution[1] for rows in batch]
+        names = [rows.execution[3] for rows in batch]
+        any_of = "= ANY(%s)"
+        try:
+            with self._tx() as conn:
+                existing = conn.execute(
+                    select_collisions(any_of, any_of, any_of), (ids, arns, names)
+                ).fetchall()
+                admitted = admit(batch, existing, skip_existing=skip_existing)
+                if not admitted:
+                    return []
+                cur = conn.cursor()
+                cur.executemany(_INSERT_EXECUTION, [rows.execution for rows in admitted])
+                for table in EXECUTION_TABLES[1:]:
+                    values = child_rows(admitted, table)
+                    if values:
+                        cur.executemany(insert_child(table, "%s"), values)
+                conn.execute(_NOTIFY)  # servers already on this database find the work
+        except psycopg.errors.IntegrityError as exc:
+            raise CopyConflictError(f"the destination database refused a row: {exc}") from None
+        return [rows.execution_id for rows in admitted]
+
+    def export_function_configs(self) -> list[FunctionConfigRow]:
+        rows = self._all(
+            "SELECT function_name, execution_timeout, retention_days, updated_ms "
+            "FROM function_configs ORDER BY function_name"
+        )
+        return [(str(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+    def import_function_configs(self, rows: Sequence[FunctionConfigRow]) -> None:
+        if rows:
+            with self._tx() as conn:
+                conn.cursor().executemany(upsert_function_config("%s"), rows)
 
 
 def _relax_durability(conn: Connection) -> None:

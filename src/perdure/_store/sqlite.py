@@ -24,6 +24,18 @@ from perdure._model.state import (
     Transition,
 )
 from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
+from perdure._store.row_export import (
+    COUNT_TABLES,
+    SUM_OF_VERSIONS,
+    admit,
+    bundle,
+    child_rows,
+    insert_child,
+    select_children,
+    select_collisions,
+    select_executions,
+    upsert_function_config,
+)
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
@@ -37,9 +49,14 @@ from perdure._store.rows import (
     update_values,
 )
 from perdure._store.store import (
+    EXECUTION_TABLES,
     CallbackRef,
+    CopyConflictError,
     DueTimer,
     ExecutionQuery,
+    ExecutionRows,
+    FunctionConfigRow,
+    RowCounts,
     StaleStateError,
     StoreStats,
     StoreUnavailableError,
@@ -576,3 +593,76 @@ class SqliteStore:
             db.execute(
                 "DELETE FROM checkpoint_replies WHERE created_ms < ?", (now - 15 * 60 * 1000,)
             )
+
+    # -- copying between databases (`perdure db copy`) -------------------------------
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every statement in it sees the same committed state."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                yield self._db
+            finally:
+                if self._db.in_transaction:
+                    self._db.execute("COMMIT")
+
+    def row_counts(self) -> RowCounts:
+        with self._snapshot() as db:
+            tables = {
+                table: int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+                for table in COUNT_TABLES
+            }
+            versions = int(db.execute(SUM_OF_VERSIONS).fetchone()[0])
+        return RowCounts(tables, versions)
+
+    def export_executions(self, after: str, limit: int) -> list[ExecutionRows]:
+        with self._snapshot() as db:
+            executions = db.execute(select_executions("?"), (after, limit)).fetchall()
+            ids = [row[0] for row in executions]
+            if not ids:
+                return []
+            ids_match = f"IN ({','.join('?' * len(ids))})"
+            children = {
+                table: db.execute(select_children(table, ids_match), ids).fetchall()
+                for table in EXECUTION_TABLES[1:]
+            }
+        return bundle(executions, children)
+
+    def import_executions(
+        self, batch: Sequence[ExecutionRows], *, skip_existing: bool = False
+    ) -> list[str]:
+        if not batch:
+            return []
+        ids = [rows.execution[0] for rows in batch]
+        arns = [rows.execution[1] for rows in batch]
+        names = [rows.execution[3] for rows in batch]
+        marks = f"IN ({','.join('?' * len(batch))})"
+        try:
+            with self._tx() as db:
+                existing = db.execute(select_collisions(marks, marks, marks), (*ids, *arns, *names))
+                admitted = admit(batch, existing.fetchall(), skip_existing=skip_existing)
+                if not admitted:
+                    return []
+                db.executemany(
+                    f"INSERT INTO executions ({EXEC_COLUMNS}) "
+                    f"VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})",
+                    [rows.execution for rows in admitted],
+                )
+                for table in EXECUTION_TABLES[1:]:
+                    db.executemany(insert_child(table, "?"), child_rows(admitted, table))
+        except sqlite3.IntegrityError as exc:
+            raise CopyConflictError(f"the destination database refused a row: {exc}") from None
+        return [rows.execution_id for rows in admitted]
+
+    def export_function_configs(self) -> list[FunctionConfigRow]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT function_name, execution_timeout, retention_days, updated_ms "
+                "FROM function_configs ORDER BY function_name"
+            ).fetchall()
+        return [(str(r[0]), r[1], r[2], int(r[3])) for r in rows]
+
+    def import_function_configs(self, rows: Sequence[FunctionConfigRow]) -> None:
+        with self._tx() as db:
+            db.executemany(upsert_function_config("?"), rows)

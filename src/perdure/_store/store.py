@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from perdure._model import Event, Execution, ExecutionStatus
 from perdure._model.durable_config import DurableConfig
@@ -50,6 +50,67 @@ class StoreStats:
     queued_invocations: int
     running_invocations: int
     expired_leases: int
+
+
+# The tables an execution's rows live in, the execution's own first.
+EXECUTION_TABLES = (
+    "executions",
+    "operations",
+    "events",
+    "timers",
+    "callbacks",
+    "checkpoint_replies",
+)
+FUNCTION_CONFIGS = "function_configs"
+
+
+@dataclass(frozen=True)
+class ExecutionRows:
+    """One execution as stored, row for row, for copying it to another database (which
+    may be the other backend: both hold the same logical schema). `execution` holds the
+    values of `rows.EXEC_COLUMNS`; the lease is left out, so a copy is never leased.
+    The other tables' rows are given without the execution id they are keyed by."""
+
+    execution: tuple[Any, ...]
+    operations: tuple[tuple[str, int, int, str], ...]  # op_id, position, seq, doc
+    events: tuple[tuple[int, str], ...]  # event_id, doc
+    timers: tuple[tuple[str, str, int], ...]  # op_id, kind, due_ms
+    callbacks: tuple[tuple[str, str, int], ...]  # callback_id, op_id, heartbeat_s
+    checkpoint_replies: tuple[tuple[str, str, str, int], ...]  # tokens, reply, created_ms
+
+    @property
+    def execution_id(self) -> str:
+        return str(self.execution[0])
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table (`EXECUTION_TABLES`)."""
+        return {
+            "executions": 1,
+            "operations": len(self.operations),
+            "events": len(self.events),
+            "timers": len(self.timers),
+            "callbacks": len(self.callbacks),
+            "checkpoint_replies": len(self.checkpoint_replies),
+        }
+
+
+# function_name, execution_timeout, retention_days, updated_ms
+FunctionConfigRow = tuple[str, int | None, int | None, int]
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """How much a database holds: rows per table (`EXECUTION_TABLES` and
+    `FUNCTION_CONFIGS`), and the sum of the executions' row versions, which grows with
+    every commit, so two readings that agree mean nothing was committed in between."""
+
+    tables: dict[str, int]
+    versions: int
+
+
+class CopyConflictError(Exception):
+    """An execution being copied in collides with a different one the database holds
+    (same function and name, or same ARN, under another id); the message names it."""
 
 
 class StaleStateError(Exception):
@@ -166,6 +227,34 @@ class Store(Protocol):
 
     def save_function_configs(self, configs: Mapping[str, DurableConfig], now: int) -> None:
         """Register (replace) the configs of these functions, in one transaction."""
+        ...
+
+    def row_counts(self) -> RowCounts:
+        """Rows per table and the sum of row versions, read in one snapshot."""
+        ...
+
+    def export_executions(self, after: str, limit: int) -> list[ExecutionRows]:
+        """Up to `limit` executions whose id sorts after `after` (bytewise), in id
+        order, each with all its rows, read in one snapshot: page through a whole
+        database by passing the last id seen."""
+        ...
+
+    def import_executions(
+        self, batch: Sequence[ExecutionRows], *, skip_existing: bool = False
+    ) -> list[str]:
+        """Insert exported executions, unleased, in one transaction; return the ids
+        inserted. One whose id is already here is skipped when `skip_existing`, else
+        nothing is inserted and CopyConflictError is raised; so is it for a different
+        execution holding the same ARN or function and name."""
+        ...
+
+    def export_function_configs(self) -> list[FunctionConfigRow]:
+        """Every registered function config, by function name."""
+        ...
+
+    def import_function_configs(self, rows: Sequence[FunctionConfigRow]) -> None:
+        """Insert these configs; where a function already has one, the one registered
+        later (`updated_ms`) wins, as if both registrations had happened here."""
         ...
 
     def watch(self, listener: Callable[[], None]) -> None:
