@@ -22,6 +22,7 @@ from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import Handler, Registry, function_configs
 from perdure._sdk.client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings
+from perdure._store.database_copy import CopyReport, Progress, copy_database
 from perdure._store.sqlite import SqliteStore
 from perdure._store.store import Store
 
@@ -79,6 +80,44 @@ def open_store(url: str, *, synchronous: Synchronous = "FULL") -> Store:
             "installed): pip install 'perdure[postgres]'"
         ) from None
     return PostgresStore(url, synchronous=synchronous)
+
+
+def copy_between(
+    src: str,
+    dst: str,
+    *,
+    merge: bool = False,
+    batch_size: int = 200,
+    progress: Progress | None = None,
+    clock: Clock | None = None,
+) -> CopyReport:
+    """Copy every execution from the database `src` to `dst` (URLs as `open_store`
+    takes; see `database_copy`). Both are migrated first. A SQLite source must exist
+    (opening a missing one would create it empty and copy nothing), and the two must
+    not be one database."""
+    if describe_database(src) == describe_database(dst):
+        raise ConfigError("the source and the destination are the same database")
+    path = sqlite_path(src)
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"there is no SQLite database at {describe_database(src)}")
+    prepare_database(dst)
+    source = open_store(src)
+    try:
+        destination = open_store(dst)
+        try:
+            now = (clock or SystemClock()).now_ms()
+            return copy_database(
+                source,
+                destination,
+                now=now,
+                merge=merge,
+                batch_size=batch_size,
+                progress=progress,
+            )
+        finally:
+            destination.close()
+    finally:
+        source.close()
 
 
 @dataclass
