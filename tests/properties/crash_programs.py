@@ -45,7 +45,7 @@ _leaf = st.one_of(
     st.tuples(st.just("flaky"), st.integers(0, 99)),
     st.tuples(st.just("raise"), st.integers(0, 99)),
     st.tuples(st.just("wait"), st.integers(MIN_WAIT_SECONDS, 3600)),
-    st.tuples(st.just("callback"), st.integers(0, 99)),
+    st.tuples(st.just("callback")),
 )
 _concurrency = st.one_of(st.none(), st.integers(1, 3))
 
