@@ -12,7 +12,9 @@ rows another process is committing at that moment; correctness never depends on 
 version guard fences every write), it only keeps competing claimers apart. Commits that
 queue an invocation or set a timer send `NOTIFY perdure_work`, and `watch` LISTENs for it
 (`postgres_wakeup`), so a dispatcher in another process wakes at once instead of at its
-next poll.
+next poll. A restart of the database or a dropped connection fails requests with a
+retryable `connection_lost` fault, at once, until connections work again; the pool and
+the listener reconnect by themselves (`postgres_outage`).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import TupleRow
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 from perdure._config import Synchronous
 from perdure._model import Event, Execution, ExecutionStatus
@@ -37,6 +39,12 @@ from perdure._model.state import (
     Transition,
 )
 from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
+from perdure._store.postgres_outage import (
+    CONNECTION_WAIT,
+    POOL_NAME,
+    RECONNECT_SECONDS,
+    Outage,
+)
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.row_export import (
@@ -145,14 +153,18 @@ class PostgresStore:
         self.fault_log = FaultLog()
         self._durable = synchronous == "FULL"
         self.applied_on_open: list[str] = self.migrate()
+        self._outage = Outage(lambda: self._pool.check())
         self._pool: ConnectionPool[Connection] = ConnectionPool(
             url,
+            connection_class=self._outage.connection_class(),
             min_size=min(2, pool_size),
             max_size=pool_size,
             kwargs={"autocommit": True},
             configure=None if self._durable else _relax_durability,
             open=True,
-            name="perdure-store",
+            name=POOL_NAME,
+            timeout=CONNECTION_WAIT,
+            reconnect_timeout=RECONNECT_SECONDS,
         )
         self._listener: WakeupListener | None = None
         self._listener_lock = threading.Lock()
@@ -191,21 +203,37 @@ class PostgresStore:
 
     def schema(self) -> list[str]:
         """The migrations the database has, in order."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute("SELECT name FROM schema_migrations ORDER BY name").fetchall()
         return [row[0] for row in rows]
 
     @contextmanager
+    def _connection(self) -> Iterator[Connection]:
+        """A pooled connection. One found dead, or none to be had, starts an outage
+        (`postgres_outage`); the next that works ends it."""
+        conn: Connection | None = None
+        try:
+            with self._pool.connection(self._outage.wait_seconds()) as conn:
+                yield conn
+        except PoolTimeout as exc:
+            raise self._outage.no_connection(exc) from exc
+        except psycopg.OperationalError as exc:
+            if conn is not None and conn.closed:
+                self._outage.lost(exc)
+            raise
+        self._outage.ended()
+
+    @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self._pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             yield conn
 
     def _one(self, query: str, args: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             return conn.execute(query, args).fetchone()
 
     def _all(self, query: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             return conn.execute(query, args).fetchall()
 
     def watch(self, listener: Callable[[], None]) -> None:
@@ -312,7 +340,7 @@ class PostgresStore:
         """Send the statements as one simple query: PostgreSQL runs them as one implicit
         transaction (all or nothing) and it costs one round trip. Parameters are bound
         client-side (properly quoted), since the simple protocol carries none."""
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             psycopg.ClientCursor(conn).execute(script.sql(), script.args)
 
     # -- lookups for the runtime ------------------------------------------------------
@@ -373,14 +401,14 @@ class PostgresStore:
         return [r[0] for r in rows]
 
     def lease(self, arn: str, owner: str, expires: int) -> None:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             conn.execute(
                 "UPDATE executions SET lease_owner=%s, lease_expires=%s WHERE arn=%s",
                 (owner, expires, arn),
             )
 
     def renew_lease(self, arn: str, request_id: str, owner: str, expires: int) -> bool:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             cur = conn.execute(
                 "UPDATE executions SET lease_owner=%s, lease_expires=%s "
                 "WHERE arn=%s AND request_id=%s AND invocation=%s",
@@ -453,7 +481,7 @@ class PostgresStore:
         self._run(script)
 
     def stats(self, now: int) -> StoreStats:
-        with self._pool.connection() as conn:
+        with self._connection() as conn:
             by_status = {
                 str(status): int(count)
                 for status, count in conn.execute(

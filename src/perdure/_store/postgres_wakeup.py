@@ -6,6 +6,11 @@ listener thread waits on its connection's socket (and on a pipe, so `stop` retur
 once) and calls every subscriber when notifications arrive. Notifications are a hint, not
 a queue: one lost while reconnecting costs only a poll interval, and after each
 (re)connection the subscribers are called once in case work arrived meanwhile.
+
+A lost connection (the server restarted, the backend was terminated) is logged once;
+the thread tries again every second, quietly, and logs when it listens again. Meanwhile
+the dispatchers and claim waits go on polling (at most a second apart), so wake-ups are
+late, never lost.
 """
 
 from __future__ import annotations
@@ -17,9 +22,20 @@ import threading
 from collections.abc import Callable
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 CHANNEL = "perdure_work"
 _RECONNECT_SECONDS = 1.0
+# The listening connection only reads, so a peer that vanished without closing it (a
+# network partition, a host that lost power) would be waited on forever; TCP keepalives
+# find it out within about half a minute. Settings in the database URL take precedence.
+_CONNECTION_DEFAULTS = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 15,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
 
 log = logging.getLogger("perdure.store")
 
@@ -30,6 +46,7 @@ class WakeupListener:
         self._listeners: list[Callable[[], None]] = []
         self._stop_read, self._stop_write = os.pipe()
         self._stopped = False
+        self._lost = False
         self._thread = threading.Thread(target=self._run, name="perdure-listen", daemon=True)
 
     def add(self, listener: Callable[[], None]) -> None:
@@ -56,13 +73,23 @@ class WakeupListener:
             except psycopg.Error as exc:
                 if self._stopped:
                     return
-                log.warning("lost the PostgreSQL wake-up connection (%s); reconnecting", exc)
+                if not self._lost:
+                    self._lost = True
+                    cause = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+                    log.warning(
+                        "lost the PostgreSQL wake-up connection (%s); polling until it is back",
+                        cause,
+                    )
                 # Wait before reconnecting, but return at once if stopped meanwhile.
                 select.select([self._stop_read], [], [], _RECONNECT_SECONDS)
 
     def _listen(self) -> None:
-        with psycopg.connect(self._url, autocommit=True) as conn:
+        params = {**_CONNECTION_DEFAULTS, **conninfo_to_dict(self._url)}
+        with psycopg.connect(make_conninfo("", **params), autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
+            if self._lost:
+                self._lost = False
+                log.warning("listening for PostgreSQL wake-ups again")
             self._wake()
             while not self._stopped:
                 ready, _, _ = select.select([conn.fileno(), self._stop_read], [], [])

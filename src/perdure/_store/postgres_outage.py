@@ -1,0 +1,142 @@
+"""Riding out a PostgreSQL restart or a dropped connection.
+
+When the server restarts, fails over, or an administrator or a network fault drops the
+connections, every pooled connection is dead, and the pool finds that out only by using
+each one. So the first statement that fails on a dead connection, a connection attempt
+of the pool that fails, or a request that gets no connection at all starts an outage,
+which this module keeps track of:
+
+* it is logged once, and the pool checks its idle connections at once, so the dead ones
+  are replaced instead of failing the next requests one by one;
+* while it lasts, a request waits only briefly for a connection: callers get their
+  retryable error (a 503 from the API, a backoff in the runtime's loops) at once, and no
+  API thread is held for the pool's full wait. Each such request also asks the pool for
+  a new connection, so the first one after the database is back gets it;
+* the first request that gets a working connection ends it, and logs how long it lasted.
+
+The pool's own warning for each failed reconnection attempt (one a second for as long as
+the database is away) is left out of the log: the outage's first and last lines say it.
+
+Writes are never repeated here: a commit whose connection dropped may or may not have
+been applied, and only its caller can tell (a checkpoint is sent again with its
+ClientToken; the runtime's loops re-read the state).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Self
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from perdure._clock import monotonic
+from perdure._store.faults import StoreFaultError
+
+log = logging.getLogger("perdure.store")
+
+# How long a request waits for a pooled connection while the database answers: time
+# to queue behind a burst of requests on a busy pool.
+CONNECTION_WAIT = 10.0
+# ... and during an outage, when a connection can only come from a new connect.
+OUTAGE_WAIT = 0.5
+# How long the pool retries one lost connection before giving up on it (a request then
+# asks for a new one). Short, so reconnecting follows demand: psycopg_pool's default is
+# five minutes of doubling delays, which could leave a server without connections for
+# minutes after the database is back.
+RECONNECT_SECONDS = 2.0
+POOL_NAME = "perdure-store"
+_POOL_ATTEMPT_LINES = ("error connecting in %r", "reconnection attempt in pool %r")
+
+
+class Outage:
+    """Whether this store's connections are known to be lost, since when and why."""
+
+    def __init__(self, check_pool: Callable[[], None]) -> None:
+        """`check_pool` replaces the pool's dead idle connections (`ConnectionPool.check`)."""
+        _quiet_pool_attempts()
+        self._check_pool = check_pool
+        self._lock = threading.Lock()
+        self._since: float | None = None
+        self._cause = ""
+
+    @property
+    def ongoing(self) -> bool:
+        return self._since is not None
+
+    def wait_seconds(self) -> float:
+        """How long the next request may wait for a connection."""
+        return CONNECTION_WAIT if self._since is None else OUTAGE_WAIT
+
+    def lost(self, cause: BaseException) -> None:
+        """A connection failed or none could be had: start an outage, unless one is on."""
+        with self._lock:
+            if self._since is not None:
+                return
+            self._since = monotonic()
+            self._cause = _first_line(cause)
+        log.warning(
+            "lost the connection to PostgreSQL (%s); requests fail with a retryable error "
+            "until it is re-established",
+            self._cause,
+        )
+        try:
+            self._check_pool()  # drop the other dead idle connections now
+        except Exception as exc:  # a closing pool: nothing left to check
+            log.debug("checking the pool's connections failed: %s", exc)
+
+    def no_connection(self, timeout: BaseException) -> StoreFaultError:
+        """The fault for a request that got no connection in time (an outage begins)."""
+        self.lost(timeout)
+        since, cause = self._since, self._cause
+        seconds = 0.0 if since is None else monotonic() - since
+        return StoreFaultError(
+            "connection_lost", f"no connection to PostgreSQL for {seconds:.1f} s: {cause}"
+        )
+
+    def connection_class(self) -> type[psycopg.Connection[TupleRow]]:
+        """The pool's connection class: a failed attempt to connect starts an outage, so
+        that requests fail fast even when the pool had no connection to find dead."""
+        outage = self
+
+        class ReportingConnection(psycopg.Connection[TupleRow]):
+            @classmethod
+            def connect(cls, *args: Any, **kwargs: Any) -> Self:
+                try:
+                    return super().connect(*args, **kwargs)
+                except psycopg.OperationalError as exc:
+                    outage.lost(exc)
+                    raise
+
+        return ReportingConnection
+
+    def ended(self) -> None:
+        """A request had a working connection: the outage, if any, is over."""
+        if self._since is None:
+            return
+        with self._lock:
+            since, self._since = self._since, None
+        if since is not None:
+            log.warning("reconnected to PostgreSQL after %.1f s", monotonic() - since)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _PoolAttemptFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        attempt = isinstance(record.msg, str) and record.msg.startswith(_POOL_ATTEMPT_LINES)
+        return not (attempt and isinstance(record.args, tuple) and POOL_NAME in record.args)
+
+
+_FILTER = _PoolAttemptFilter()
+
+
+def _quiet_pool_attempts() -> None:
+    pool_log = logging.getLogger("psycopg.pool")
+    if _FILTER not in pool_log.filters:
+        pool_log.addFilter(_FILTER)
