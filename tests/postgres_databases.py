@@ -2,9 +2,10 @@
 migrated, and a fresh clone of it per test (`CREATE DATABASE ... TEMPLATE`), so tests
 share no state and need no Docker.
 
-The server comes from PERDURE_TEST_POSTGRES_URL. Unset: PostgreSQL tests are skipped.
-Set but unreachable: skipped too, except under CI (`CI` set), where it is a failure:
-CI promises to run the PostgreSQL backend. Every database made here is named
+The server comes from PERDURE_TEST_POSTGRES_URL. Unset or unreachable: PostgreSQL tests
+are skipped, except under CI (`CI` set, as `.ci/run` does), where either is a failure:
+CI promises to run the PostgreSQL backend, and a green run that skipped it would hide
+that it did not. Every database made here is named
 `perdure_test_<pid>_...`; only those, and leftovers of test sessions that are no longer
 running, are ever dropped.
 """
@@ -31,7 +32,10 @@ def server_url() -> str:
     """The admin URL, or skip/fail the test as the module docstring says."""
     url = os.environ.get(ENV, "").strip()
     if not url:
-        pytest.skip(f"{ENV} is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)")
+        message = f"{ENV} is not set (e.g. postgresql://postgres@127.0.0.1:5432/postgres)"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}; CI runs the PostgreSQL tests, so this is a failure")
+        pytest.skip(message)
     if not url.startswith(("postgresql://", "postgres://")):
         pytest.fail(f"{ENV} must be a postgresql:// URL, got {url!r}")
     try:

@@ -376,9 +376,14 @@ def _make_handlers_importable_by_child_processes() -> None:
 
 
 def run_requirement(
-    requirement_id: str, *, root: Path | None = None, seed: int | None = None
+    requirement_id: str,
+    *,
+    root: Path | None = None,
+    seed: int | None = None,
+    db: str | None = None,
 ) -> Verdict:
-    """Run one requirement end to end and judge it."""
+    """Run one requirement end to end and judge it, on the database `db` (a
+    postgresql:// URL, say) or, by default, the runner's own temporary SQLite file."""
     requirement = requirements.load_id(requirement_id, root)
     if seed is None:
         env_seed = os.environ.get(SEED_ENV)
@@ -387,7 +392,7 @@ def run_requirement(
     verdict = Verdict(requirement=requirement, category="driver", seed=seed)
     started = time.monotonic()
     try:
-        _run(requirement, bindings, verdict)
+        _run(requirement, bindings, verdict, db)
     except Exception as error:
         verdict.category = "driver"
         if isinstance(error, _Stuck):
@@ -399,7 +404,7 @@ def run_requirement(
     return verdict
 
 
-def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict) -> None:
+def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict, db: str | None) -> None:
     from perdure.testing import DurableTestRunner
 
     process = invoker_kind(requirement.id) == "process"
@@ -415,6 +420,7 @@ def _run(requirement: Requirement, bindings: Bindings, verdict: Verdict) -> None
         time=time_mode(requirement.id),
         invoker=invoker_kind(requirement.id),
         function_name=f"conformance-{requirement.id}",
+        db_path=db,
     ) as runner:
         arn = runner.run_async(
             input=matcher.substitute(requirement.input, bindings),

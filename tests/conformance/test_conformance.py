@@ -55,3 +55,12 @@ def test_requirement(requirement_id: str) -> None:
     verdict = harness.run_requirement(requirement_id, root=ROOT)
     if not verdict.passed:
         pytest.fail(verdict.report(), pytrace=False)
+
+
+@pytest.mark.parametrize("requirement_id", [_param(i) for i in IDS])
+def test_requirement_on_postgres(requirement_id: str, empty_postgres_url: str) -> None:
+    """The same requirement on an empty PostgreSQL database (skipped without
+    PERDURE_TEST_POSTGRES_URL): the history must not depend on the backend."""
+    verdict = harness.run_requirement(requirement_id, root=ROOT, db=empty_postgres_url)
+    if not verdict.passed:
+        pytest.fail(verdict.report(), pytrace=False)

@@ -161,7 +161,7 @@ def _summarise(ctx: CliContext, report: CopyReport, src: str, dst: str) -> None:
         f"{rows['checkpoint_replies']} saved checkpoint replies, "
         f"{report.function_configs} function configs"
     )
-    con.print(f"  row counts verified in {report.seconds:.1f} s")
+    con.print(f"  row counts verified; {report.seconds:.1f} s in all")
     if report.interrupted:
         con.print(
             f"  {report.interrupted} invocation(s) had been cut off; the destination's "
