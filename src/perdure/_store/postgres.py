@@ -221,7 +221,7 @@ class PostgresStore:
             if conn is not None and conn.closed:
                 self._outage.lost(exc)
             raise
-        self._outage.ended()
+        self._outage.ended(conn)
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:

@@ -12,10 +12,15 @@ which this module keeps track of:
   retryable error (a 503 from the API, a backoff in the runtime's loops) at once, and no
   API thread is held for the pool's full wait. Each such request also asks the pool for
   a new connection, so the first one after the database is back gets it;
-* the first request that gets a working connection ends it, and logs how long it lasted.
+* a request that works on a connection made since it began ends it, and logs how long it
+  lasted. (A connection older than the outage that still works ends it only after a
+  second: while a restart is under way, some old connections die a little later than
+  others, and an outage that flapped on and off would put requests back on the long
+  wait while the database is still going away.)
 
-The pool's own warning for each failed reconnection attempt (one a second for as long as
-the database is away) is left out of the log: the outage's first and last lines say it.
+The pool's own warnings for each dead connection it discards and each failed attempt to
+reconnect (one a second for as long as the database is away) are left out of the log:
+the outage's first and last lines say it.
 
 Writes are never repeated here: a commit whose connection dropped may or may not have
 been applied, and only its caller can tell (a checkpoint is sent again with its
@@ -27,7 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, Self
+from typing import Any, ClassVar, Self, cast
 
 import psycopg
 from psycopg.rows import TupleRow
@@ -38,17 +43,22 @@ from perdure._store.faults import StoreFaultError
 log = logging.getLogger("perdure.store")
 
 # How long a request waits for a pooled connection while the database answers: time
-# to queue behind a burst of requests on a busy pool.
-CONNECTION_WAIT = 10.0
-# ... and during an outage, when a connection can only come from a new connect.
-OUTAGE_WAIT = 0.5
+# to queue behind a burst of requests on a busy pool (statements take milliseconds).
+CONNECTION_WAIT = 5.0
+# ... and during an outage, when a connection can only come from a new connect: long
+# enough for a local connect, short enough that requests answered 503 do not queue up
+# behind each other on the API's few threads (a /health among them).
+OUTAGE_WAIT = 0.1
 # How long the pool retries one lost connection before giving up on it (a request then
 # asks for a new one). Short, so reconnecting follows demand: psycopg_pool's default is
 # five minutes of doubling delays, which could leave a server without connections for
 # minutes after the database is back.
 RECONNECT_SECONDS = 2.0
+# How long into an outage a connection older than it must work to end it.
+OLD_CONNECTION_PROOF = 1.0
 POOL_NAME = "perdure-store"
 _POOL_ATTEMPT_LINES = ("error connecting in %r", "reconnection attempt in pool %r")
+_POOL_DISCARD_LINES = ("discarding closed connection", "discarding broken connection")
 
 
 class Outage:
@@ -61,10 +71,6 @@ class Outage:
         self._lock = threading.Lock()
         self._since: float | None = None
         self._cause = ""
-
-    @property
-    def ongoing(self) -> bool:
-        return self._since is not None
 
     def wait_seconds(self) -> float:
         """How long the next request may wait for a connection."""
@@ -88,38 +94,51 @@ class Outage:
             log.debug("checking the pool's connections failed: %s", exc)
 
     def no_connection(self, timeout: BaseException) -> StoreFaultError:
-        """The fault for a request that got no connection in time (an outage begins)."""
+        """The fault for a request that got no connection in time (an outage begins).
+        Its text stays the same for the whole outage, so loops log it once."""
         self.lost(timeout)
-        since, cause = self._since, self._cause
-        seconds = 0.0 if since is None else monotonic() - since
-        return StoreFaultError(
-            "connection_lost", f"no connection to PostgreSQL for {seconds:.1f} s: {cause}"
+        return StoreFaultError("connection_lost", f"no connection to PostgreSQL: {self._cause}")
+
+    def connection_class(self) -> type[PooledConnection]:
+        """The pool's connection class, reporting to this outage."""
+        return cast(
+            "type[PooledConnection]",
+            type("PooledConnection", (PooledConnection,), {"outage": self}),
         )
 
-    def connection_class(self) -> type[psycopg.Connection[TupleRow]]:
-        """The pool's connection class: a failed attempt to connect starts an outage, so
-        that requests fail fast even when the pool had no connection to find dead."""
-        outage = self
-
-        class ReportingConnection(psycopg.Connection[TupleRow]):
-            @classmethod
-            def connect(cls, *args: Any, **kwargs: Any) -> Self:
-                try:
-                    return super().connect(*args, **kwargs)
-                except psycopg.OperationalError as exc:
-                    outage.lost(exc)
-                    raise
-
-        return ReportingConnection
-
-    def ended(self) -> None:
-        """A request had a working connection: the outage, if any, is over."""
-        if self._since is None:
+    def ended(self, conn: psycopg.Connection[TupleRow]) -> None:
+        """A request worked on `conn`: the outage, if any, is over (see the module doc)."""
+        since = self._since
+        if since is None:
+            return
+        now = monotonic()
+        if getattr(conn, "born", 0.0) < since and now - since < OLD_CONNECTION_PROOF:
             return
         with self._lock:
-            since, self._since = self._since, None
-        if since is not None:
-            log.warning("reconnected to PostgreSQL after %.1f s", monotonic() - since)
+            if self._since != since:
+                return
+            self._since = None
+        log.warning("reconnected to PostgreSQL after %.1f s", now - since)
+
+
+class PooledConnection(psycopg.Connection[TupleRow]):
+    """A connection of a store's pool. A failed attempt to connect starts the store's
+    outage, so requests fail fast even when the pool had no connection to find dead;
+    `born` tells connections made since an outage began from older ones."""
+
+    outage: ClassVar[Outage | None] = None
+    born: float = 0.0
+
+    @classmethod
+    def connect(cls, *args: Any, **kwargs: Any) -> Self:
+        try:
+            conn = super().connect(*args, **kwargs)
+        except psycopg.OperationalError as exc:
+            if cls.outage is not None:
+                cls.outage.lost(exc)
+            raise
+        conn.born = monotonic()
+        return conn
 
 
 def _first_line(exc: BaseException) -> str:
@@ -129,8 +148,13 @@ def _first_line(exc: BaseException) -> str:
 
 class _PoolAttemptFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        attempt = isinstance(record.msg, str) and record.msg.startswith(_POOL_ATTEMPT_LINES)
-        return not (attempt and isinstance(record.args, tuple) and POOL_NAME in record.args)
+        if not isinstance(record.msg, str) or not isinstance(record.args, tuple):
+            return True
+        if record.msg.startswith(_POOL_ATTEMPT_LINES):
+            return POOL_NAME not in record.args
+        if record.msg.startswith(_POOL_DISCARD_LINES):
+            return not any(isinstance(arg, PooledConnection) for arg in record.args)
+        return True
 
 
 _FILTER = _PoolAttemptFilter()
