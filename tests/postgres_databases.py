@@ -80,17 +80,27 @@ class TestDatabases:
     def clone(self) -> str:
         """A new database with the migrated schema; returns its URL."""
         name = f"{self._stem}_{next(self._counter)}"
-        self._admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
         return self.url_of(name)
 
     def drop(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
         assert name.startswith(self._stem)
-        self._admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def close(self) -> None:
-        self._admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+        self._execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
         self._admin.close()
+
+    def _execute(self, sql: str) -> None:
+        """On the admin connection, connecting again if a test restarted the server."""
+        try:
+            self._admin.execute(sql)
+        except psycopg.OperationalError:
+            if not self._admin.closed:
+                raise
+            self._admin = psycopg.connect(self.url, autocommit=True)
+            self._admin.execute(sql)
 
     def _drop_leftovers(self) -> None:
         """Databases of earlier test sessions that died before cleaning up."""

@@ -3,14 +3,28 @@ on by themselves through dropped connections and a database that refuses connect
 for a few seconds, struck while executions run steps and wait: during the outage a
 client gets a retryable 503 ServiceException and `/health` says the store is
 unavailable; afterwards every execution completes, no process has exited, no timer
-fired twice and no at-most-once step ran twice."""
+fired twice and no at-most-once step ran twice.
+
+A true restart of the PostgreSQL server is tested too, when asked for:
+PERDURE_TEST_POSTGRES_CTL is a command that takes `stop` or `start` for the server
+of PERDURE_TEST_POSTGRES_URL (e.g. `pg_ctlcluster 15 main`). It is opt-in because it
+stops the whole server, which would fail anything else using it at the time; the
+server is started again whatever happens."""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
+import subprocess
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 
 from tests.chaos.processes import PerdureProcess
@@ -18,12 +32,34 @@ from tests.postgres import runs
 from tests.postgres.outages import Admin, database_of, refused_connections, terminate_backends
 
 EXECUTIONS = 24
+CTL_ENV = "PERDURE_TEST_POSTGRES_CTL"
 
 
-@pytest.mark.parametrize("topology", ["server", "dev"])
-def test_processes_resume_every_execution_after_dropped_connections_and_an_outage(
-    topology: str, postgres_url: str, admin: Admin, tmp_path: Path
+@dataclass(frozen=True)
+class Seen:
+    """What a client saw during the outage."""
+
+    status: int
+    error_type: str | None
+    body: dict[str, Any]
+    answered_in: float
+    health_status: int
+    health: dict[str, Any]
+
+
+def _look(url: str, arn: str) -> Seen:
+    asked = time.monotonic()
+    status, error_type, body = runs.get_execution(url, arn)
+    answered_in = time.monotonic() - asked
+    health_status, health = runs.health(url)
+    return Seen(status, error_type, body, answered_in, health_status, health)
+
+
+def _through(
+    topology: str, postgres_url: str, tmp_path: Path, strike: Callable[[Callable[[], Seen]], Seen]
 ) -> None:
+    """Run executions on `topology`, let `strike` make its fault (it calls its argument
+    during the outage), and check what clients saw and that everything completed."""
     environment = runs.environment(tmp_path)
     processes: list[PerdureProcess]
     if topology == "server":
@@ -32,7 +68,6 @@ def test_processes_resume_every_execution_after_dropped_connections_and_an_outag
     else:
         front = runs.dev(environment, postgres_url)
         processes = [front]
-    database = database_of(postgres_url)
     with runs.running(processes):
         assert front.url is not None
         run = runs.Run(postgres_url, front.url, environment)
@@ -41,18 +76,8 @@ def test_processes_resume_every_execution_after_dropped_connections_and_an_outag
             assert run.workload.send_starts() == EXECUTIONS
             arn = next(iter(run.workload.snapshot()))
             time.sleep(0.5)  # in their first steps
-
-            assert terminate_backends(admin, database) > 0
-            time.sleep(1.0)  # in steps and waits again
-
-            with refused_connections(admin, database):
-                time.sleep(0.5)
-                asked = time.monotonic()
-                status, error_type, body = runs.get_execution(front.url, arn)
-                answered_in = time.monotonic() - asked
-                health_status, health = runs.health(front.url)
-                time.sleep(2.0)
-
+            url = front.url
+            seen = strike(lambda: _look(url, arn))
             settled = run.settle(timeout=60)
             after_status, after = runs.health(front.url)
             exited = {p.name: p.proc.returncode for p in processes if p.proc and not p.alive()}
@@ -61,12 +86,66 @@ def test_processes_resume_every_execution_after_dropped_connections_and_an_outag
             run.close()
     findings = run.findings()
 
-    assert (status, error_type) == (503, "ServiceException"), body
-    assert "connection to the database was lost" in json.dumps(body), body
-    assert answered_in < 3.0  # at once, not after requests queued on the pool's wait
-    assert health_status == 503 and str(health["store"]).startswith("unavailable"), health
+    assert (seen.status, seen.error_type) == (503, "ServiceException"), seen.body
+    assert "connection to the database was lost" in json.dumps(seen.body), seen.body
+    assert seen.answered_in < 3.0  # at once, not after requests queued on the pool's wait
+    assert seen.health_status == 503, seen.health
+    assert str(seen.health["store"]).startswith("unavailable"), seen.health
     assert after_status == 200, after
     assert not exited, f"{exited}\n{logs}"
     assert findings.statuses == {"SUCCEEDED": EXECUTIONS}, findings.failures
     assert not findings.violations, findings.violations
-    print(f"{topology}: settled {settled:.1f} s after the outage")
+    print(f"{topology}: settled {settled:.1f} s after the fault")
+
+
+@pytest.mark.parametrize("topology", ["server", "dev"])
+def test_processes_resume_every_execution_after_dropped_connections_and_an_outage(
+    topology: str, postgres_url: str, admin: Admin, tmp_path: Path
+) -> None:
+    database = database_of(postgres_url)
+
+    def strike(look: Callable[[], Seen]) -> Seen:
+        assert terminate_backends(admin, database) > 0
+        time.sleep(1.0)  # in steps and waits again
+        with refused_connections(admin, database):
+            time.sleep(0.5)
+            seen = look()
+            time.sleep(2.0)
+        return seen
+
+    _through(topology, postgres_url, tmp_path, strike)
+
+
+def test_a_server_and_its_worker_resume_every_execution_after_postgresql_restarts(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    ctl = os.environ.get(CTL_ENV, "").strip()
+    if not ctl:
+        pytest.skip(f"{CTL_ENV} is not set (e.g. 'pg_ctlcluster 15 main'): it stops the server")
+
+    def strike(look: Callable[[], Seen]) -> Seen:
+        with _stopped(ctl, postgres_url):
+            time.sleep(0.5)
+            seen = look()
+            time.sleep(2.0)
+        return seen
+
+    _through("server", postgres_url, tmp_path, strike)
+
+
+@contextmanager
+def _stopped(ctl: str, url: str) -> Iterator[None]:
+    """The PostgreSQL server stopped while inside, and accepting connections after."""
+    subprocess.run([*shlex.split(ctl), "stop"], check=True, capture_output=True, timeout=60)
+    try:
+        yield
+    finally:
+        subprocess.run([*shlex.split(ctl), "start"], check=True, capture_output=True, timeout=60)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                psycopg.connect(url, connect_timeout=2).close()
+                break
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline, "PostgreSQL did not come back"
+                time.sleep(0.2)
