@@ -15,6 +15,8 @@ from perdure._app import ServerApp, build_server
 from perdure._service import monitoring, start
 from perdure._store.faults import StoreFaultError
 from perdure._store.postgres import PostgresStore
+from perdure._store.postgres_outage import conninfo
+from perdure._store.store import StoreUnavailableError
 from tests.postgres.outages import (
     Admin,
     backends,
@@ -152,3 +154,16 @@ def test_a_closed_store_leaves_no_connection_behind_after_an_outage(
     while backends(admin, database):
         assert time.monotonic() < deadline, "connections left open"
         time.sleep(0.05)
+
+
+def test_connections_find_a_vanished_peer_within_seconds_unless_the_url_says_otherwise() -> None:
+    params = dict(part.split("=", 1) for part in conninfo("postgresql://u@db.example/p").split())
+    assert params["tcp_user_timeout"] == "30000" and params["keepalives"] == "1"
+    assert params["connect_timeout"] == "10" and params["host"] == "db.example"
+    own = conninfo("postgresql://u@db.example/p?connect_timeout=3&keepalives=0")
+    assert "connect_timeout=3" in own and "keepalives=0" in own
+
+
+def test_a_malformed_postgres_url_is_one_clear_error() -> None:
+    with pytest.raises(StoreUnavailableError, match=r"not a valid PostgreSQL URL \(invalid URI"):
+        PostgresStore("postgresql://u@127.0.0.1/p?bogus=1")

@@ -44,6 +44,7 @@ from perdure._store.postgres_outage import (
     POOL_NAME,
     RECONNECT_SECONDS,
     Outage,
+    conninfo,
 )
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
@@ -150,12 +151,19 @@ class PostgresStore:
         this store's connections: a crash of the database server may then lose the last
         commits (never corrupt), like SQLite's NORMAL."""
         self.url = url
+        try:
+            self._conninfo = conninfo(url)
+        except psycopg.ProgrammingError as exc:
+            raise StoreUnavailableError(
+                f"not a valid PostgreSQL URL ({str(exc).strip()}); "
+                "see the libpq connection URI format"
+            ) from None
         self.fault_log = FaultLog()
         self._durable = synchronous == "FULL"
         self.applied_on_open: list[str] = self.migrate()
         self._outage = Outage(lambda: self._pool.check())
         self._pool: ConnectionPool[Connection] = ConnectionPool(
-            url,
+            self._conninfo,
             connection_class=self._outage.connection_class(),
             min_size=min(2, pool_size),
             max_size=pool_size,
@@ -173,7 +181,7 @@ class PostgresStore:
 
     def _connect(self) -> Connection:
         try:
-            return psycopg.connect(self.url, autocommit=True)
+            return psycopg.connect(self._conninfo, autocommit=True)
         except psycopg.OperationalError as exc:
             raise StoreUnavailableError(f"cannot connect to PostgreSQL: {exc}".strip()) from None
 
@@ -239,7 +247,7 @@ class PostgresStore:
     def watch(self, listener: Callable[[], None]) -> None:
         with self._listener_lock:
             if self._listener is None:
-                self._listener = WakeupListener(self.url)
+                self._listener = WakeupListener(self._conninfo)
                 self._listener.start()
             self._listener.add(listener)
 

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Self, cast
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 
 from perdure._clock import monotonic
@@ -57,8 +58,28 @@ RECONNECT_SECONDS = 2.0
 # How long into an outage a connection older than it must work to end it.
 OLD_CONNECTION_PROOF = 1.0
 POOL_NAME = "perdure-store"
+# Defaults for every connection of a store (settings in the database URL win): a
+# connect to a host that does not answer gives up after 10 s, and a peer that vanished
+# without closing the connection (a host that lost power, a failover that moved the
+# address, a network partition) is found out within about half a minute, by TCP
+# keepalives when idle and by tcp_user_timeout when sending, instead of by the kernel
+# after a quarter of an hour.
+CONNECTION_DEFAULTS: dict[str, str | int] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 15,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
 _POOL_ATTEMPT_LINES = ("error connecting in %r", "reconnection attempt in pool %r")
 _POOL_DISCARD_LINES = ("discarding closed connection", "discarding broken connection")
+
+
+def conninfo(url: str) -> str:
+    """The connection string for `url` (a libpq URL or DSN) with CONNECTION_DEFAULTS
+    for what it leaves unset. Raises psycopg.ProgrammingError if it is malformed."""
+    return make_conninfo("", **{**CONNECTION_DEFAULTS, **conninfo_to_dict(url)})
 
 
 class Outage:

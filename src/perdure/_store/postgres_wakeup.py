@@ -22,27 +22,18 @@ import threading
 from collections.abc import Callable
 
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 CHANNEL = "perdure_work"
 _RECONNECT_SECONDS = 1.0
-# The listening connection only reads, so a peer that vanished without closing it (a
-# network partition, a host that lost power) would be waited on forever; TCP keepalives
-# find it out within about half a minute. Settings in the database URL take precedence.
-_CONNECTION_DEFAULTS = {
-    "connect_timeout": 10,
-    "keepalives": 1,
-    "keepalives_idle": 15,
-    "keepalives_interval": 5,
-    "keepalives_count": 3,
-}
 
 log = logging.getLogger("perdure.store")
 
 
 class WakeupListener:
-    def __init__(self, url: str) -> None:
-        self._url = url
+    def __init__(self, conninfo: str) -> None:
+        """`conninfo`: a connection string with keepalives on (`postgres_outage.conninfo`):
+        this connection only reads, so a peer that vanished would be waited on forever."""
+        self._conninfo = conninfo
         self._listeners: list[Callable[[], None]] = []
         self._stop_read, self._stop_write = os.pipe()
         self._stopped = False
@@ -84,8 +75,7 @@ class WakeupListener:
                 select.select([self._stop_read], [], [], _RECONNECT_SECONDS)
 
     def _listen(self) -> None:
-        params = {**_CONNECTION_DEFAULTS, **conninfo_to_dict(self._url)}
-        with psycopg.connect(make_conninfo("", **params), autocommit=True) as conn:
+        with psycopg.connect(self._conninfo, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             if self._lost:
                 self._lost = False
