@@ -8,18 +8,20 @@ about itself cannot hide anything):
   wait, and exactly one in an execution that succeeded;
 * every history is gap-free (EventIds 1..n) and has exactly one InvocationCompleted
   per invocation (RequestId);
-* the database passes `PRAGMA integrity_check`.
+* the database passes its integrity check (SQLite's `PRAGMA integrity_check`;
+  PostgreSQL's amcheck on every B-tree index and a scan of every table).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tests.chaos.database import ChaosDatabase
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
 
@@ -45,18 +47,11 @@ class Findings:
         self.violations.append(Violation(rule, detail))
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """A plain reading connection (the harness never writes through it)."""
-    db = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
-    db.execute("PRAGMA busy_timeout=30000")
-    return db
-
-
-def statuses(db_path: Path, arns: Iterable[str]) -> dict[str, str | None]:
+def statuses(database: ChaosDatabase, arns: Iterable[str]) -> dict[str, str | None]:
     """The status of each ARN (None: not in the database)."""
     wanted = list(arns)
     found: dict[str, str | None] = dict.fromkeys(wanted)
-    db = connect(db_path)
+    db = database.connect()
     try:
         for arn, status in db.execute("SELECT arn, status FROM executions"):
             if arn in found:
@@ -66,14 +61,14 @@ def statuses(db_path: Path, arns: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def unsettled(db_path: Path, arns: Iterable[str]) -> list[str]:
-    return [arn for arn, status in statuses(db_path, arns).items() if status not in TERMINAL]
+def unsettled(database: ChaosDatabase, arns: Iterable[str]) -> list[str]:
+    return [arn for arn, status in statuses(database, arns).items() if status not in TERMINAL]
 
 
-def describe(db_path: Path, arn: str) -> str:
+def describe(database: ChaosDatabase, arn: str) -> str:
     """Where an execution stands, for a report: status, invocation state, lease,
     pending timers and its last events."""
-    db = connect(db_path)
+    db = database.connect()
     try:
         row = db.execute(
             "SELECT id, status, invocation, invoke_at, lease_owner, lease_expires "
@@ -99,13 +94,14 @@ def describe(db_path: Path, arn: str) -> str:
     )
 
 
-def check(db_path: Path, accepted: Mapping[str, str], record: Path) -> Findings:
+def check(database: ChaosDatabase, accepted: Mapping[str, str], record: Path) -> Findings:
     """Check every invariant. `accepted`: ARN -> function name of each execution the
     API accepted (answered with its ARN)."""
     findings = Findings()
-    db = connect(db_path)
+    db = database.connect()
     try:
-        _check_integrity(db, findings)
+        for problem in database.integrity_problems()[:10]:
+            findings.add("integrity", problem)
         rows = db.execute("SELECT id, arn, status, error FROM executions").fetchall()
         findings.executions = len(rows)
         by_arn = {arn: (eid, status, error) for eid, arn, status, error in rows}
@@ -143,12 +139,6 @@ def _error_text(error: str | None) -> str:
     if isinstance(doc, dict):
         return f"{doc.get('ErrorType', '')}: {str(doc.get('ErrorMessage', ''))[:200]}"
     return str(doc)[:200]
-
-
-def _check_integrity(db: sqlite3.Connection, findings: Findings) -> None:
-    result = [row[0] for row in db.execute("PRAGMA integrity_check")]
-    if result != ["ok"]:
-        findings.add("integrity", "; ".join(str(r) for r in result[:10]))
 
 
 def _check_history(

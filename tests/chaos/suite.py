@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.chaos import invariants
-from tests.chaos.faults import LOCK_SECONDS, ClockControl, SmallDisk, exclusive_lock
+from tests.chaos.database import ChaosDatabase, PostgresDatabase, SqliteDatabase
+from tests.chaos.faults import LOCK_SECONDS, ClockControl, SmallDisk
 from tests.chaos.invariants import Findings
 from tests.chaos.processes import (
     Environment,
@@ -57,6 +58,7 @@ class Options:
     rate: float = 2.0  # executions started per second while faults strike
     lock_seconds: float = LOCK_SECONDS
     use_tmpfs: bool = True
+    postgres: str | None = None  # a server's admin URL: run on a fresh database there
     folder: Path | None = None  # keep the run's files here (default: a temp dir)
 
 
@@ -87,6 +89,7 @@ class Report:
         worst = self.worst_settle
         lines = [
             f"Perdure chaos run: seed {o.seed}, topology {o.topology}, "
+            f"{'PostgreSQL' if o.postgres else 'SQLite'}, "
             f"{len(self.settle_times)} round(s) in {self.elapsed:.0f} s ({self.folder})",
             f"  executions     {self.accepted} accepted, {self.findings.executions} stored "
             f"(children included), {self.findings.events} events; "
@@ -164,13 +167,20 @@ class ChaosRun:
         self.clock = ClockControl(folder / "clock-offset")
         self.environment = Environment(folder, self.record, self.clock.path)
         self.disk: SmallDisk | None = None
-        self.db = folder / "chaos.db"
+        self.db: ChaosDatabase = SqliteDatabase(folder / "chaos.db")
         self.port = free_port()
         self.forward_jump = 0.0  # seconds, the largest clock jump forward this round
 
     # -- setup ------------------------------------------------------------------------
 
-    def _database(self, stack: ExitStack) -> Path:
+    def _database(self, stack: ExitStack) -> ChaosDatabase:
+        if self.options.postgres is not None:
+            pg = PostgresDatabase(self.options.postgres, self.options.seed)
+            pg.create()
+            stack.callback(pg.drop)
+            self.report.unavailable["disk_full"] = "not injected on PostgreSQL"
+            return pg
+        self.report.unavailable["pg_disconnect"] = "SQLite has no connections to drop"
         if self.options.use_tmpfs:
             disk = SmallDisk(size_mb=64)
             try:
@@ -181,10 +191,10 @@ class ChaosRun:
             else:
                 stack.callback(disk.close)
                 self.disk = disk
-                return disk.path / "chaos.db"
+                return SqliteDatabase(disk.path / "chaos.db")
         else:
             self.report.unavailable["disk_full"] = "--no-tmpfs"
-        return self.folder / "chaos.db"
+        return SqliteDatabase(self.folder / "chaos.db")
 
     def run(self) -> Report:
         began = time.monotonic()
@@ -198,7 +208,7 @@ class ChaosRun:
             stack.callback(workload.close)
             try:
                 for index, topology in enumerate(topologies):
-                    if not self._round(index, topology, db, workload):
+                    if not self._round(index, topology, workload):
                         break
             finally:
                 self.report.accepted = len(workload.accepted)
@@ -217,9 +227,9 @@ class ChaosRun:
 
     # -- one round --------------------------------------------------------------------
 
-    def _round(self, index: int, topology: str, db: Path, workload: Workload) -> bool:
+    def _round(self, index: int, topology: str, workload: Workload) -> bool:
         """Faults for `round_seconds`, then settle; False if the round did not settle."""
-        runtime = Runtime(self.environment, str(db), self.port, topology)
+        runtime = Runtime(self.environment, self.db.url, self.port, topology)
         self.forward_jump = 0.0
         driver = Driver(workload, self.options.rate, cap=10_000)
         try:
@@ -249,6 +259,8 @@ class ChaosRun:
         kinds = ["db_lock", "clock_jump"]
         if self.disk is not None:
             kinds.append("disk_full")
+        if self.db.kind == "postgres":
+            kinds.append("pg_disconnect")
         if runtime.topology == "dev":
             kinds += ["kill_dev", "kill_dev"]
         else:
@@ -272,8 +284,11 @@ class ChaosRun:
             if pids:
                 _sigkill(self.rng.choice(pids))
         elif kind == "db_lock":
-            with exclusive_lock(self.db):
+            with self.db.locked(self.options.lock_seconds):
                 self._pause(self.options.lock_seconds, runtime, restart=False)
+        elif kind == "pg_disconnect":
+            self.db.drop_connections()
+            self._pause(self.rng.uniform(0.5, 2.0), runtime, restart=False)
         elif kind == "disk_full":
             assert self.disk is not None
             with self.disk.full():
@@ -368,6 +383,12 @@ def parse(argv: Sequence[str]) -> Options:
     p.add_argument("--settle-seconds", type=float, default=120.0, help="recovery bound")
     p.add_argument("--rate", type=float, default=2.0, help="executions started per second")
     p.add_argument("--no-tmpfs", action="store_true", help="no full-disk faults")
+    p.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="run on a fresh database on this PostgreSQL server (admin URL, e.g. "
+        "postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite",
+    )
     p.add_argument("--keep", type=Path, default=None, help="keep the run's files in this folder")
     args = p.parse_args(argv)
     if args.minutes <= 0 or args.round_seconds <= 0 or args.rate <= 0:
@@ -381,6 +402,7 @@ def parse(argv: Sequence[str]) -> Options:
         settle_seconds=args.settle_seconds,
         rate=args.rate,
         use_tmpfs=not args.no_tmpfs,
+        postgres=args.postgres,
         folder=args.keep,
     )
 
