@@ -106,6 +106,23 @@ def test_while_the_database_refuses_connections_requests_fail_fast_and_health_sa
         time.sleep(0.05)
 
 
+def test_after_a_long_outage_the_first_requests_reconnect_at_once(
+    postgres_url: str, admin: Admin
+) -> None:
+    """A pool backing off its reconnection attempts (1, 2, 4, 8 s...) would leave the
+    store failing for seconds after the database is back; it tries on demand instead."""
+    store = PostgresStore(postgres_url)
+    try:
+        with refused_connections(admin, database_of(postgres_url)):
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                assert _fault(lambda: store.get_execution("x")) is not None
+                time.sleep(0.25)
+        assert _eventually(lambda: store.get_execution("x"), 10.0) < 2.0
+    finally:
+        store.close()
+
+
 def test_the_wakeup_listener_listens_again_after_its_connection_is_dropped(
     server: ServerApp, admin: Admin, postgres_url: str
 ) -> None:
