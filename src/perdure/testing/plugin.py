@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from perdure.testing.runner import DurableTestRunner
+from perdure.testing.local_runner import DurableTestRunner
 
 
 def pytest_configure(config: pytest.Config) -> None:
