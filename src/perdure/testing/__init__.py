@@ -23,6 +23,7 @@ own names and module paths, so tests written for it run after the package rename
 from __future__ import annotations
 
 from perdure._model import InvocationStatus
+from perdure.testing.cloud_runner import DurableFunctionCloudTestRunner
 from perdure.testing.exceptions import DurableFunctionsTestError
 from perdure.testing.function_result import DurableFunctionTestResult
 from perdure.testing.function_runner import (
@@ -31,16 +32,20 @@ from perdure.testing.function_runner import (
 )
 from perdure.testing.local_runner import DurableTestRunner
 from perdure.testing.result import TestResult
+from perdure.testing.web_runner import WebRunner, WebRunnerConfig
 
 __version__ = "1.4.0"  # the version of AWS's testing SDK whose API this package offers
 
 __all__ = [
     "DurableChildContextTestRunner",
+    "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableFunctionsTestError",
     "DurableTestRunner",
     "InvocationStatus",
     "TestResult",
+    "WebRunner",
+    "WebRunnerConfig",
     "__version__",
 ]

@@ -4,6 +4,7 @@ runner, `DurableTestRunner`, lives here too."""
 
 from __future__ import annotations
 
+from perdure.testing.cloud_runner import DurableFunctionCloudTestRunner
 from perdure.testing.function_result import DurableFunctionTestResult
 from perdure.testing.function_runner import (
     DurableChildContextTestRunner,
@@ -22,12 +23,14 @@ from perdure.testing.operations import (
     WaitOperation,
     create_operation,
 )
+from perdure.testing.web_runner import WebRunner, WebRunnerConfig
 
 __all__ = [
     "OPERATION_FACTORIES",
     "CallbackOperation",
     "ContextOperation",
     "DurableChildContextTestRunner",
+    "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableTestRunner",
@@ -37,5 +40,7 @@ __all__ = [
     "OperationFactory",
     "StepOperation",
     "WaitOperation",
+    "WebRunner",
+    "WebRunnerConfig",
     "create_operation",
 ]

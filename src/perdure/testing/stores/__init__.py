@@ -1,0 +1,1 @@
+"""The web runner's store choice, at AWS's module path (`...testing.stores`)."""

@@ -1,0 +1,1 @@
+"""The web runner's configuration, at AWS's module path (`...testing.web`)."""
