@@ -8,7 +8,7 @@ config classes are re-exported too for convenience. Submodules `perdure.config`,
 
 from __future__ import annotations
 
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch import BatchCompletionError, BatchResult
 from perdure._sdk.config import (
     BatchItemStatus,
     CallbackConfig,
@@ -55,7 +55,6 @@ from perdure._sdk.waits import (
 )
 from perdure._sdk.with_retry import with_retry
 from perdure.errors import (
-    BatchCompletionError,
     CallbackError,
     CallbackExternalError,
     CallbackSubmitterError,

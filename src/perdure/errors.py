@@ -4,7 +4,7 @@ Handler side (names and constructors follow AWS's durable SDK 3.0)::
 
     DurableExecutionsError
     ├── PluginLoadError
-    ├── SerDesError
+    ├── SerDesError                             a value could not be (de)serialized
     ├── UnrecoverableError
     │   ├── ExecutionError                      handler returns FAILED, no retry
     │   │   └── NonDeterministicExecutionError  replay met a different operation
@@ -19,7 +19,7 @@ Handler side (names and constructors follow AWS's durable SDK 3.0)::
     ├── OrderedLockError
     └── DurableOperationError                   an operation failed (typed by operation)
         ├── StepError, InvokeError, ChildContextError, WaitForConditionError
-        ├── BatchCompletionError
+        ├── BatchCompletionError                (perdure.concurrency.models)
         └── CallbackError
             ├── CallbackExternalError, CallbackTimeoutError, CallbackSubmitterError
 
@@ -38,15 +38,52 @@ Service side (each maps to one AWS error code and HTTP status)::
     ├── TooManyRequestsError         429 TooManyRequestsException
     ├── ServiceError                 500 ServiceException
     └── TemporarilyUnavailableError  503 ServiceException (the database; retry)
+
+The handler-side classes report `perdure.exceptions` as their module (AWS's module path
+under Perdure's name), so an ErrorType recorded for them reads
+`perdure.exceptions.StepError` where AWS records
+`aws_durable_execution_sdk_python.exceptions.StepError`.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from enum import Enum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self, TypedDict
 
-INVALID_CHECKPOINT_TOKEN_PREFIX = "Invalid checkpoint token"
+BAD_REQUEST_ERROR: int = 400
+TOO_MANY_REQUESTS_ERROR: int = 429
+SERVICE_ERROR: int = 500
+INVALID_PARAMETER_VALUE_EXCEPTION: str = "InvalidParameterValueException"
+INVALID_CHECKPOINT_TOKEN_PREFIX: str = "Invalid checkpoint token"
+
+# Service errors that need the customer to act (a KMS key's configuration) even though
+# they do not arrive as 4xx: retrying the invocation cannot help.
+_NON_RETRYABLE_CUSTOMER_ERROR_CODES = frozenset(
+    {
+        "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSInvalidStateException",
+        "KMSNotFoundException",
+    }
+)
+
+
+class AwsErrorObj(TypedDict):
+    """The `Error` member of a service error response."""
+
+    Code: str | None
+    Message: str | None
+
+
+class AwsErrorMetadata(TypedDict):
+    """The `ResponseMetadata` member of a service error response."""
+
+    RequestId: str | None
+    HostId: str | None
+    HTTPStatusCode: int | None
+    HTTPHeaders: str | None
+    RetryAttempts: str | None
 
 
 class TerminationReason(Enum):
@@ -122,8 +159,8 @@ class BotoClientError(InvocationError):
         self,
         message: str,
         error_category: DurableApiErrorCategory = DurableApiErrorCategory.INVOCATION,
-        error: dict[str, Any] | None = None,
-        response_metadata: dict[str, Any] | None = None,
+        error: AwsErrorObj | dict[str, Any] | None = None,
+        response_metadata: AwsErrorMetadata | dict[str, Any] | None = None,
         termination_reason: TerminationReason = TerminationReason.INVOCATION_ERROR,
     ) -> None:
         super().__init__(message, termination_reason)
@@ -131,12 +168,33 @@ class BotoClientError(InvocationError):
         self.error = error
         self.response_metadata = response_metadata
 
+    @classmethod
+    def from_exception(cls, exception: Exception) -> Self:
+        """Classify a botocore `ClientError` (or anything with its `response`)."""
+        response = getattr(exception, "response", None)
+        response = response if isinstance(response, dict) else {}
+        error = response.get("Error")
+        metadata = response.get("ResponseMetadata")
+        category = cls.classify(
+            (error or {}).get("Code"),
+            (error or {}).get("Message"),
+            (metadata or {}).get("HTTPStatusCode"),
+        )
+        return cls(str(exception), category, error, metadata)
+
     def is_retryable(self) -> bool:
         return self.error_category is DurableApiErrorCategory.INVOCATION
 
-    @property
-    def is_retriable(self) -> bool:
-        return self.is_retryable()
+    is_retriable = is_retryable  # AWS's older spelling, a method there too
+
+    def build_logger_extras(self) -> dict[str, Any]:
+        """The response's `Error` and `ResponseMetadata` for a log record (PascalCase)."""
+        extras: dict[str, Any] = {}
+        if self.error:
+            extras["Error"] = self.error
+        if self.response_metadata:
+            extras["ResponseMetadata"] = self.response_metadata
+        return extras
 
     @staticmethod
     def classify(
@@ -144,19 +202,17 @@ class BotoClientError(InvocationError):
     ) -> DurableApiErrorCategory:
         """Stale tokens, throttling and server faults are worth another invocation;
         every other client error fails the execution."""
-        kms = {
-            "KMSAccessDeniedException",
-            "KMSDisabledException",
-            "KMSInvalidStateException",
-            "KMSNotFoundException",
-        }
-        if code in kms:
+        if code in _NON_RETRYABLE_CUSTOMER_ERROR_CODES:
             return DurableApiErrorCategory.EXECUTION
-        if code == "InvalidParameterValueException" and (message or "").startswith(
+        if code == INVALID_PARAMETER_VALUE_EXCEPTION and (message or "").startswith(
             INVALID_CHECKPOINT_TOKEN_PREFIX
         ):
             return DurableApiErrorCategory.INVOCATION
-        if status is not None and 400 <= status < 500 and status != 429:
+        if (
+            status is not None
+            and BAD_REQUEST_ERROR <= status < SERVICE_ERROR
+            and status != TOO_MANY_REQUESTS_ERROR
+        ):
             return DurableApiErrorCategory.EXECUTION
         return DurableApiErrorCategory.INVOCATION
 
@@ -166,8 +222,8 @@ class CheckpointError(BotoClientError):
         self,
         message: str,
         error_category: DurableApiErrorCategory = DurableApiErrorCategory.INVOCATION,
-        error: dict[str, Any] | None = None,
-        response_metadata: dict[str, Any] | None = None,
+        error: AwsErrorObj | dict[str, Any] | None = None,
+        response_metadata: AwsErrorMetadata | dict[str, Any] | None = None,
     ) -> None:
         super().__init__(
             message, error_category, error, response_metadata, TerminationReason.CHECKPOINT_FAILED
@@ -175,7 +231,16 @@ class CheckpointError(BotoClientError):
 
 
 class GetExecutionStateError(BotoClientError):
-    pass
+    def __init__(
+        self,
+        message: str,
+        error_category: DurableApiErrorCategory = DurableApiErrorCategory.INVOCATION,
+        error: AwsErrorObj | dict[str, Any] | None = None,
+        response_metadata: AwsErrorMetadata | dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            message, error_category, error, response_metadata, TerminationReason.INVOCATION_ERROR
+        )
 
 
 class StepInterruptedError(InvocationError):
@@ -217,16 +282,48 @@ class DurableOperationError(DurableExecutionsError):
         self.data = data
         self.stack_trace = stack_trace
 
+    @classmethod
+    def from_error_fields(
+        cls,
+        error_type: str | None,
+        message: str | None,
+        data: str | None,
+        stack_trace: list[str] | None,
+    ) -> DurableOperationError:
+        """The recorded error as an exception: the registered class for `error_type`
+        (see `register_operation_error`), else the base `DurableOperationError`."""
+        target = _OPERATION_ERROR_REGISTRY.get(error_type or "", DurableOperationError)
+        return target(message=message, error_type=error_type, data=data, stack_trace=stack_trace)
 
-class SerDesError(DurableOperationError):
-    """A value could not be serialized or deserialized."""
+
+class SerDesError(DurableExecutionsError):
+    """A value could not be serialized or deserialized; the operation fails for good
+    (`RetryableSerDesError` fails only the invocation). Not an operation error: it is
+    raised as itself whichever operation it happened in."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        error_type: str | None = None,
+        data: str | None = None,
+        stack_trace: list[str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error_type = error_type if error_type is not None else qualified_name(type(self))
+        self.data = data
+        self.stack_trace = stack_trace
 
 
 class RetryableSerDesError(InvocationError):
     """A serializer failed in a way worth retrying the invocation for."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, TerminationReason.SERIALIZATION_ERROR)
+    def __init__(
+        self,
+        message: str,
+        termination_reason: TerminationReason = TerminationReason.SERIALIZATION_ERROR,
+    ) -> None:
+        super().__init__(message, termination_reason)
 
 
 class StepError(DurableOperationError):
@@ -261,38 +358,14 @@ class CallbackSubmitterError(CallbackError):
     """The submitter of wait_for_callback failed."""
 
 
-class BatchCompletionError(DurableOperationError):
-    """A custom completion predicate completed the batch as failed."""
-
-    def __init__(
-        self,
-        completion_reason: Any = "CUSTOM_COMPLETION_FAILED",
-        message: str | None = None,
-        error_type: str | None = None,
-        data: str | None = None,
-        stack_trace: list[str] | None = None,
-    ) -> None:
-        super().__init__(
-            message or f"Batch completed as failed: {completion_reason}",
-            error_type,
-            data,
-            stack_trace,
-        )
-        self.completion_reason = completion_reason
+_OPERATION_ERROR_REGISTRY: dict[str, type[DurableOperationError]] = {}
 
 
-OPERATION_ERROR_TYPES: tuple[type[DurableOperationError], ...] = (
-    StepError,
-    InvokeError,
-    ChildContextError,
-    WaitForConditionError,
-    CallbackError,
-    CallbackExternalError,
-    CallbackTimeoutError,
-    CallbackSubmitterError,
-    BatchCompletionError,
-    SerDesError,
-)
+def register_operation_error(error_cls: type[DurableOperationError]) -> None:
+    """Let `DurableOperationError.from_error_fields` rebuild `error_cls` from its recorded
+    ErrorType. Only classes whose constructor takes (message, error_type, data,
+    stack_trace) qualify; anything else comes back as the base class."""
+    _OPERATION_ERROR_REGISTRY[qualified_name(error_cls)] = error_cls
 
 
 def qualified_name(cls: type[BaseException]) -> str:
@@ -306,7 +379,7 @@ def qualified_name(cls: type[BaseException]) -> str:
 class SuspendExecution(BaseException):
     """The invocation cannot go on now; it ends PENDING and the service resumes it later."""
 
-    def __init__(self, message: str = "") -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
@@ -323,14 +396,14 @@ class TimedSuspendExecution(SuspendExecution):
         return cls(message, now + max(0.0, delay_seconds))
 
     @classmethod
-    def from_datetime(cls, message: str, when: _dt.datetime) -> TimedSuspendExecution:
-        return cls(message, when.timestamp())
+    def from_datetime(cls, message: str, datetime_timestamp: _dt.datetime) -> TimedSuspendExecution:
+        return cls(message, datetime_timestamp.timestamp())
 
 
 class BackgroundThreadError(BaseException):
     """The checkpoint thread failed; the invocation cannot checkpoint any more."""
 
-    def __init__(self, message: str, source_exception: BaseException | None = None) -> None:
+    def __init__(self, message: str, source_exception: BaseException) -> None:
         super().__init__(message)
         self.message = message
         self.source_exception = source_exception
@@ -339,10 +412,29 @@ class BackgroundThreadError(BaseException):
 class OrphanedChildException(BaseException):
     """A checkpoint came from a branch whose parent already finished."""
 
-    def __init__(self, message: str, operation_id: str | None = None) -> None:
+    def __init__(self, message: str, operation_id: str) -> None:
         super().__init__(message)
         self.message = message
         self.operation_id = operation_id
+
+
+# The handler-side classes, under AWS's module path (see the module docstring).
+for _cls in (
+    DurableExecutionsError, PluginLoadError, UnrecoverableError, ExecutionError,
+    NonDeterministicExecutionError, InvocationError, BotoClientError, CheckpointError,
+    GetExecutionStateError, StepInterruptedError, ValidationError, InvalidStateError,
+    OrderedLockError, DurableOperationError, SerDesError, RetryableSerDesError, StepError,
+    InvokeError, ChildContextError, WaitForConditionError, CallbackError,
+    CallbackExternalError, CallbackTimeoutError, CallbackSubmitterError, SuspendExecution,
+    TimedSuspendExecution, BackgroundThreadError, OrphanedChildException,
+):  # fmt: skip
+    _cls.__module__ = "perdure.exceptions"
+
+for _cls in (
+    StepError, InvokeError, ChildContextError, WaitForConditionError, CallbackError,
+    CallbackExternalError, CallbackTimeoutError, CallbackSubmitterError,
+):  # fmt: skip
+    register_operation_error(_cls)
 
 
 class ApiError(Exception):

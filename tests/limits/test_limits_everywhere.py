@@ -40,7 +40,7 @@ def test_a_step_result_over_the_checkpoint_limit_fails_the_same_way_in_every_mod
     status, error = outcomes["runner"]
     assert status == "FAILED"
     assert error is not None
-    assert error["ErrorType"] == "perdure.errors.CheckpointError"
+    assert error["ErrorType"] == "perdure.exceptions.CheckpointError"
     assert f"STEP operation 'big' payload is {size + 2} bytes" in error["ErrorMessage"]
     assert "over the 1048576-byte limit" in error["ErrorMessage"]
     assert outcomes["embedded"] == outcomes["runner"]

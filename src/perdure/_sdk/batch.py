@@ -3,15 +3,16 @@
 `BatchResult` is what `map`/`parallel` return and what the batch CONTEXT checkpoints (as
 the `br` serdes envelope), so `to_dict`/`from_dict` are part of the stored format.
 Semantics follow AWS's SDK 3.0: `None` results are kept, and a custom completion outcome
-decides the batch status. `CompletionPolicy` holds the stop rules for the executor.
+decides the batch status. `CompletionPolicy` holds the stop rules for the executor, in
+AWS's shape (the thresholds copied from the config, the predicate's decision passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from perdure._model import ErrorObject
 from perdure._sdk.config import (
@@ -27,7 +28,13 @@ from perdure._sdk.error_mapping import (
     error_object_to_dict,
     raise_as_operation_error,
 )
-from perdure.errors import BatchCompletionError, ChildContextError, ValidationError
+from perdure._sdk.types import BatchResult as BatchResultProtocol
+from perdure.errors import (
+    ChildContextError,
+    DurableOperationError,
+    ValidationError,
+    register_operation_error,
+)
 
 __all__ = [
     "BatchCompletionError",
@@ -47,6 +54,34 @@ class CompletionReason(Enum):
     FAILURE_TOLERANCE_EXCEEDED = "FAILURE_TOLERANCE_EXCEEDED"
     CUSTOM_COMPLETION_SUCCEEDED = "CUSTOM_COMPLETION_SUCCEEDED"
     CUSTOM_COMPLETION_FAILED = "CUSTOM_COMPLETION_FAILED"
+
+
+class BatchCompletionError(DurableOperationError):
+    """A custom `should_complete` decision completed the batch as failed, with or without
+    a failed item (a quorum that could not be met, say)."""
+
+    def __init__(
+        self,
+        completion_reason: CompletionReason = CompletionReason.CUSTOM_COMPLETION_FAILED,
+        message: str | None = None,
+        error_type: str | None = None,
+        data: str | None = None,
+        stack_trace: list[str] | None = None,
+    ) -> None:
+        reason = getattr(completion_reason, "value", completion_reason)
+        super().__init__(
+            message or f"Batch completed as failed by should_complete ({reason})",
+            error_type,
+            data,
+            stack_trace,
+        )
+        self.completion_reason = completion_reason
+
+
+# AWS's module path, so the ErrorType recorded for it is
+# `perdure.concurrency.models.BatchCompletionError`; rebuilt typed on replay.
+BatchCompletionError.__module__ = "perdure.concurrency.models"
+register_operation_error(BatchCompletionError)
 
 
 @dataclass(frozen=True)
@@ -75,70 +110,117 @@ class BatchItem(Generic[R]):
         )
 
 
+@dataclass(frozen=True)
 class CompletionPolicy:
     """The stop rules of one batch of `total` branches.
 
     Without a predicate: the batch is complete when every branch is terminal or
     `min_successful` succeeded, and stops early when failures exceed the tolerance (with
     no threshold at all, the first failure). With `should_complete`, tolerance is off and
-    the predicate's last decision (see `evaluate`) is what can end the batch early.
+    the predicate's decision (from `evaluate`, passed back in) can end the batch early.
     """
 
-    def __init__(self, config: CompletionConfig | None, total: int) -> None:
-        self.config = config if config is not None else CompletionConfig()
-        self.total = total
-        self.decision: CompletionDecision | None = None
+    total: int
+    min_successful: int | None = None
+    tolerated_failure_count: int | None = None
+    tolerated_failure_percentage: int | float | None = None
+    should_complete: Callable[[CompletionStatus], CompletionDecision] | None = None
+
+    @classmethod
+    def from_config(cls, total: int, config: CompletionConfig | None) -> CompletionPolicy:
+        if config is None:
+            return cls(total=total)
+        return cls(
+            total=total,
+            min_successful=config.min_successful,
+            tolerated_failure_count=config.tolerated_failure_count,
+            tolerated_failure_percentage=config.tolerated_failure_percentage,
+            should_complete=config.should_complete,
+        )
 
     @property
-    def has_predicate(self) -> bool:
-        return self.config.should_complete is not None
+    def has_criteria(self) -> bool:
+        """Whether any threshold is set (without one, the first failure stops the batch)."""
+        return (
+            self.min_successful is not None
+            or self.tolerated_failure_count is not None
+            or self.tolerated_failure_percentage is not None
+        )
 
-    def evaluate(self, status: CompletionStatus) -> CompletionDecision | None:
-        """Ask the predicate (if any) and remember its answer for `is_complete`/`reason`."""
-        predicate = self.config.should_complete
-        if predicate is None:
+    def evaluate(
+        self, succeeded: int, failed: int, items: tuple[CompletionItemStatus, ...] = ()
+    ) -> CompletionDecision | None:
+        """Ask the predicate once for this state; None without a predicate."""
+        if self.should_complete is None:
             return None
-        decision = predicate(status)
+        decision = self.should_complete(
+            CompletionStatus(
+                success_count=succeeded,
+                failure_count=failed,
+                completed_count=succeeded + failed,
+                total_count=self.total,
+                items=items,
+            )
+        )
         if not isinstance(decision, CompletionDecision):
             raise ValidationError(
                 f"should_complete must return a CompletionDecision, got {type(decision).__name__}"
             )
-        self.decision = decision
         return decision
 
     def is_tolerance_exceeded(self, failed: int) -> bool:
-        cfg = self.config
-        if cfg.should_complete is not None:
+        if self.should_complete is not None:
             return False
-        if not cfg.has_thresholds:
+        if not self.has_criteria:
             return failed > 0
-        count = cfg.tolerated_failure_count
+        count = self.tolerated_failure_count
         if count is not None and failed > count:
             return True
-        pct = cfg.tolerated_failure_percentage
+        pct = self.tolerated_failure_percentage
         return pct is not None and self.total > 0 and failed / self.total * 100 > pct
 
-    def is_complete(self, succeeded: int, failed: int) -> bool:
+    def should_continue(self, failed: int) -> bool:
+        """Whether more branches may still be started."""
+        return not self.is_tolerance_exceeded(failed)
+
+    def is_complete(
+        self,
+        succeeded: int,
+        failed: int,
+        items: tuple[CompletionItemStatus, ...] = (),
+        decision: CompletionDecision | None = None,
+    ) -> bool:
+        """`decision` is `evaluate`'s answer for this state; asked here if not given."""
+        if self.should_complete is not None:
+            if decision is None:
+                decision = self.evaluate(succeeded, failed, items)
+            if decision is not None and decision.complete:
+                return True
         if succeeded + failed >= self.total:
             return True
-        if self.decision is not None and self.decision.complete:
-            return True
-        minimum = self.config.min_successful
-        return minimum is not None and succeeded >= minimum
+        return self.min_successful is not None and succeeded >= self.min_successful
 
-    def should_stop(self, succeeded: int, failed: int) -> bool:
-        return self.is_complete(succeeded, failed) or self.is_tolerance_exceeded(failed)
-
-    def reason(self, succeeded: int, failed: int) -> CompletionReason:
+    def reason(
+        self,
+        succeeded: int,
+        failed: int,
+        items: tuple[CompletionItemStatus, ...] = (),
+        decision: CompletionDecision | None = None,
+    ) -> CompletionReason:
         if self.is_tolerance_exceeded(failed):
             return CompletionReason.FAILURE_TOLERANCE_EXCEEDED
-        if self.decision is not None and self.decision.complete:
-            if self.decision.outcome is CompletionOutcome.FAILED:
-                return CompletionReason.CUSTOM_COMPLETION_FAILED
-            return CompletionReason.CUSTOM_COMPLETION_SUCCEEDED
+        if self.should_complete is not None:
+            if decision is None:
+                decision = self.evaluate(succeeded, failed, items)
+            if decision is not None and decision.complete:
+                if decision.outcome is CompletionOutcome.FAILED:
+                    return CompletionReason.CUSTOM_COMPLETION_FAILED
+                return CompletionReason.CUSTOM_COMPLETION_SUCCEEDED
         if succeeded + failed >= self.total:
             return CompletionReason.ALL_COMPLETED
-        return CompletionReason.MIN_SUCCESSFUL_REACHED
+        if self.min_successful is not None and succeeded >= self.min_successful:
+            return CompletionReason.MIN_SUCCESSFUL_REACHED
+        return CompletionReason.ALL_COMPLETED
 
 
 def completion_status(items: Sequence[CompletionItemStatus]) -> CompletionStatus:
@@ -155,7 +237,7 @@ def completion_status(items: Sequence[CompletionItemStatus]) -> CompletionStatus
 
 
 @dataclass(frozen=True)
-class BatchResult(Generic[R]):
+class BatchResult(Generic[R], BatchResultProtocol[R]):
     """Outcome of a map or parallel. Branches never started (after an early completion)
     are absent from `all`; branches still running then are STARTED."""
 
@@ -171,9 +253,9 @@ class BatchResult(Generic[R]):
     def started(self) -> list[BatchItem[R]]:
         return [i for i in self.all if i.status is BatchItemStatus.STARTED]
 
-    def get_results(self) -> list[R | None]:
+    def get_results(self) -> list[R]:
         """One entry per SUCCEEDED item, `None` results included (3.0)."""
-        return [i.result for i in self.succeeded()]
+        return [cast(R, i.result) for i in self.succeeded()]
 
     def get_errors(self) -> list[ErrorObject | None]:
         return [i.error for i in self.failed()]
@@ -185,10 +267,7 @@ class BatchResult(Generic[R]):
                 raise ChildContextError(f"Batch item {item.index} failed without an ErrorObject.")
             raise_as_operation_error(item.error, ChildContextError)
         if self.completion_reason is CompletionReason.CUSTOM_COMPLETION_FAILED:
-            raise BatchCompletionError(
-                self.completion_reason,
-                f"Batch completed as failed: {self.completion_reason.value}",
-            )
+            raise BatchCompletionError(self.completion_reason)
 
     @property
     def status(self) -> BatchItemStatus:
@@ -245,7 +324,6 @@ class BatchResult(Generic[R]):
         for item in batch:
             slots[item.index] = CompletionItemStatus(index=item.index, status=item.status)
         status = completion_status(slots)
-        policy = CompletionPolicy(completion_config, total)
-        policy.evaluate(status)
-        reason = policy.reason(status.success_count, status.failure_count)
+        policy = CompletionPolicy.from_config(total, completion_config)
+        reason = policy.reason(status.success_count, status.failure_count, status.items)
         return cls(all=batch, completion_reason=reason)

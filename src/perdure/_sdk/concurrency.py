@@ -31,10 +31,14 @@ from perdure._sdk.batch import (
     BatchResult,
     CompletionPolicy,
     CompletionReason,
-    completion_status,
 )
 from perdure._sdk.batching import ScheduledRefresh
-from perdure._sdk.config import BatchItemStatus, CompletionConfig, CompletionItemStatus
+from perdure._sdk.config import (
+    BatchItemStatus,
+    CompletionConfig,
+    CompletionDecision,
+    CompletionItemStatus,
+)
 from perdure._sdk.error_mapping import error_object_from_exception
 from perdure._sdk.identifier import branch_id
 from perdure._sdk.operations.child import run_child
@@ -45,6 +49,7 @@ from perdure.errors import (
     ExecutionError,
     InvocationError,
     OrphanedChildException,
+    SerDesError,
     SuspendExecution,
     TimedSuspendExecution,
 )
@@ -151,7 +156,8 @@ class ConcurrentExecutor(Generic[T]):
     def execute(self) -> BatchResult[T]:
         state = self._ctx.state
         n = len(self._exes)
-        policy = CompletionPolicy(self._config, n)
+        policy = CompletionPolicy.from_config(n, self._config)
+        decision: CompletionDecision | None = None
         statuses: list[BatchItemStatus | None] = [None] * n
         results: dict[int, Any] = {}
         errors: dict[int, ErrorObject | None] = {}
@@ -172,12 +178,18 @@ class ConcurrentExecutor(Generic[T]):
             return ok, bad
 
         def ask_predicate() -> None:
-            if policy.has_predicate:
-                items = [
+            """Ask `should_complete` once per change of state; its answer holds until the next."""
+            nonlocal decision
+            if policy.should_complete is not None:
+                items = tuple(
                     CompletionItemStatus(e.index, e.explicit_name, statuses[e.index])
                     for e in self._exes
-                ]
-                policy.evaluate(completion_status(items))
+                )
+                decision = policy.evaluate(*counts(), items)
+
+        def should_stop(ok: int, bad: int) -> bool:
+            complete = policy.is_complete(ok, bad, decision=decision)
+            return complete or not policy.should_continue(bad)
 
         def submit(index: int) -> None:
             if state.plugins is None:
@@ -190,7 +202,7 @@ class ConcurrentExecutor(Generic[T]):
         try:
             while True:
                 ok, bad = counts()
-                stop = policy.should_stop(ok, bad) or retryable is not None
+                stop = should_stop(ok, bad) or retryable is not None
                 admitted = False
                 while not stop and next_index < n and in_flight < self._limit:
                     statuses[next_index] = BatchItemStatus.STARTED
@@ -201,7 +213,7 @@ class ConcurrentExecutor(Generic[T]):
                 if admitted:
                     ask_predicate()
                     ok, bad = counts()
-                    stop = policy.should_stop(ok, bad)
+                    stop = should_stop(ok, bad)
                 parked = len(suspended) + sum(len(ix) for _, ix in waves.values())
                 running = in_flight - parked
                 if stop or in_flight == 0:
@@ -265,7 +277,8 @@ class ConcurrentExecutor(Generic[T]):
             for i, s in enumerate(statuses)
             if s is not None
         ]
-        return BatchResult(all=items, completion_reason=policy.reason(ok, bad))
+        reason = policy.reason(ok, bad, decision=decision)
+        return BatchResult(all=items, completion_reason=reason)
 
     def _join_wave(
         self,
@@ -311,7 +324,7 @@ class ConcurrentExecutor(Generic[T]):
                 continue
             try:
                 items.append(BatchItem(i, BatchItemStatus.SUCCEEDED, self.run_branch(exe)))
-            except DurableOperationError as exc:
+            except (DurableOperationError, SerDesError) as exc:
                 error = ErrorObject(exc.message, exc.error_type, exc.data, exc.stack_trace)
                 items.append(BatchItem(i, BatchItemStatus.FAILED, error=error))
         if reason is None:

@@ -1,9 +1,11 @@
 """Errors to and from their checkpointed form (`ErrorObject`).
 
 An exception that escapes an operation is recorded with a fully qualified ErrorType (3.0
-convention: builtins bare, everything else `module.QualName`). Reading it back raises the
-operation's own error class with a typed `__cause__` rebuilt from a registry keyed by the
-same qualified name, so a failure looks the same on the first run and on replay.
+convention: builtins bare, everything else `module.QualName`; Perdure's own errors under
+AWS's module path, `perdure.exceptions.StepError`). Reading it back raises the operation's
+own error class with a typed `__cause__` rebuilt from the registry in `perdure.errors`,
+keyed by the same qualified name, so a failure looks the same on the first run and on
+replay.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any, NoReturn
 
 from perdure._model import ErrorObject
 from perdure.errors import (
-    OPERATION_ERROR_TYPES,
     DurableOperationError,
     SerDesError,
     qualified_name,
+    register_operation_error,
 )
 
 __all__ = [
@@ -33,17 +35,18 @@ SERDES_ERROR_TYPE = qualified_name(SerDesError)
 """Every SerDesError subclass is recorded under this one name, so a user class that
 happens to be called SerDesError can never be mistaken for ours."""
 
-_REGISTRY: dict[str, type[DurableOperationError]] = {}
+# Perdure 0.1 recorded its errors under the defining module, `perdure.errors.StepError`;
+# history written then still reads back typed.
+_LEGACY_PREFIX = "perdure.errors."
 
 
-def register_operation_error(cls: type[DurableOperationError]) -> type[DurableOperationError]:
-    """Make `cls` rebuildable from its qualified ErrorType (usable as a decorator)."""
-    _REGISTRY[qualified_name(cls)] = cls
-    return cls
-
-
-for _cls in OPERATION_ERROR_TYPES:
-    register_operation_error(_cls)
+def _current_name(error_type: str | None) -> str | None:
+    if error_type is not None and error_type.startswith(_LEGACY_PREFIX):
+        name = error_type.removeprefix(_LEGACY_PREFIX)
+        if name == "BatchCompletionError":
+            return f"perdure.concurrency.models.{name}"
+        return f"perdure.exceptions.{name}"
+    return error_type
 
 
 def error_object_from_exception(exc: BaseException) -> ErrorObject:
@@ -67,19 +70,17 @@ def error_object_from_exception(exc: BaseException) -> ErrorObject:
 def reconstruct_operation_error(error: ErrorObject) -> DurableOperationError:
     """The recorded error as an exception: the registered class for its ErrorType, else
     the base `DurableOperationError` (unknown or short legacy names)."""
-    cls = _REGISTRY.get(error.type or "", DurableOperationError)
-    return cls(
-        message=error.message,
-        error_type=error.type,
-        data=error.data,
-        stack_trace=error.stack_trace,
+    cause = DurableOperationError.from_error_fields(
+        _current_name(error.type), error.message, error.data, error.stack_trace
     )
+    cause.error_type = error.type or cause.error_type
+    return cause
 
 
 def raise_as_operation_error(error: ErrorObject, wrapper: type[DurableOperationError]) -> NoReturn:
     """Raise `wrapper` for a recorded failure, or `SerDesError` for a serdes failure."""
     cause = reconstruct_operation_error(error)
-    outer = SerDesError if error.type == SERDES_ERROR_TYPE else wrapper
+    outer = SerDesError if _current_name(error.type) == SERDES_ERROR_TYPE else wrapper
     raise outer(
         message=error.message,
         error_type=error.type,

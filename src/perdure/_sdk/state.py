@@ -207,7 +207,7 @@ class ExecutionState:
         for pool in pools:
             pool.shutdown(wait=True)
         if self._started:
-            self._batcher.stop(OrphanedChildException("Checkpointing has stopped"))
+            self._batcher.stop(OrphanedChildException("Checkpointing has stopped", operation_id=""))
 
     def _admit(self, update: OperationUpdate) -> None:
         """Runs under the queue lock: refuse orphans, record parentage and closed contexts."""
@@ -247,7 +247,8 @@ class ExecutionState:
             if any(u.operation_type is OperationType.EXECUTION for u in updates):
                 self._completed = True
                 self._merge(response.operations)
-                return Stop(None, OrphanedChildException("The execution has completed"))
+                done = OrphanedChildException("The execution has completed", operation_id="")
+                return Stop(None, done)
             self._revoked = True
             revoked = SuspendExecution("Checkpoint token revoked")
             return Stop(revoked, revoked)

@@ -1,18 +1,32 @@
 """Value types handed to user code (step, callback-submitter and check contexts) and the
-structural types the SDK accepts from it (loggers, Lambda-style contexts).
-
-`Callback`, `BatchResult` and `DurableContext` protocols live with their implementations
-(context and batch modules) to keep this module a leaf.
+structural types the SDK accepts from it (loggers, Lambda-style contexts), and the
+`Callback`, `BatchResult` and `DurableContext` protocols the concrete classes implement,
+for code that types against the interface (AWS's `types` module has them too).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from abc import abstractmethod
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from perdure._sdk.config import (
+        CallbackConfig,
+        ChildConfig,
+        Duration,
+        MapConfig,
+        ParallelBranch,
+        ParallelConfig,
+        StepConfig,
+    )
 
 __all__ = [
+    "BatchResult",
+    "Callback",
+    "DurableContext",
     "DurableExecutionArn",
     "LambdaContext",
     "LoggerInterface",
@@ -23,6 +37,9 @@ __all__ = [
     "WaitForConditionCheckContext",
 ]
 
+T = TypeVar("T")
+U = TypeVar("U")
+C_co = TypeVar("C_co", covariant=True)
 T_contra = TypeVar("T_contra", contravariant=True)
 
 
@@ -72,19 +89,82 @@ class WaitForConditionCheckContext(OperationContext):
     """1-based number of the check now running."""
 
 
+class Callback(Protocol, Generic[C_co]):
+    """A callback created by `create_callback`: its id, and its result once it came."""
+
+    callback_id: str
+
+    @abstractmethod
+    def result(self) -> C_co | None:
+        """The callback's result; suspends the execution until it is there."""
+
+
+class BatchResult(Protocol, Generic[T]):
+    """What `map` and `parallel` return."""
+
+    @abstractmethod
+    def get_results(self) -> list[T]:
+        """The results of the branches that succeeded, in branch order."""
+
+
+class DurableContext(Protocol):
+    """The durable operations a handler calls (the core of `perdure.context.DurableContext`)."""
+
+    @abstractmethod
+    def step(
+        self,
+        func: Callable[[StepContext], T],
+        name: str | None = None,
+        config: StepConfig | None = None,
+    ) -> T: ...
+
+    @abstractmethod
+    def run_in_child_context(
+        self,
+        func: Callable[[DurableContext], T],
+        name: str | None = None,
+        config: ChildConfig[Any] | None = None,
+    ) -> T: ...
+
+    @abstractmethod
+    def map(
+        self,
+        inputs: Sequence[U],
+        func: Callable[[DurableContext, U, int, Sequence[U]], T],
+        name: str | None = None,
+        config: MapConfig[Any] | None = None,
+    ) -> BatchResult[T]: ...
+
+    @abstractmethod
+    def parallel(
+        self,
+        functions: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> BatchResult[T]: ...
+
+    @abstractmethod
+    def wait(self, duration: Duration, name: str | None = None) -> None: ...
+
+    @abstractmethod
+    def create_callback(
+        self, name: str | None = None, config: CallbackConfig | None = None
+    ) -> Callback[Any]: ...
+
+
 class LambdaContext(Protocol):
     """The Lambda runtime context object, as far as the SDK reads it."""
 
     aws_request_id: str
-    log_group_name: str
-    log_stream_name: str
-    function_name: str
-    memory_limit_in_mb: str | int
-    function_version: str
-    invoked_function_arn: str
-    tenant_id: str | None
-    client_context: Any
-    identity: Any
+    log_group_name: str | None = None
+    log_stream_name: str | None = None
+    function_name: str | None = None
+    memory_limit_in_mb: str | None = None
+    function_version: str | None = None
+    invoked_function_arn: str | None = None
+    tenant_id: str | None = None
+    client_context: Any | None = None
+    identity: Any | None = None
 
     def get_remaining_time_in_millis(self) -> int: ...
 

@@ -1,21 +1,49 @@
-"""Batch results of map/parallel (port of `aws_durable_execution_sdk_python.concurrency.models`)."""
+"""Batch results of map/parallel (port of `aws_durable_execution_sdk_python.concurrency.models`).
+
+AWS's executor internals that also live in that module (`Branch`, `BranchEvent`,
+`CompletionRecord`, `Executable`, ...) are not mirrored: Perdure's executor is its own.
+"""
 
 from __future__ import annotations
 
+from perdure._model import ErrorObject
 from perdure._sdk.batch import (
+    BatchCompletionError,
     BatchItem,
     BatchResult,
     CompletionPolicy,
     CompletionReason,
 )
-from perdure._sdk.config import BatchItemStatus
-from perdure.errors import BatchCompletionError
+from perdure._sdk.config import (
+    BatchItemStatus,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionStatus,
+)
+from perdure._sdk.types import BatchResult as BatchResultProtocol
+from perdure.errors import (
+    ChildContextError,
+    DurableOperationError,
+    InvalidStateError,
+    register_operation_error,
+)
 
 __all__ = [
     "BatchCompletionError",
     "BatchItem",
     "BatchItemStatus",
     "BatchResult",
+    "BatchResultProtocol",
+    "ChildContextError",
+    "CompletionDecision",
+    "CompletionItemStatus",
+    "CompletionOutcome",
     "CompletionPolicy",
     "CompletionReason",
+    "CompletionStatus",
+    "DurableOperationError",
+    "ErrorObject",
+    "InvalidStateError",
+    "register_operation_error",
 ]

@@ -16,8 +16,8 @@ from perdure._sdk.config import (
     complete_batch,
     continue_batch,
 )
+from perdure.concurrency.models import BatchCompletionError
 from perdure.errors import (
-    BatchCompletionError,
     ChildContextError,
     SerDesError,
     StepError,

@@ -14,13 +14,14 @@ from perdure._sdk.error_mapping import (
     reconstruct_operation_error,
     register_operation_error,
 )
+from perdure.concurrency.models import BatchCompletionError
 from perdure.errors import (
-    BatchCompletionError,
     CallbackTimeoutError,
     ChildContextError,
     DurableOperationError,
     SerDesError,
     StepError,
+    StepInterruptedError,
     qualified_name,
 )
 
@@ -46,12 +47,12 @@ def test_user_error_type_is_qualified() -> None:
 def test_operation_error_keeps_fields_and_is_qualified() -> None:
     exc = StepError("m", "ValueError", "data", ["l1"])
     err = error_object_from_exception(exc)
-    assert err == ErrorObject("m", "perdure.errors.StepError", "data", ["l1"])
+    assert err == ErrorObject("m", "perdure.exceptions.StepError", "data", ["l1"])
 
 
 def test_serdes_subclasses_are_pinned() -> None:
     assert error_object_from_exception(MySerDesError("s")).type == SERDES_ERROR_TYPE
-    assert SERDES_ERROR_TYPE == "perdure.errors.SerDesError"
+    assert SERDES_ERROR_TYPE == "perdure.exceptions.SerDesError"
 
 
 def test_raise_wraps_with_typed_cause() -> None:
@@ -61,7 +62,7 @@ def test_raise_wraps_with_typed_cause() -> None:
     exc = info.value
     assert (exc.message, exc.error_type, exc.data, exc.stack_trace) == (
         "timed out",
-        "perdure.errors.CallbackTimeoutError",
+        "perdure.exceptions.CallbackTimeoutError",
         "d",
         ["s"],
     )
@@ -79,7 +80,8 @@ def test_serdes_type_raises_serdes_error_instead_of_wrapper() -> None:
     with pytest.raises(SerDesError) as info:
         raise_as_operation_error(ErrorObject("bad", SERDES_ERROR_TYPE), StepError)
     assert not isinstance(info.value, StepError)
-    assert isinstance(info.value.__cause__, SerDesError)
+    # As on AWS: SerDesError is no operation error, so its cause comes back as the base.
+    assert type(info.value.__cause__) is DurableOperationError
 
 
 def test_batch_completion_error_reconstructs() -> None:
@@ -101,8 +103,35 @@ def test_first_run_and_replay_agree() -> None:
     recorded = error_object_from_exception(StepError("x", "ValueError"))
     with pytest.raises(ChildContextError) as info:
         raise_as_operation_error(recorded, ChildContextError)
-    assert info.value.error_type == "perdure.errors.StepError"
+    assert info.value.error_type == "perdure.exceptions.StepError"
     assert type(info.value.__cause__) is StepError
+
+
+def test_sdk_errors_are_recorded_under_awss_module_paths_with_perdures_name() -> None:
+    """A port's expected strings change only by the package name:
+    `aws_durable_execution_sdk_python.exceptions.StepError` becomes
+    `perdure.exceptions.StepError`."""
+    expected = {
+        StepError("x"): "perdure.exceptions.StepError",
+        CallbackTimeoutError("x"): "perdure.exceptions.CallbackTimeoutError",
+        SerDesError("x"): "perdure.exceptions.SerDesError",
+        StepInterruptedError("x"): "perdure.exceptions.StepInterruptedError",
+        BatchCompletionError(): "perdure.concurrency.models.BatchCompletionError",
+    }
+    for exc, name in expected.items():
+        assert error_object_from_exception(exc).type == name
+    assert StepError("x").error_type == "perdure.exceptions.StepError"
+
+
+def test_history_recorded_under_the_old_module_path_still_rebuilds_typed() -> None:
+    for old, cls in (
+        ("perdure.errors.StepError", StepError),
+        ("perdure.errors.BatchCompletionError", BatchCompletionError),
+    ):
+        cause = reconstruct_operation_error(ErrorObject("m", old))
+        assert type(cause) is cls and cause.error_type == old
+    with pytest.raises(SerDesError):
+        raise_as_operation_error(ErrorObject("m", "perdure.errors.SerDesError"), StepError)
 
 
 def test_dict_form_omits_absent_fields() -> None:

@@ -240,7 +240,7 @@ def test_non_retryable_checkpoint_error_fails_execution() -> None:
     svc.fail_on_batch = (0, InvalidParameterValueError("bad name"))
     out = svc.run(two_steps)
     assert out["Status"] == "FAILED"
-    assert out["Error"]["ErrorType"] == "perdure.errors.CheckpointError"
+    assert out["Error"]["ErrorType"] == "perdure.exceptions.CheckpointError"
 
 
 def test_retryable_checkpoint_error_is_raised() -> None:

@@ -100,7 +100,7 @@ def test_renamed_step_on_replay_is_non_deterministic() -> None:
     state["name"] = "renamed"
     out = svc.run(handler)
     assert out["Status"] == "FAILED"
-    assert out["Error"]["ErrorType"] == "perdure.errors.NonDeterministicExecutionError"
+    assert out["Error"]["ErrorType"] == "perdure.exceptions.NonDeterministicExecutionError"
     assert "name checkpoint='first' current='renamed'" in out["Error"]["ErrorMessage"]
 
 
@@ -211,7 +211,7 @@ def test_map_all_completed_collects_typed_errors() -> None:
 
     svc = RecordingService()
     out = json.loads(svc.run(handler)["Result"])
-    assert out == {"results": [10, 30], "errors": ["perdure.errors.StepError"]}
+    assert out == {"results": [10, 30], "errors": ["perdure.exceptions.StepError"]}
     # replay returns the recorded BatchResult
     assert json.loads(svc.run(handler)["Result"]) == out
 
