@@ -103,9 +103,8 @@ def run_step(
             f"Step {name or op_id} is waiting for its next attempt", decision.resume_at_ms / 1000
         )
     if action is Action.INTERRUPTED:
-        interrupted = StepInterruptedError(
-            f"Step {name or op_id} was interrupted during attempt {decision.attempt}",
-            step_id=op_id,
+        interrupted = StepInterruptedError(  # AWS's wording: it is recorded in the history
+            f"Step operation_id={op_id} name={name} was previously interrupted", step_id=op_id
         )
         _handle_failure(ctx, ident, config, interrupted, decision.attempt)
     if action is Action.START:
