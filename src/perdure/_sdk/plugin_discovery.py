@@ -10,6 +10,11 @@ unchanged; a package can override its AWS registration for Perdure by registerin
 same name in `perdure.plugins`. A name registered twice (with different targets) within
 the group it resolves from is ambiguous and refused.
 
+A plugin *instance* in `plugins=[...]` is how AWS's SDK 1.x took plugins. It still works,
+with a DeprecationWarning, so 1.x code runs: the instance serves every invocation (as it
+did there), which is why 3.0 moved to factories: concurrent invocations share its state.
+Entry points never had that form and must name factories.
+
 An entry point may name a factory (anything with `create_plugin(info)`), or a factory
 class that opts in with `__durable_registration_api__ = 1` and is instantiated with no
 arguments. Opt-in metadata read from the factory (or its class): `exclusive_group` — two
@@ -22,6 +27,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
@@ -64,6 +70,33 @@ def validate_factory(factory: Any, origin: str = "plugins=") -> Any:
     return factory
 
 
+class SharedPluginInstance:
+    """A factory for an AWS 1.x-style plugin instance: the same plugin every invocation."""
+
+    def __init__(self, plugin: DurableInstrumentationPlugin) -> None:
+        self.plugin = plugin
+
+    def create_plugin(self, info: Any, /) -> DurableInstrumentationPlugin:
+        return self.plugin
+
+    def __repr__(self) -> str:
+        return f"SharedPluginInstance({self.plugin!r})"
+
+
+def _explicit_factory(given: Any) -> Any:
+    """An entry of `plugins=[...]` as a factory; an instance is wrapped, with a warning."""
+    if not isinstance(given, DurableInstrumentationPlugin):
+        return validate_factory(given)
+    warnings.warn(
+        f"plugins=[{given!r}] passes a plugin instance, as AWS's SDK 1.x did; one instance "
+        "then serves every invocation, and concurrent invocations share its state. Pass a "
+        "factory instead: an object whose create_plugin(info) returns a new plugin.",
+        DeprecationWarning,
+        stacklevel=4,  # _explicit_factory < load_configured_plugins < durable_execution < you
+    )
+    return SharedPluginInstance(given)
+
+
 def _takes_one_positional(func: Any) -> bool:
     try:
         signature = inspect.signature(func)
@@ -81,7 +114,9 @@ def load_configured_plugins(
 ) -> tuple[Any, ...]:
     """The factories to use: explicit ones first, then discovered ones (a discovered
     factory that *is* an explicit one is skipped with a warning)."""
-    factories = [validate_factory(f) for f in explicit or ()]
+    factories: list[Any] = []
+    for given in explicit or ():  # a loop, not a comprehension: the warning's stacklevel
+        factories.append(_explicit_factory(given))
     env = os.environ if environment is None else environment
     skipped: list[Any] = []
     for name in _configured_names(env.get(PLUGIN_ENVIRONMENT_VARIABLE)):

@@ -1,4 +1,5 @@
-"""Plugin factories: the shapes refused at decoration, and discovery through
+"""Plugin factories: the shapes refused at decoration, AWS 1.x plugin instances (accepted
+with a DeprecationWarning), and discovery through
 `DURABLE_EXECUTION_PLUGINS` and entry points (faked here: no distribution is installed)."""
 
 from __future__ import annotations
@@ -7,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _recording import RecordingService
 
-from perdure import durable_execution
+from perdure import DurableContext, Duration, durable_execution
 from perdure._model import OperationType
 from perdure._sdk import plugin_discovery
 from perdure.errors import PluginLoadError
@@ -35,17 +37,46 @@ class UnboundFactory:
 
 @pytest.mark.parametrize(
     "bad",
-    [
-        DurableInstrumentationPlugin(),
-        DurableInstrumentationPlugin,
-        lambda info: None,
-        UnboundFactory,
-    ],
-    ids=["plugin-instance", "plugin-class", "lambda", "factory-class"],
+    [DurableInstrumentationPlugin, lambda info: None, UnboundFactory],
+    ids=["plugin-class", "lambda", "factory-class"],
 )
 def test_wrong_shapes_fail_at_decoration(bad: Any) -> None:
     with pytest.raises(PluginLoadError):
         durable_execution(lambda e, c: None, plugins=[bad])
+
+
+class CountingPlugin(DurableInstrumentationPlugin):
+    def __init__(self) -> None:
+        self.starts: list[bool] = []
+
+    def on_invocation_start(self, info: InvocationStartInfo) -> None:
+        self.starts.append(info.is_first_invocation)
+
+
+def test_a_plugin_instance_as_in_aws_1x_serves_every_invocation_with_a_deprecation_warning() -> (
+    None
+):
+    plugin = CountingPlugin()
+    with pytest.deprecated_call(match="plugin instance") as caught:
+
+        @durable_execution(plugins=[plugin])
+        def handler(event: Any, ctx: DurableContext) -> Any:
+            ctx.wait(Duration(1), name="pause")
+            return "done"
+
+    assert caught[0].filename == __file__  # the warning points at the decoration
+    svc = RecordingService()
+    assert svc.run(handler) == {"Status": "PENDING"}
+    svc.fire_timers()
+    assert svc.run(handler) == {"Status": "SUCCEEDED", "Result": '"done"'}
+    assert plugin.starts == [True, False]
+
+
+def test_an_entry_point_naming_a_plugin_instance_is_refused(registry: Any) -> None:
+    entry = FakeEntryPoint("old", "m:PLUGIN", DurableInstrumentationPlugin())
+    registry[plugin_discovery.PLUGIN_ENTRY_POINT_GROUP].append(entry)
+    with pytest.raises(PluginLoadError, match="plugin instance"):
+        load_configured_plugins(None, environment=_env("old"))
 
 
 def test_a_classmethod_factory_is_accepted() -> None:
