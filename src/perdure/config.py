@@ -28,6 +28,7 @@ from perdure._sdk.config import (
     complete_batch,
     continue_batch,
 )
+from perdure.errors import ValidationError
 
 __all__ = [
     "BatchItemStatus",
@@ -49,6 +50,7 @@ __all__ = [
     "ParallelConfig",
     "StepConfig",
     "StepSemantics",
+    "ValidationError",
     "WaitForCallbackConfig",
     "complete_batch",
     "continue_batch",

@@ -3,9 +3,14 @@
 
 from __future__ import annotations
 
-from perdure._sdk.error_mapping import register_operation_error
 from perdure.errors import (
+    BAD_REQUEST_ERROR,
     INVALID_CHECKPOINT_TOKEN_PREFIX,
+    INVALID_PARAMETER_VALUE_EXCEPTION,
+    SERVICE_ERROR,
+    TOO_MANY_REQUESTS_ERROR,
+    AwsErrorMetadata,
+    AwsErrorObj,
     BackgroundThreadError,
     BotoClientError,
     CallbackError,
@@ -37,10 +42,17 @@ from perdure.errors import (
     UnrecoverableError,
     ValidationError,
     WaitForConditionError,
+    register_operation_error,
 )
 
 __all__ = [
+    "BAD_REQUEST_ERROR",
     "INVALID_CHECKPOINT_TOKEN_PREFIX",
+    "INVALID_PARAMETER_VALUE_EXCEPTION",
+    "SERVICE_ERROR",
+    "TOO_MANY_REQUESTS_ERROR",
+    "AwsErrorMetadata",
+    "AwsErrorObj",
     "BackgroundThreadError",
     "BotoClientError",
     "CallbackError",

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from perdure._sdk.logger import Logger, LogInfo
+from perdure._sdk.types import LoggerInterface
 
-__all__ = ["LogInfo", "Logger"]
+__all__ = ["LogInfo", "Logger", "LoggerInterface"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from perdure._sdk.config import Duration, JitterStrategy
 from perdure._sdk.retries import (
     LinearRetryStrategyConfig,
     RetryDecision,
@@ -12,12 +13,16 @@ from perdure._sdk.retries import (
     create_retry_strategy,
 )
 from perdure._sdk.with_retry import with_retry
+from perdure.errors import SuspendExecution
 
 __all__ = [
+    "Duration",
+    "JitterStrategy",
     "LinearRetryStrategyConfig",
     "RetryDecision",
     "RetryPresets",
     "RetryStrategyConfig",
+    "SuspendExecution",
     "WithRetryConfig",
     "create_linear_retry_strategy",
     "create_retry_strategy",

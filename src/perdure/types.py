@@ -1,8 +1,11 @@
-"""User-facing value types (port of `aws_durable_execution_sdk_python.types`)."""
+"""User-facing value types and protocols (port of `aws_durable_execution_sdk_python.types`)."""
 
 from __future__ import annotations
 
 from perdure._sdk.types import (
+    BatchResult,
+    Callback,
+    DurableContext,
     DurableExecutionArn,
     LambdaContext,
     LoggerInterface,
@@ -14,6 +17,9 @@ from perdure._sdk.types import (
 )
 
 __all__ = [
+    "BatchResult",
+    "Callback",
+    "DurableContext",
     "DurableExecutionArn",
     "LambdaContext",
     "LoggerInterface",

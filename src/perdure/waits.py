@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from perdure._sdk.config import WaitForCallbackConfig
+from perdure._sdk.config import Duration, JitterStrategy, WaitForCallbackConfig
 from perdure._sdk.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,
     WaitStrategyConfig,
     create_wait_strategy,
 )
+from perdure.errors import WaitForConditionError
 
 __all__ = [
+    "Duration",
+    "JitterStrategy",
     "WaitForCallbackConfig",
     "WaitForConditionConfig",
     "WaitForConditionDecision",
+    "WaitForConditionError",
     "WaitStrategyConfig",
     "create_wait_strategy",
 ]

@@ -38,7 +38,9 @@ from perdure._sdk.operations.step import run_step
 from perdure._sdk.operations.wait import run_wait
 from perdure._sdk.operations.wait_for_callback import run_wait_for_callback
 from perdure._sdk.operations.wait_for_condition import run_wait_for_condition
+from perdure._sdk.serdes import PassThroughSerDes, SerDes
 from perdure._sdk.state import ExecutionState, ReplayStatus
+from perdure._sdk.types import DurableContext as DurableContextProtocol
 from perdure._sdk.types import (
     LambdaContext,
     LoggerInterface,
@@ -61,6 +63,10 @@ P = TypeVar("P")
 R = TypeVar("R")
 
 
+PASS_THROUGH_SERDES: SerDes[Any] = PassThroughSerDes()
+"""Hands callback results to user code as the raw strings they arrived as."""
+
+
 @dataclass(frozen=True)
 class ExecutionContext:
     durable_execution_arn: str
@@ -71,7 +77,7 @@ def _resolve_name(name: str | None, func: object) -> str | None:
     return name or getattr(func, "_original_name", None)
 
 
-class DurableContext:
+class DurableContext(DurableContextProtocol):
     def __init__(
         self,
         state: ExecutionState,
@@ -81,35 +87,31 @@ class DurableContext:
         logger: Logger | None = None,
         step_id_prefix: str | None = None,
         replay_status: ReplayStatus = ReplayStatus.NEW,
-        *,
-        is_virtual: bool = False,
     ) -> None:
         self.state = state
         self.execution_context = execution_context
         self.lambda_context = lambda_context
+        # Operations here are parented to `parent_id` and take their ids from
+        # `step_id_prefix`; the two differ only in a virtual child context.
         self._parent_id = parent_id
-        self._namespace = OperationIdNamespace(step_id_prefix)
+        prefix = step_id_prefix if step_id_prefix is not None else parent_id
+        self._namespace = OperationIdNamespace(prefix)
         self._replay_status = replay_status
-        self._is_virtual = is_virtual
+        self._is_virtual = parent_id != prefix
         self._replaying_children = False
-        base = logger or Logger.from_log_info(
-            None, LogInfo(execution_context.durable_execution_arn, parent_id)
-        )
+        base = logger or Logger.from_log_info(None, LogInfo(execution_context, parent_id))
         self.logger: Logger = base.with_is_replaying(self.is_replaying)
 
-    @classmethod
+    @staticmethod
     def from_lambda_context(
-        cls,
         state: ExecutionState,
         lambda_context: LambdaContext | None,
         replay_status: ReplayStatus = ReplayStatus.NEW,
-        logger: Logger | None = None,
     ) -> DurableContext:
-        return cls(
+        return DurableContext(
             state,
             ExecutionContext(state.durable_execution_arn),
             lambda_context,
-            logger=logger,
             replay_status=replay_status,
         )
 
@@ -131,9 +133,7 @@ class DurableContext:
         """A context for the body of `operation_id`: its ops are prefixed with that id and
         parented to it (a virtual child keeps this context's parent)."""
         parent = self._parent_id if is_virtual else operation_id
-        logger = self.logger.with_log_info(
-            LogInfo(self.execution_context.durable_execution_arn, parent)
-        )
+        logger = self.logger.with_log_info(LogInfo(self.execution_context, parent))
         return DurableContext(
             self.state,
             self.execution_context,
@@ -142,7 +142,6 @@ class DurableContext:
             logger=logger,
             step_id_prefix=operation_id,
             replay_status=self._replay_status,
-            is_virtual=is_virtual,
         )
 
     def _begin_operation(self) -> str:

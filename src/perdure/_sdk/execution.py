@@ -29,7 +29,7 @@ from perdure._model import ErrorObject, InvocationInput, OperationAction, Operat
 from perdure._model import OperationUpdate as _Update
 from perdure._model.durable_config import DurableConfig
 from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
-from perdure._sdk.context import DurableContext
+from perdure._sdk.context import DurableContext, ExecutionContext
 from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
 from perdure._sdk.invocation_input import DurableExecutionInvocationInputWithClient
 from perdure._sdk.logger import Logger, LogInfo
@@ -146,12 +146,13 @@ def _run_invocation(
         except Exception:  # a plugin can never fail an invocation
             logging.getLogger("perdure.plugins").exception("Plugins disabled for this invocation")
     state.plugins = host
-    root_logger = Logger.from_log_info(None, LogInfo(invocation.durable_execution_arn), sink=sink)
-    context = DurableContext.from_lambda_context(
+    root_logger = Logger.from_log_info(None, LogInfo(state)).with_sink(sink)
+    context = DurableContext(
         state,
+        ExecutionContext(invocation.durable_execution_arn),
         lambda_context,
-        ReplayStatus.REPLAY if replaying else ReplayStatus.NEW,
         logger=root_logger,
+        replay_status=ReplayStatus.REPLAY if replaying else ReplayStatus.NEW,
     )
     outcome: list[Output] = []
     failure: list[BaseException] = []

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from perdure._sdk.types import LoggerInterface
+
+if TYPE_CHECKING:
+    from perdure._sdk.identifier import OperationIdentifier
 
 __all__ = ["LogInfo", "LogSink", "Logger"]
 
@@ -24,23 +27,38 @@ LogSink = Callable[[Mapping[str, Any]], None]
 _STANDARD_KEYS = ("executionArn", "parentId", "operationName", "attempt", "operationId")
 
 
-def _never_replaying() -> bool:
-    return False
+class _HasExecutionArn(Protocol):
+    @property
+    def durable_execution_arn(self) -> str: ...
 
 
 @dataclass(frozen=True)
 class LogInfo:
-    """Where log lines come from; None fields are left out of the record."""
+    """Where log lines come from; None fields are left out of the record.
+    `execution_state` is anything with a `durable_execution_arn` (the execution state,
+    or an `ExecutionContext`)."""
 
-    execution_arn: str
+    execution_state: _HasExecutionArn
     parent_id: str | None = None
     operation_id: str | None = None
     name: str | None = None
     attempt: int | None = None
 
+    @classmethod
+    def from_operation_identifier(
+        cls,
+        execution_state: _HasExecutionArn,
+        op_id: OperationIdentifier,
+        attempt: int | None = None,
+    ) -> LogInfo:
+        return cls(execution_state, op_id.parent_id, op_id.operation_id, op_id.name, attempt)
+
+    def with_parent_id(self, parent_id: str) -> LogInfo:
+        return replace(self, parent_id=parent_id)
+
     def to_extra(self) -> dict[str, object]:
         pairs = {
-            "executionArn": self.execution_arn,
+            "executionArn": self.execution_state.durable_execution_arn,
             "parentId": self.parent_id,
             "operationName": self.name,
             "attempt": self.attempt,
@@ -63,30 +81,38 @@ def _format(msg: object, args: tuple[object, ...]) -> str:
         return " ".join([text, *map(str, args)])
 
 
-class Logger:
+class Logger(LoggerInterface):
+    """`logger` None means the stdlib root logger."""
+
     def __init__(
         self,
-        logger: LoggerInterface | None = None,
-        default_extra: Mapping[str, object] | None = None,
-        is_replaying: Callable[[], bool] | None = None,
-        *,
-        sink: LogSink | None = None,
+        logger: LoggerInterface | None,
+        default_extra: Mapping[str, object],
+        is_replaying: Callable[[], bool] = lambda: False,
     ) -> None:
         self._logger: LoggerInterface = logger if logger is not None else logging.getLogger()
         self._default_extra: dict[str, object] = dict(default_extra or {})
-        self._is_replaying = is_replaying if is_replaying is not None else _never_replaying
-        self._sink = sink
+        self._is_replaying = is_replaying
+        self._sink: LogSink | None = None
 
     @classmethod
     def from_log_info(
         cls,
         logger: LoggerInterface | None,
         info: LogInfo,
-        is_replaying: Callable[[], bool] | None = None,
-        *,
-        sink: LogSink | None = None,
+        is_replaying: Callable[[], bool] = lambda: False,
     ) -> Logger:
-        return cls(logger, info.to_extra(), is_replaying, sink=sink)
+        return cls(logger, info.to_extra(), is_replaying)
+
+    def _derive(
+        self,
+        logger: LoggerInterface,
+        default_extra: Mapping[str, object],
+        is_replaying: Callable[[], bool],
+    ) -> Logger:
+        derived = Logger(logger, default_extra, is_replaying)
+        derived._sink = self._sink
+        return derived
 
     @property
     def default_extra(self) -> Mapping[str, object]:
@@ -96,23 +122,35 @@ class Logger:
     def logger(self) -> LoggerInterface:
         return self._logger
 
+    def get_logger(self) -> LoggerInterface:
+        """The underlying logger."""
+        return self._logger
+
     @property
     def sink(self) -> LogSink | None:
         return self._sink
+
+    def with_sink(self, sink: LogSink | None) -> Logger:
+        """The same logger also handing one structured record per emitted call to `sink`
+        (how the local test runner shows what a handler logged); loggers derived from it
+        keep the sink."""
+        derived = self._derive(self._logger, self._default_extra, self._is_replaying)
+        derived._sink = sink
+        return derived
 
     def with_log_info(self, info: LogInfo) -> Logger:
         """A logger for another operation: the standard extras are replaced by `info`'s,
         any other default extras are kept."""
         extra = {k: v for k, v in self._default_extra.items() if k not in _STANDARD_KEYS}
         extra.update(info.to_extra())
-        return Logger(self._logger, extra, self._is_replaying, sink=self._sink)
+        return self._derive(self._logger, extra, self._is_replaying)
 
     def with_is_replaying(self, is_replaying: Callable[[], bool]) -> Logger:
-        return Logger(self._logger, self._default_extra, is_replaying, sink=self._sink)
+        return self._derive(self._logger, self._default_extra, is_replaying)
 
     def with_logger(self, logger: LoggerInterface) -> Logger:
         """Same extras and replay source over a different underlying logger."""
-        return Logger(logger, self._default_extra, self._is_replaying, sink=self._sink)
+        return self._derive(logger, self._default_extra, self._is_replaying)
 
     def is_replaying(self) -> bool:
         return self._is_replaying()

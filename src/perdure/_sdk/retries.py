@@ -65,6 +65,14 @@ class RetryStrategyConfig:
     retryable_errors: list[ErrorFilter] | None = None
     retryable_error_types: list[type[Exception]] | None = None
 
+    @property
+    def initial_delay_seconds(self) -> int:
+        return self.initial_delay.to_seconds()
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return self.max_delay.to_seconds()
+
 
 @dataclass
 class LinearRetryStrategyConfig:
@@ -77,6 +85,18 @@ class LinearRetryStrategyConfig:
     jitter_strategy: JitterStrategy = JitterStrategy.FULL
     retryable_errors: list[ErrorFilter] | None = None
     retryable_error_types: list[type[Exception]] | None = None
+
+    @property
+    def initial_delay_seconds(self) -> int:
+        return self.initial_delay.to_seconds()
+
+    @property
+    def increment_seconds(self) -> int:
+        return self.increment.to_seconds()
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return self.max_delay.to_seconds()
 
 
 def _is_retryable(
@@ -196,12 +216,14 @@ class RetryPresets:
         )
 
     @classmethod
-    def fixed(cls, interval: Duration = _FIVE_SECONDS) -> RetryStrategy:
+    def fixed(cls, interval: Duration | None = None) -> RetryStrategy:
+        """A constant delay between attempts (5 s unless given), no jitter."""
+        delay = interval if interval is not None else _FIVE_SECONDS
         return create_retry_strategy(
             RetryStrategyConfig(
                 max_attempts=5,
-                initial_delay=interval,
-                max_delay=interval,
+                initial_delay=delay,
+                max_delay=delay,
                 backoff_rate=1.0,
                 jitter_strategy=JitterStrategy.NONE,
             )

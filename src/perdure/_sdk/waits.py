@@ -35,6 +35,14 @@ class WaitStrategyConfig(Generic[T]):
     backoff_rate: float = 1.5
     jitter_strategy: JitterStrategy = JitterStrategy.FULL
 
+    @property
+    def initial_delay_seconds(self) -> int:
+        return self.initial_delay.to_seconds()
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return self.max_delay.to_seconds()
+
 
 @dataclass(frozen=True)
 class WaitForConditionDecision:

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from perdure._sdk.context import ExecutionContext
+from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.logger import Logger, LogInfo
 
 
@@ -38,7 +40,8 @@ class Recorder:
         self._rec("exception", msg, args, extra)
 
 
-INFO = LogInfo(execution_arn="arn:x", parent_id="p1")
+EXECUTION = ExecutionContext("arn:x")
+INFO = LogInfo(EXECUTION, parent_id="p1")
 
 
 def test_extras_are_merged_and_none_fields_omitted() -> None:
@@ -52,7 +55,7 @@ def test_extras_are_merged_and_none_fields_omitted() -> None:
 
 def test_every_level_is_forwarded() -> None:
     rec = Recorder()
-    log = Logger(rec)
+    log = Logger(rec, {})
     log.debug("d")
     log.info("i")
     log.warning("w")
@@ -65,7 +68,7 @@ def test_nothing_is_logged_while_replaying() -> None:
     rec = Recorder()
     sunk: list[Mapping[str, Any]] = []
     replaying = [True]
-    log = Logger(rec, {}, lambda: replaying[0], sink=sunk.append)
+    log = Logger(rec, {}, lambda: replaying[0]).with_sink(sunk.append)
     log.info("skipped")
     replaying[0] = False
     log.info("kept")
@@ -77,7 +80,7 @@ def test_with_log_info_replaces_operation_fields_and_keeps_custom_extras() -> No
     rec = Recorder()
     base = Logger(rec, {"executionArn": "arn:x", "operationId": "old", "team": "a"})
     step = base.with_log_info(
-        LogInfo("arn:x", parent_id="p", operation_id="op", name="n", attempt=2)
+        LogInfo(EXECUTION, parent_id="p", operation_id="op", name="n", attempt=2)
     )
     step.info("m")
     assert rec.calls[0][3] == {
@@ -99,8 +102,8 @@ def test_with_is_replaying_rebinds_only_the_replay_source() -> None:
 
 def test_sink_gets_structured_records_and_is_inherited() -> None:
     sunk: list[Mapping[str, Any]] = []
-    log = Logger.from_log_info(Recorder(), INFO, sink=sunk.append)
-    child = log.with_log_info(LogInfo("arn:x", operation_id="op1", name="charge", attempt=1))
+    log = Logger.from_log_info(Recorder(), INFO).with_sink(sunk.append)
+    child = log.with_log_info(LogInfo(EXECUTION, operation_id="op1", name="charge", attempt=1))
     child.warning("paid %d of %d", 3, 5, extra={"order": "o-1"})
     log.with_is_replaying(lambda: False).exception("bad")
     assert sunk == [
@@ -128,7 +131,7 @@ def test_sink_gets_structured_records_and_is_inherited() -> None:
 
 def test_sink_message_formatting_never_raises() -> None:
     sunk: list[Mapping[str, Any]] = []
-    log = Logger(Recorder(), sink=sunk.append)
+    log = Logger(Recorder(), {}).with_sink(sunk.append)
     log.info("%(who)s here", {"who": "amy"})
     log.info("no placeholders", 1)
     assert [r["message"] for r in sunk] == ["amy here", "no placeholders 1"]
@@ -149,3 +152,15 @@ def test_with_logger_swaps_underlying_logger() -> None:
     rec = Recorder()
     Logger.from_log_info(None, INFO).with_logger(rec).info("m")
     assert rec.calls[0][3] == {"executionArn": "arn:x", "parentId": "p1"}
+
+
+def test_log_info_is_built_from_an_operation_identifier_and_reparented() -> None:
+    ident = OperationIdentifier("op", "Step", parent_id="p", name="charge")
+    info = LogInfo.from_operation_identifier(EXECUTION, ident, attempt=3)
+    assert info == LogInfo(EXECUTION, "p", "op", "charge", 3)
+    assert info.with_parent_id("q").parent_id == "q"
+
+
+def test_get_logger_returns_the_underlying_logger() -> None:
+    rec = Recorder()
+    assert Logger(rec, {}).get_logger() is rec

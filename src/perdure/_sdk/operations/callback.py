@@ -23,6 +23,7 @@ from perdure._sdk.error_mapping import raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import FAIL, RETURN, START, SUSPEND, Action, Decision
 from perdure._sdk.serdes import PassThroughSerDes, deserialize
+from perdure._sdk.types import Callback as CallbackProtocol
 from perdure.errors import (
     CallbackError,
     CallbackExternalError,
@@ -59,7 +60,7 @@ def decide_callback_result(op: Operation | None) -> Decision:
     return SUSPEND
 
 
-class Callback(Generic[T]):
+class Callback(Generic[T], CallbackProtocol[T]):
     """A callback created by `create_callback`; `result()` suspends until it completes."""
 
     def __init__(

@@ -134,7 +134,7 @@ def _execute(
     arn = ctx.execution_context.durable_execution_arn
     op_id = ident.operation_id
     logger = ctx.logger.with_log_info(
-        LogInfo(arn, ident.parent_id, op_id, ident.name, attempt)
+        LogInfo(state, ident.parent_id, op_id, ident.name, attempt)
     ).with_is_replaying(_never)
     host = state.plugins
     try:

@@ -93,7 +93,7 @@ def run_wait_for_condition(
     if decision.action is Action.START:
         state.create_checkpoint(ident.update(OperationAction.START), is_sync=False)
     attempt = decision.attempt
-    logger = ctx.logger.with_log_info(LogInfo(arn, ident.parent_id, op_id, name, attempt))
+    logger = ctx.logger.with_log_info(LogInfo(ctx.state, ident.parent_id, op_id, name, attempt))
     try:
         if details is not None and details.result is not None:
             current: Any = deserialize(config.serdes, details.result, op_id, arn)
