@@ -22,7 +22,7 @@ own names and module paths, so tests written for it run after the package rename
 
 from __future__ import annotations
 
-from perdure._model import InvocationStatus
+from perdure.execution import InvocationStatus
 from perdure.testing.cloud_runner import DurableFunctionCloudTestRunner
 from perdure.testing.exceptions import DurableFunctionsTestError
 from perdure.testing.function_result import DurableFunctionTestResult

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from enum import Enum
 
+from perdure.testing.exceptions import IllegalStateException, InvalidParameterValueException
+from perdure.testing.model import executed_version
+
 
 class ExecutionStatus(Enum):
     """The execution's own status, where `InvocationStatus` folds TIMED_OUT and STOPPED
@@ -15,3 +18,11 @@ class ExecutionStatus(Enum):
     FAILED = "FAILED"
     STOPPED = "STOPPED"
     TIMED_OUT = "TIMED_OUT"
+
+
+__all__ = [
+    "ExecutionStatus",
+    "IllegalStateException",
+    "InvalidParameterValueException",
+    "executed_version",
+]

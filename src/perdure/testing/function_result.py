@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import cast
 
-from perdure._model import ErrorObject, InvocationStatus
+from perdure.execution import ErrorObject, InvocationStatus
 from perdure.testing.exceptions import DurableFunctionsTestError
 from perdure.testing.execution import ExecutionStatus
 from perdure.testing.history_fold import operations_from_history

@@ -33,9 +33,12 @@ DEFAULT_FUNCTION_NAME = "test-function"
 # AWS's default execution name; AWS's local runner does not hold names unique, so a run
 # under this name gets a fresh one, as it gets a fresh ARN there.
 DEFAULT_EXECUTION_NAME = "execution-name"
-# AWS's defaults for a chained-invoke target registered without its own values.
-DEFAULT_CHILD_EXECUTION_TIMEOUT_SECONDS = 900
-DEFAULT_CHILD_RETENTION_PERIOD_DAYS = 7
+# AWS's defaults for a chained-invoke target registered without its own values, and
+# the invocation-input page size its runner is configured with (Perdure sends the whole
+# state in one envelope, as the service does under its own limit).
+DEFAULT_CHILD_EXECUTION_TIMEOUT_SECONDS = 120
+DEFAULT_CHILD_RETENTION_PERIOD_DAYS = 1
+DEFAULT_MAX_INVOCATION_PAGE_BYTES = 5 * 1024 * 1024
 
 
 def normalized_input(input: Any) -> str | None:

@@ -14,9 +14,60 @@ import datetime
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from perdure._model import ErrorObject
+from perdure._model import ErrorObject, OperationStatus
+from perdure.testing.exceptions import InvalidParameterValueException
+
+
+class EventType(Enum):
+    """The history's event types (the `EventType` member of an event)."""
+
+    EXECUTION_STARTED = "ExecutionStarted"
+    EXECUTION_SUCCEEDED = "ExecutionSucceeded"
+    EXECUTION_FAILED = "ExecutionFailed"
+    EXECUTION_TIMED_OUT = "ExecutionTimedOut"
+    EXECUTION_STOPPED = "ExecutionStopped"
+    CONTEXT_STARTED = "ContextStarted"
+    CONTEXT_SUCCEEDED = "ContextSucceeded"
+    CONTEXT_FAILED = "ContextFailed"
+    WAIT_STARTED = "WaitStarted"
+    WAIT_SUCCEEDED = "WaitSucceeded"
+    WAIT_CANCELLED = "WaitCancelled"
+    STEP_STARTED = "StepStarted"
+    STEP_SUCCEEDED = "StepSucceeded"
+    STEP_FAILED = "StepFailed"
+    CHAINED_INVOKE_STARTED = "ChainedInvokeStarted"
+    CHAINED_INVOKE_SUCCEEDED = "ChainedInvokeSucceeded"
+    CHAINED_INVOKE_FAILED = "ChainedInvokeFailed"
+    CHAINED_INVOKE_TIMED_OUT = "ChainedInvokeTimedOut"
+    CHAINED_INVOKE_STOPPED = "ChainedInvokeStopped"
+    CALLBACK_STARTED = "CallbackStarted"
+    CALLBACK_SUCCEEDED = "CallbackSucceeded"
+    CALLBACK_FAILED = "CallbackFailed"
+    CALLBACK_TIMED_OUT = "CallbackTimedOut"
+    INVOCATION_COMPLETED = "InvocationCompleted"
+
+
+TERMINAL_STATUSES: set[OperationStatus] = {
+    OperationStatus.SUCCEEDED,
+    OperationStatus.FAILED,
+    OperationStatus.TIMED_OUT,
+    OperationStatus.STOPPED,
+    OperationStatus.CANCELLED,
+}
+
+LATEST_PUBLISHED_QUALIFIER = "$LATEST.PUBLISHED"
+
+
+def executed_version(qualifier: str | None) -> str:
+    """The version an invocation of `qualifier` reports: a number or $LATEST.PUBLISHED as
+    given, anything else (none, $LATEST, an alias) as $LATEST."""
+    if qualifier is not None and (qualifier.isdigit() or qualifier == LATEST_PUBLISHED_QUALIFIER):
+        return qualifier
+    return "$LATEST"
+
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
@@ -144,6 +195,8 @@ class Event:
             for kind in _DETAILS
             if isinstance(data.get(f"{kind}Details"), Mapping)
         }
+        if "EventType" not in data:
+            raise InvalidParameterValueException("An event needs an EventType")
         when = _timestamp(data.get("EventTimestamp"))
         return cls(
             event_type=data["EventType"],
@@ -266,8 +319,12 @@ class GetDurableExecutionResponse:
 
 
 __all__ = [
+    "LATEST_PUBLISHED_QUALIFIER",
+    "TERMINAL_STATUSES",
     "Event",
     "EventDetails",
+    "EventType",
     "GetDurableExecutionHistoryResponse",
     "GetDurableExecutionResponse",
+    "executed_version",
 ]

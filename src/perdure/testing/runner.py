@@ -5,12 +5,23 @@ runner, `DurableTestRunner`, lives here too."""
 from __future__ import annotations
 
 from perdure.testing.cloud_runner import DurableFunctionCloudTestRunner
+from perdure.testing.exceptions import (
+    DurableFunctionsLocalRunnerError,
+    DurableFunctionsTestError,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+)
+from perdure.testing.execution import ExecutionStatus
 from perdure.testing.function_result import DurableFunctionTestResult
 from perdure.testing.function_runner import (
+    DEFAULT_CHILD_EXECUTION_TIMEOUT_SECONDS,
+    DEFAULT_CHILD_RETENTION_PERIOD_DAYS,
+    DEFAULT_MAX_INVOCATION_PAGE_BYTES,
     DurableChildContextTestRunner,
     DurableFunctionTestRunner,
 )
 from perdure.testing.local_runner import DurableTestRunner
+from perdure.testing.model import GetDurableExecutionHistoryResponse, GetDurableExecutionResponse
 from perdure.testing.operations import (
     OPERATION_FACTORIES,
     CallbackOperation,
@@ -23,9 +34,13 @@ from perdure.testing.operations import (
     WaitOperation,
     create_operation,
 )
+from perdure.testing.stores.base import StoreType
 from perdure.testing.web_runner import WebRunner, WebRunnerConfig
 
 __all__ = [
+    "DEFAULT_CHILD_EXECUTION_TIMEOUT_SECONDS",
+    "DEFAULT_CHILD_RETENTION_PERIOD_DAYS",
+    "DEFAULT_MAX_INVOCATION_PAGE_BYTES",
     "OPERATION_FACTORIES",
     "CallbackOperation",
     "ContextOperation",
@@ -33,12 +48,20 @@ __all__ = [
     "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
+    "DurableFunctionsLocalRunnerError",
+    "DurableFunctionsTestError",
     "DurableTestRunner",
     "ExecutionOperation",
+    "ExecutionStatus",
+    "GetDurableExecutionHistoryResponse",
+    "GetDurableExecutionResponse",
+    "InvalidParameterValueException",
     "InvokeOperation",
     "Operation",
     "OperationFactory",
+    "ResourceNotFoundException",
     "StepOperation",
+    "StoreType",
     "WaitOperation",
     "WebRunner",
     "WebRunnerConfig",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from perdure.testing.exceptions import AwsApiException, ServiceException, UnknownRouteError
+
 
 @dataclass(frozen=True)
 class WebServiceConfig:
@@ -15,3 +17,6 @@ class WebServiceConfig:
     port: int = 5000
     log_level: int = logging.INFO
     max_request_size: int = 10 * 1024 * 1024
+
+
+__all__ = ["AwsApiException", "ServiceException", "UnknownRouteError", "WebServiceConfig"]
