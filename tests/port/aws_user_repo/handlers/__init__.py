@@ -1,0 +1,1 @@
+"""The application's durable functions, one module per workflow."""
