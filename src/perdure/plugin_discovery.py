@@ -13,10 +13,14 @@ from perdure._sdk.plugin_discovery import (
     PLUGIN_ENVIRONMENT_VARIABLE,
     load_configured_plugins,
 )
+from perdure._sdk.plugin_types import DurableInstrumentationPluginFactory
+from perdure.errors import PluginLoadError
 
 __all__ = [
     "PERDURE_PLUGIN_ENTRY_POINT_GROUP",
     "PLUGIN_ENTRY_POINT_GROUP",
     "PLUGIN_ENVIRONMENT_VARIABLE",
+    "DurableInstrumentationPluginFactory",
+    "PluginLoadError",
     "load_configured_plugins",
 ]

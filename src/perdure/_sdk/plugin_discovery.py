@@ -110,12 +110,12 @@ def _takes_one_positional(func: Any) -> bool:
 
 
 def load_configured_plugins(
-    explicit: Sequence[Any] | None, *, environment: Mapping[str, str] | None = None
+    explicit_plugins: Sequence[Any] | None, *, environment: Mapping[str, str] | None = None
 ) -> tuple[Any, ...]:
     """The factories to use: explicit ones first, then discovered ones (a discovered
     factory that *is* an explicit one is skipped with a warning)."""
     factories: list[Any] = []
-    for given in explicit or ():  # a loop, not a comprehension: the warning's stacklevel
+    for given in explicit_plugins or ():  # a loop, not a comprehension: the warning's stacklevel
         factories.append(_explicit_factory(given))
     env = os.environ if environment is None else environment
     skipped: list[Any] = []
