@@ -18,6 +18,7 @@ import logging
 import re
 import types
 import typing
+import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,13 @@ def top_level_names(module: types.ModuleType, package: str) -> list[str]:
     if declared is not None:
         return list(declared)
     source = Path(inspect.getfile(module)).read_text()
+    with warnings.catch_warnings():
+        # A warning turned error mid-parse (an object of another test collected by the
+        # garbage collector, say) would surface as a SystemError from the compiler.
+        warnings.simplefilter("default")
+        tree = ast.parse(source)
     names: list[str] = []
-    for node in ast.parse(source).body:
+    for node in tree.body:
         if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
             names.append(node.name)
         elif isinstance(node, ast.Assign):
