@@ -24,11 +24,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+# The SDK's random generator is the base (as in AWS's plugin), so the class is one to the
+# SDK's type checks; its own random ids are never used, the fallback generator's are.
 if TYPE_CHECKING:
-    from opentelemetry.sdk.trace.id_generator import IdGenerator as _IdGeneratorBase
+    from opentelemetry.sdk.trace.id_generator import RandomIdGenerator as _IdGeneratorBase
 else:
     try:
-        from opentelemetry.sdk.trace.id_generator import IdGenerator as _IdGeneratorBase
+        from opentelemetry.sdk.trace.id_generator import RandomIdGenerator as _IdGeneratorBase
     except ImportError:  # the API alone: nothing records spans, nothing asks for ids
         _IdGeneratorBase = object
 

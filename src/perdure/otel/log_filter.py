@@ -39,22 +39,22 @@ _claim: contextvars.ContextVar[weakref.ref[_SpanSource] | None] = contextvars.Co
 )
 
 
-def bind_invocation(source: _SpanSource) -> None:
-    """Mark `source`'s invocation open and claim the calling thread for it."""
+def bind_invocation(provider: _SpanSource) -> None:
+    """Mark `provider`'s invocation open and claim the calling thread for it."""
     held = _claim.get()
-    if held is not None and held() is source:
+    if held is not None and held() is provider:
         return
     with _lock:
-        _open.add(source)
-    _claim.set(weakref.ref(source))
+        _open.add(provider)
+    _claim.set(weakref.ref(provider))
 
 
-def unbind_invocation(source: _SpanSource) -> None:
-    """Mark `source`'s invocation closed (claims left on other threads die with it)."""
+def unbind_invocation(provider: _SpanSource) -> None:
+    """Mark `provider`'s invocation closed (claims left on other threads die with it)."""
     with _lock:
-        _open.discard(source)
+        _open.discard(provider)
     held = _claim.get()
-    if held is not None and held() is source:
+    if held is not None and held() is provider:
         _claim.set(None)
 
 
