@@ -46,6 +46,7 @@ from perdure._store.postgres_outage import (
     Outage,
     conninfo,
 )
+from perdure._store.postgres_prepared import PreparedStatements
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.row_export import (
@@ -176,6 +177,7 @@ class PostgresStore:
         )
         self._listener: WakeupListener | None = None
         self._listener_lock = threading.Lock()
+        self._prepared = PreparedStatements()
 
     # -- schema -----------------------------------------------------------------------
 
@@ -347,9 +349,15 @@ class PostgresStore:
     def _run(self, script: Script) -> None:
         """Send the statements as one simple query: PostgreSQL runs them as one implicit
         transaction (all or nothing) and it costs one round trip. Parameters are bound
-        client-side (properly quoted), since the simple protocol carries none."""
+        client-side (properly quoted), since the simple protocol carries none; frequent
+        statements run prepared (`postgres_prepared`)."""
         with self._connection() as conn:
-            psycopg.ClientCursor(conn).execute(script.sql(), script.args)
+            try:
+                sql = self._prepared.sql(conn, script.statements)
+                psycopg.ClientCursor(conn).execute(sql, script.args)
+            except psycopg.errors.InvalidSqlStatementName as exc:
+                self._prepared.lost(exc)  # nothing was written: send it again as text
+                psycopg.ClientCursor(conn).execute(script.sql(), script.args)
 
     # -- lookups for the runtime ------------------------------------------------------
 

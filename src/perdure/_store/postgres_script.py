@@ -29,6 +29,11 @@ class Script:
     def sql(self) -> bytes:
         return "; ".join(self._statements).encode()
 
+    @property
+    def statements(self) -> list[tuple[str, int]]:
+        """Each statement's text and its number of `%s` placeholders (for preparing)."""
+        return [(text, text.count("%s")) for text in self._statements]
+
     def rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
         """`head VALUES (...), (...) tail` with one tuple of parameters per row."""
         row = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
