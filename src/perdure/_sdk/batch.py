@@ -106,7 +106,8 @@ class BatchItem(Generic[R]):
             index=int(data["index"]),
             status=BatchItemStatus(data["status"]),
             result=data.get("result"),
-            error=error_object_from_dict(error) if error is not None else None,
+            # An empty error object is no error, as AWS's SDK reads it.
+            error=error_object_from_dict(error) if error else None,
         )
 
 
@@ -307,7 +308,7 @@ class BatchResult(Generic[R], BatchResultProtocol[R]):
     def from_dict(
         cls, data: Mapping[str, Any], completion_config: CompletionConfig | None = None
     ) -> BatchResult[Any]:
-        items = [BatchItem.from_dict(d) for d in data.get("all", [])]
+        items = [BatchItem.from_dict(d) for d in data["all"]]
         reason = data.get("completionReason")
         if reason is None:
             return BatchResult.from_items(items, completion_config)
@@ -317,13 +318,14 @@ class BatchResult(Generic[R], BatchResultProtocol[R]):
     def from_items(
         cls, items: Iterable[BatchItem[R]], completion_config: CompletionConfig | None = None
     ) -> BatchResult[R]:
-        """Infer the reason from item statuses, calling `should_complete` if configured."""
-        batch = sorted(items, key=lambda i: i.index)
-        total = max([len(batch), *(i.index + 1 for i in batch)])
-        slots = [CompletionItemStatus(index=n) for n in range(total)]
-        for item in batch:
-            slots[item.index] = CompletionItemStatus(index=item.index, status=item.status)
-        status = completion_status(slots)
-        policy = CompletionPolicy.from_config(total, completion_config)
-        reason = policy.reason(status.success_count, status.failure_count, status.items)
-        return cls(all=batch, completion_reason=reason)
+        """Infer the reason from item statuses, calling `should_complete` if configured.
+
+        As in AWS's SDK the items stay in the order given and the batch's total is the
+        number of items, so this is exact only when every branch is among them.
+        """
+        batch = list(items)
+        succeeded = sum(1 for i in batch if i.status is BatchItemStatus.SUCCEEDED)
+        failed = sum(1 for i in batch if i.status is BatchItemStatus.FAILED)
+        snapshot = tuple(CompletionItemStatus(index=i.index, status=i.status) for i in batch)
+        policy = CompletionPolicy.from_config(len(batch), completion_config)
+        return cls(all=batch, completion_reason=policy.reason(succeeded, failed, snapshot))

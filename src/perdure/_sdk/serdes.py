@@ -1,8 +1,9 @@
 """Turning operation results into checkpoint strings and back.
 
-`ExtendedTypeSerDes` is the default for results and must be byte-compatible with AWS's
-SDK, so payloads move between the two: primitives and flat lists of primitives are plain
-compact JSON, and anything else is a tree of `{"t": tag, "v": value}` envelopes.
+`ExtendedTypeSerDes` is the default for results and writes AWS's SDK's format byte for
+byte, so payloads move between the two: None, str, int, float, bool and lists of them (to
+any depth) are plain compact JSON; anything else is a tree of `{"t": tag, "v": value}`
+envelopes (see `perdure._sdk.codecs`). It refuses what AWS's refuses, with the same error.
 
 The module-level `serialize`/`deserialize` are what operations call: a failure of any
 serdes becomes `SerDesError` (the op FAILs, 3.0 §2.7), except that `SerDesError` and
@@ -11,33 +12,61 @@ serdes becomes `SerDesError` (the op FAILs, 3.0 §2.7), except that `SerDesError
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import json
-import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from perdure._sdk.batch import BatchResult
-from perdure.errors import RetryableSerDesError, SerDesError
+from perdure._sdk.codecs import (
+    TYPE_CODEC,
+    TYPE_TOKEN,
+    VALUE_TOKEN,
+    BytesCodec,
+    Codec,
+    ContainerCodec,
+    DateTimeCodec,
+    DecimalCodec,
+    EncodedValue,
+    PrimitiveCodec,
+    TypeCodec,
+    TypeTag,
+    UuidCodec,
+)
+from perdure.errors import DurableExecutionsError, RetryableSerDesError, SerDesError
 
 __all__ = [
     "DEFAULT_JSON_SERDES",
     "EXTENDED_TYPES_SERDES",
+    "TYPE_CODEC",
+    "TYPE_TOKEN",
+    "VALUE_TOKEN",
+    "BatchResult",
+    "BytesCodec",
+    "Codec",
+    "ContainerCodec",
+    "DateTimeCodec",
+    "DecimalCodec",
+    "DurableExecutionsError",
+    "EncodedValue",
     "ExtendedTypeSerDes",
     "JsonSerDes",
     "PassThroughSerDes",
+    "PrimitiveCodec",
+    "RetryableSerDesError",
     "SerDes",
     "SerDesContext",
+    "SerDesError",
+    "TypeCodec",
     "TypeTag",
+    "UuidCodec",
     "deserialize",
     "serialize",
 ]
 
 T = TypeVar("T")
+
+_COMPACT = (",", ":")
 
 
 @dataclass(frozen=True)
@@ -53,164 +82,79 @@ class SerDes(ABC, Generic[T]):
     @abstractmethod
     def deserialize(self, data: str, serdes_context: SerDesContext) -> T: ...
 
+    @staticmethod
+    def is_primitive(obj: Any) -> bool:
+        """Whether `obj` is plain JSON as it is: a primitive, or a list of such (nested)."""
+        if obj is None or isinstance(obj, str | int | float | bool):
+            return True
+        return isinstance(obj, list) and all(SerDes.is_primitive(item) for item in obj)
 
-class PassThroughSerDes(SerDes[Any]):
+
+# The context parameters are named `_` as in AWS's SDK, so keyword callers port too.
+class PassThroughSerDes(SerDes[T]):
     """Identity: the value already is the string to store (callback results by default)."""
 
-    def serialize(self, value: Any, serdes_context: SerDesContext) -> str:
-        return value  # type: ignore[no-any-return]
+    def serialize(self, value: T, _: SerDesContext) -> str:
+        return value  # type: ignore[return-value]
 
-    def deserialize(self, data: str, serdes_context: SerDesContext) -> Any:
-        return data
+    def deserialize(self, data: str, _: SerDesContext) -> T:
+        return data  # type: ignore[return-value]
 
 
-class JsonSerDes(SerDes[Any]):
+class JsonSerDes(SerDes[T]):
     """Plain `json`; the default for invoke payloads and results."""
 
-    def serialize(self, value: Any, serdes_context: SerDesContext) -> str:
+    def serialize(self, value: T, _: SerDesContext) -> str:
         return json.dumps(value)
 
-    def deserialize(self, data: str, serdes_context: SerDesContext) -> Any:
-        return json.loads(data)
+    def deserialize(self, data: str, _: SerDesContext) -> T:
+        return json.loads(data)  # type: ignore[no-any-return]
 
 
-class TypeTag:
-    """Envelope tags of the extended format."""
-
-    NONE = "n"
-    STR = "s"
-    INT = "i"
-    FLOAT = "f"
-    BOOL = "b"
-    BYTES = "B"
-    UUID = "u"
-    DECIMAL = "d"
-    DATETIME = "dt"
-    DATE = "D"
-    TUPLE = "t"
-    LIST = "l"
-    DICT = "m"
-    BATCH_RESULT = "br"
-
-
-_PRIMITIVES = (type(None), str, int, float, bool)
-_SEPARATORS = (",", ":")
-
-
-def _envelope(tag: str, value: Any) -> dict[str, Any]:
-    return {"t": tag, "v": value}
-
-
-def _encode(value: Any) -> dict[str, Any]:
-    # Order matters: bool before int, datetime before date, exact containers last.
-    if value is None:
-        return _envelope(TypeTag.NONE, None)
-    if isinstance(value, bool):
-        return _envelope(TypeTag.BOOL, value)
-    if isinstance(value, str):
-        return _envelope(TypeTag.STR, str.__str__(value))
-    if isinstance(value, int):
-        return _envelope(TypeTag.INT, int(value))
-    if isinstance(value, float):
-        return _envelope(TypeTag.FLOAT, float(value))
-    if isinstance(value, bytes | bytearray):
-        return _envelope(TypeTag.BYTES, base64.b64encode(value).decode("ascii"))
-    if isinstance(value, uuid.UUID):
-        return _envelope(TypeTag.UUID, str(value))
-    if isinstance(value, Decimal):
-        return _envelope(TypeTag.DECIMAL, str(value))
-    if isinstance(value, dt.datetime):
-        return _envelope(TypeTag.DATETIME, value.isoformat())
-    if isinstance(value, dt.date):
-        return _envelope(TypeTag.DATE, value.isoformat())
-    if isinstance(value, tuple):
-        return _envelope(TypeTag.TUPLE, [_encode(v) for v in value])
-    if isinstance(value, list):
-        return _envelope(TypeTag.LIST, [_encode(v) for v in value])
-    if isinstance(value, dict):
-        encoded: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"Unsupported dict key type {type(key).__name__}: keys must be str")
-            encoded[key] = _encode(item)
-        return _envelope(TypeTag.DICT, encoded)
-    if isinstance(value, BatchResult):
-        return _envelope(TypeTag.BATCH_RESULT, _encode(value.to_dict()))
-    raise TypeError(f"Unsupported type for serialization: {type(value).__name__}")
-
-
-def _decode_batch_result(v: Any) -> Any:
-    return BatchResult.from_dict(_decode(v))
-
-
-def _decode_datetime(v: Any) -> dt.datetime:
-    text = str(v)
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    return dt.datetime.fromisoformat(text)
-
-
-_DECODERS: dict[str, Callable[[Any], Any]] = {
-    TypeTag.NONE: lambda v: None,
-    TypeTag.STR: str,
-    TypeTag.INT: int,
-    TypeTag.FLOAT: float,
-    TypeTag.BOOL: bool,
-    TypeTag.BYTES: lambda v: base64.b64decode(v),
-    TypeTag.UUID: uuid.UUID,
-    TypeTag.DECIMAL: Decimal,
-    TypeTag.DATETIME: _decode_datetime,
-    TypeTag.DATE: dt.date.fromisoformat,
-    TypeTag.TUPLE: lambda v: tuple(_decode(x) for x in v),
-    TypeTag.LIST: lambda v: [_decode(x) for x in v],
-    TypeTag.DICT: lambda v: {k: _decode(x) for k, x in v.items()},
-    TypeTag.BATCH_RESULT: _decode_batch_result,
-}
-
-
-def _decode(node: Any) -> Any:
-    if not isinstance(node, dict) or "t" not in node or "v" not in node:
-        raise ValueError(f"Malformed envelope: {node!r}")
-    decoder = _DECODERS.get(node["t"])
-    if decoder is None:
-        raise ValueError(f"Unknown type tag: {node['t']!r}")
-    return decoder(node["v"])
-
-
-def _is_plain(value: Any) -> bool:
-    """Primitives and flat lists of primitives round-trip through plain JSON unchanged."""
-    if type(value) in _PRIMITIVES:
-        return True
-    return type(value) is list and all(type(v) in _PRIMITIVES for v in value)
-
-
-class ExtendedTypeSerDes(SerDes[Any]):
+class ExtendedTypeSerDes(SerDes[T]):
     """The default serdes: JSON extended with bytes, UUID, Decimal, dates, tuples, etc."""
 
-    def serialize(self, value: Any, serdes_context: SerDesContext) -> str:
-        if _is_plain(value):
-            return json.dumps(value, separators=_SEPARATORS)
-        return json.dumps(_encode(value), separators=_SEPARATORS)
+    def __init__(self) -> None:
+        self._codec = TYPE_CODEC
 
-    def deserialize(self, data: str, serdes_context: SerDesContext) -> Any:
-        parsed = json.loads(data)
-        if isinstance(parsed, dict):
-            return _decode(parsed)
-        return parsed
+    def serialize(self, value: Any, context: SerDesContext | None = None) -> str:
+        if SerDes.is_primitive(value):
+            return json.dumps(value, separators=_COMPACT)
+        return json.dumps(_to_json(self._codec.encode(value)), separators=_COMPACT)
+
+    def deserialize(self, data: str, context: SerDesContext | None = None) -> Any:
+        obj = json.loads(data)
+        if SerDes.is_primitive(obj):
+            return obj
+        if not (isinstance(obj, dict) and TYPE_TOKEN in obj and VALUE_TOKEN in obj):
+            raise SerDesError('Malformed envelope: missing "t" or "v" at root.')
+        try:
+            tag = TypeTag(obj[TYPE_TOKEN])
+        except ValueError:
+            raise SerDesError(f'Unknown type tag: "{obj[TYPE_TOKEN]}"') from None
+        return self._codec.decode(tag, obj[VALUE_TOKEN])
 
 
-DEFAULT_JSON_SERDES = JsonSerDes()
-EXTENDED_TYPES_SERDES = ExtendedTypeSerDes()
+def _to_json(node: Any) -> Any:
+    """An encoded tree as JSON-ready dicts and lists."""
+    if isinstance(node, EncodedValue):
+        return {TYPE_TOKEN: node.tag, VALUE_TOKEN: _to_json(node.value)}
+    if isinstance(node, list):
+        return [_to_json(item) for item in node]
+    if isinstance(node, dict):
+        return {key: _to_json(item) for key, item in node.items()}
+    return node
+
+
+DEFAULT_JSON_SERDES: SerDes[Any] = JsonSerDes()
+EXTENDED_TYPES_SERDES: SerDes[Any] = ExtendedTypeSerDes()
 
 
 def serialize(
-    serdes: SerDes[Any] | None,
-    value: Any,
-    operation_id: str,
-    durable_execution_arn: str,
+    serdes: SerDes[T] | None, value: T, operation_id: str, durable_execution_arn: str
 ) -> str:
     """Serialize with `serdes` (extended types if None); failures become SerDesError."""
-    codec = serdes if serdes is not None else EXTENDED_TYPES_SERDES
+    codec: SerDes[Any] = serdes or EXTENDED_TYPES_SERDES
     context = SerDesContext(operation_id, durable_execution_arn)
     try:
         return codec.serialize(value, context)
@@ -221,18 +165,19 @@ def serialize(
 
 
 def deserialize(
-    serdes: SerDes[Any] | None,
-    data: str | None,
-    operation_id: str,
-    durable_execution_arn: str,
-) -> Any:
-    """Deserialize with `serdes` (extended types if None); an absent payload is None."""
+    serdes: SerDes[T] | None, data: str | None, operation_id: str, durable_execution_arn: str
+) -> T:
+    """Deserialize with `serdes` (extended types if None); failures become SerDesError.
+
+    An absent payload (None) is None without asking the serdes: operations pass what the
+    service recorded, and a step that returned nothing under a custom serdes has none.
+    """
     if data is None:
-        return None
-    codec = serdes if serdes is not None else EXTENDED_TYPES_SERDES
+        return None  # type: ignore[return-value]
+    codec: SerDes[Any] = serdes or EXTENDED_TYPES_SERDES
     context = SerDesContext(operation_id, durable_execution_arn)
     try:
-        return codec.deserialize(data, context)
+        return codec.deserialize(data, context)  # type: ignore[no-any-return]
     except (SerDesError, RetryableSerDesError):
         raise
     except Exception as e:

@@ -160,5 +160,6 @@ def test_from_items_calls_predicate() -> None:
         [BatchItem(1, RUN), BatchItem(0, OK, 1)], CompletionConfig(should_complete=predicate)
     )
     assert r.completion_reason is CompletionReason.CUSTOM_COMPLETION_FAILED
-    assert [i.index for i in r.all] == [0, 1]
-    assert [i.status for i in seen[0].items] == [OK, RUN]
+    # As AWS's SDK: the items keep the order given, the predicate sees them in it.
+    assert [i.index for i in r.all] == [1, 0]
+    assert [i.status for i in seen[0].items] == [RUN, OK]

@@ -12,6 +12,7 @@ import pytest
 from perdure._sdk.batch import BatchItem, BatchResult, CompletionReason
 from perdure._sdk.config import BatchItemStatus
 from perdure._sdk.serdes import EXTENDED_TYPES_SERDES, SerDesContext
+from perdure.errors import SerDesError
 
 CTX = SerDesContext("op", "arn")
 
@@ -53,7 +54,8 @@ def test_empty_dict_is_still_enveloped() -> None:
     ("value", "wire"),
     [
         ((1, "a"), '{"t":"t","v":[{"t":"i","v":1},{"t":"s","v":"a"}]}'),
-        ([[1]], '{"t":"l","v":[{"t":"l","v":[{"t":"i","v":1}]}]}'),
+        ([[1]], "[[1]]"),
+        ([[1], {}], '{"t":"l","v":[{"t":"l","v":[{"t":"i","v":1}]},{"t":"m","v":{}}]}'),
         ([None, {}], '{"t":"l","v":[{"t":"n","v":null},{"t":"m","v":{}}]}'),
         (b"hi", '{"t":"B","v":"aGk="}'),
         (uuid.UUID(int=5), '{"t":"u","v":"00000000-0000-0000-0000-000000000005"}'),
@@ -107,33 +109,52 @@ def test_datetime_with_z_suffix_is_accepted() -> None:
     )
 
 
-def test_batch_result_uses_br_tag_around_its_dict() -> None:
+def test_batch_result_is_its_dict_under_the_br_tag() -> None:
     result = BatchResult(
         all=[BatchItem(0, BatchItemStatus.SUCCEEDED, (1, 2))],
         completion_reason=CompletionReason.ALL_COMPLETED,
     )
     wire = dumps(result)
     assert wire == (
-        '{"t":"br","v":{"t":"m","v":{"all":{"t":"l","v":[{"t":"m","v":{'
+        '{"t":"br","v":{"all":{"t":"l","v":[{"t":"m","v":{'
         '"index":{"t":"i","v":0},"status":{"t":"s","v":"SUCCEEDED"},'
         '"result":{"t":"t","v":[{"t":"i","v":1},{"t":"i","v":2}]},'
         '"error":{"t":"n","v":null}}}]},'
-        '"completionReason":{"t":"s","v":"ALL_COMPLETED"}}}}'
+        '"completionReason":{"t":"s","v":"ALL_COMPLETED"}}}'
     )
     assert loads(wire) == result
 
 
-def test_non_string_dict_keys_are_rejected() -> None:
-    with pytest.raises(TypeError):
+def test_int_dict_keys_are_written_as_json_writes_them_and_read_back_as_strings() -> None:
+    assert dumps({1: "a"}) == '{"t":"m","v":{"1":{"t":"s","v":"a"}}}'
+    assert loads(dumps({1: "a"})) == {"1": "a"}
+
+
+def test_tuple_dict_keys_are_rejected() -> None:
+    with pytest.raises(SerDesError, match="Tuple keys not supported"):
         dumps({(1, 2): "x"})
 
 
-def test_unsupported_type_is_rejected() -> None:
-    with pytest.raises(TypeError):
-        dumps(object())
+@pytest.mark.parametrize("value", [object(), {1, 2}, dt.time(1, 2)])
+def test_unsupported_type_is_rejected(value: Any) -> None:
+    with pytest.raises(SerDesError, match="Unsupported type: <class"):
+        dumps(value)
 
 
-@pytest.mark.parametrize("data", ['{"t":"zz","v":1}', '{"x":1}'])
-def test_unknown_or_malformed_envelope_is_rejected(data: str) -> None:
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ('{"t":"zz","v":1}', 'Unknown type tag: "zz"'),
+        ('{"x":1}', 'Malformed envelope: missing "t" or "v" at root.'),
+        ('[1,{"x":1}]', 'Malformed envelope: missing "t" or "v" at root.'),
+        ('{"t":"l","v":5}', "Expected list, got <class 'int'>"),
+    ],
+)
+def test_unknown_or_malformed_envelope_is_rejected(data: str, message: str) -> None:
+    with pytest.raises(SerDesError) as info:
         loads(data)
+    assert str(info.value) == message
+
+
+def test_a_container_element_that_is_not_an_envelope_is_taken_as_it_is() -> None:
+    assert loads('{"t":"l","v":[1,{"x":2}]}') == [1, {"x": 2}]

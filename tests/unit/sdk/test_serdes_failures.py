@@ -61,8 +61,13 @@ def test_foreign_deserialize_error_becomes_serdes_error_with_id() -> None:
 
 
 def test_unsupported_value_with_default_serdes_is_serdes_error() -> None:
-    with pytest.raises(SerDesError, match="Serialization failed for id: s1"):
+    with pytest.raises(SerDesError, match="Unsupported type: <class 'object'>"):
         serialize(None, object(), "s1", "arn")
+
+
+def test_a_json_failure_under_the_default_serdes_names_the_operation() -> None:
+    with pytest.raises(SerDesError, match="Serialization failed for id: s1, error: keys must be"):
+        serialize(None, {frozenset(): 1}, "s1", "arn")
 
 
 @pytest.mark.parametrize("exc", [SerDesError("mine"), RetryableSerDesError("later")])
