@@ -41,11 +41,12 @@ DEFAULT_CHILD_RETENTION_PERIOD_DAYS = 1
 DEFAULT_MAX_INVOCATION_PAGE_BYTES = 5 * 1024 * 1024
 
 
-def normalized_input(input: Any) -> str | None:
+def normalized_input(input: Any) -> str:
     """The payload a local run stores, as AWS's local runner makes it: text that is JSON
-    is kept as it is; anything else (plain text, a dict) is JSON-encoded."""
+    is kept as it is; anything else (plain text, a dict) is JSON-encoded. No input is
+    JSON null, which the handler receives as None there."""
     if input is None:
-        return None
+        return "null"
     if isinstance(input, str):
         try:
             json.loads(input)

@@ -228,6 +228,7 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(128)  # connections made before serve_forever wait for it
     except OSError as exc:
         sock.close()
         raise DurableFunctionsLocalRunnerError(
