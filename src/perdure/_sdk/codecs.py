@@ -174,7 +174,7 @@ class ContainerCodec(Codec):
 
     def decode(self, tag: TypeTag, value: Any) -> Any:
         if tag == TypeTag.BATCH_RESULT:
-            return BatchResult.from_dict(self.decode(TypeTag.DICT, value))
+            return BatchResult.from_dict(self.decode(TypeTag.DICT, _unwrap_legacy_map(value)))
         if tag in (TypeTag.LIST, TypeTag.TUPLE):
             if not isinstance(value, list):
                 raise SerDesError(f"Expected list, got {type(value)}")
@@ -192,6 +192,17 @@ class ContainerCodec(Codec):
         if isinstance(node, dict) and TYPE_TOKEN in node and VALUE_TOKEN in node:
             return self.dispatcher.decode(TypeTag(node[TYPE_TOKEN]), node[VALUE_TOKEN])
         return node
+
+
+def _unwrap_legacy_map(value: Any) -> Any:
+    """Earlier Perdure versions wrote a batch result's dict inside a map envelope
+    (`{"t":"br","v":{"t":"m","v":{...}}}`); read still, so an execution in flight across
+    an upgrade replays. AWS's SDK refuses that shape, so nothing it writes reads differently.
+    """
+    if isinstance(value, dict) and value.keys() == {TYPE_TOKEN, VALUE_TOKEN}:
+        if value[TYPE_TOKEN] == TypeTag.DICT:
+            return value[VALUE_TOKEN]
+    return value
 
 
 class TypeCodec(Codec):

@@ -125,6 +125,19 @@ def test_batch_result_is_its_dict_under_the_br_tag() -> None:
     assert loads(wire) == result
 
 
+def test_a_batch_result_written_by_earlier_perdure_versions_is_still_read() -> None:
+    legacy = (
+        '{"t":"br","v":{"t":"m","v":{"all":{"t":"l","v":[{"t":"m","v":{'
+        '"index":{"t":"i","v":0},"status":{"t":"s","v":"SUCCEEDED"},'
+        '"result":{"t":"i","v":5},"error":{"t":"n","v":null}}}]},'
+        '"completionReason":{"t":"s","v":"ALL_COMPLETED"}}}}'
+    )
+    assert loads(legacy) == BatchResult(
+        all=[BatchItem(0, BatchItemStatus.SUCCEEDED, 5)],
+        completion_reason=CompletionReason.ALL_COMPLETED,
+    )
+
+
 def test_int_dict_keys_are_written_as_json_writes_them_and_read_back_as_strings() -> None:
     assert dumps({1: "a"}) == '{"t":"m","v":{"1":{"t":"s","v":"a"}}}'
     assert loads(dumps({1: "a"})) == {"1": "a"}
