@@ -110,6 +110,14 @@ _GUARDED_UPDATE_AND_LEASE = (
 )
 _NOTIFY = f"NOTIFY {CHANNEL}"
 _REPLY_TTL_MS = 15 * 60 * 1000
+_SAVE_REPLY = (
+    "INSERT INTO checkpoint_replies "
+    "(execution_id, client_token, checkpoint_token, reply, created_ms) "
+    "SELECT id, %s, %s, %s, %s FROM executions WHERE arn=%s "
+    "ON CONFLICT (execution_id, client_token, checkpoint_token) "
+    "DO UPDATE SET reply=excluded.reply, created_ms=excluded.created_ms"
+)
+_EXPIRE_REPLIES = "DELETE FROM checkpoint_replies WHERE created_ms < %s"
 _DAY_MS = 86_400_000
 # What an execution leaves behind in other tables, all keyed by its id.
 _EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
@@ -576,18 +584,11 @@ class PostgresStore:
     def save_reply(
         self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
     ) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO checkpoint_replies "
-                "(execution_id, client_token, checkpoint_token, reply, created_ms) "
-                "SELECT id, %s, %s, %s, %s FROM executions WHERE arn=%s "
-                "ON CONFLICT (execution_id, client_token, checkpoint_token) "
-                "DO UPDATE SET reply=excluded.reply, created_ms=excluded.created_ms",
-                (client_token, checkpoint_token, reply, now, arn),
-            )
-            conn.execute(
-                "DELETE FROM checkpoint_replies WHERE created_ms < %s", (now - _REPLY_TTL_MS,)
-            )
+        # Every checkpoint over HTTP saves one: one round trip, like a commit.
+        script = Script()
+        script.add(_SAVE_REPLY, (client_token, checkpoint_token, reply, now, arn))
+        script.add(_EXPIRE_REPLIES, (now - _REPLY_TTL_MS,))
+        self._run(script)
 
     # -- copying between databases (`perdure db copy`) -------------------------------
 
