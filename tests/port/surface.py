@@ -269,7 +269,9 @@ def compare(
         home_path = canonical.get(id(obj), path)
         if home_path != path:
             expected = _resolve(port_package, home_path)
-            same = port_obj is not MISSING and port_obj is expected
+            if expected is MISSING:
+                continue  # reported once, at its home
+            same = port_obj is expected
             text = f"the object at {home_path}"
             record(f"{path} is", text, text if same else "another object")
             continue
