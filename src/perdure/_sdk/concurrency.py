@@ -2,10 +2,15 @@
 
 Each branch is a child context whose id comes from its index (never from scheduling
 order). Up to `max_concurrency` branches are in flight; a branch that suspends keeps its
-slot. One coordinator loop, on the calling thread, reacts to branch events and decides
-when the batch is done (all terminal, enough successes, too many failures, or the custom
-predicate). Branches still running then are orphans: reported STARTED, and their next
-checkpoint is refused.
+slot. One coordinator loop, on the calling thread, takes branch events one at a time and
+decides after each when the batch is done (all terminal, enough successes, too many
+failures, or the custom predicate), starting the next branches in index order as slots
+free up, as AWS's SDK does. So which branches start before the batch completes depends only
+on the order in which branches end: with `max_concurrency` 3 and `min_successful` 2, the
+first success frees a slot for branch 3 before the second success ends the batch, however
+close together the two arrive. Branches still running then are orphans: reported STARTED
+(or with their true status if their end was already queued), and their next checkpoint is
+refused.
 
 Suspension: a branch waiting on an outside event just sits suspended. A branch waiting
 until a time T joins the *wave* for T: one empty checkpoint is scheduled at T (to pull
@@ -198,27 +203,46 @@ class ConcurrentExecutor(Generic[T]):
                 run = contextvars.copy_context().run
                 pool.submit(run, self._branch_worker, self._exes[index], events)
 
-        ask_predicate()
+        def apply(event: _Event) -> bool:
+            """Record a branch's terminal event; whether it was one."""
+            nonlocal in_flight, retryable
+            i = event.index
+            if event.kind is _Kind.COMPLETED:
+                statuses[i], results[i] = BatchItemStatus.SUCCEEDED, event.result
+            elif event.kind in (_Kind.FAILED, _Kind.RETRYABLE):
+                statuses[i], errors[i] = BatchItemStatus.FAILED, event.error
+                if event.kind is _Kind.RETRYABLE:
+                    retryable = event.exc
+            elif event.kind is _Kind.FATAL:
+                assert event.exc is not None
+                raise event.exc
+            else:
+                return False
+            in_flight -= 1
+            return True
+
+        # One event at a time, admitting between events, as AWS's coordinator does: which
+        # branches start before the batch completes then depends only on the order the
+        # branches end in, never on how many events happened to queue up meanwhile.
+        changed = True  # the predicate is asked once per change of state
         try:
             while True:
+                if changed:
+                    ask_predicate()
+                    changed = False
                 ok, bad = counts()
-                stop = should_stop(ok, bad) or retryable is not None
-                admitted = False
-                while not stop and next_index < n and in_flight < self._limit:
+                if should_stop(ok, bad):
+                    break
+                while next_index < n and in_flight < self._limit and policy.should_continue(bad):
                     statuses[next_index] = BatchItemStatus.STARTED
                     submit(next_index)
                     next_index += 1
                     in_flight += 1
-                    admitted = True
-                if admitted:
-                    ask_predicate()
-                    ok, bad = counts()
-                    stop = should_stop(ok, bad)
+                    changed = True
                 parked = len(suspended) + sum(len(ix) for _, ix in waves.values())
-                running = in_flight - parked
-                if stop or in_flight == 0:
-                    break
-                if running == 0:
+                if in_flight == parked:  # nothing runs: suspend the invocation
+                    if retryable is not None:
+                        raise retryable
                     if waves:
                         raise TimedSuspendExecution(
                             "All running branches are waiting", min(waves) / 1000
@@ -226,58 +250,41 @@ class ConcurrentExecutor(Generic[T]):
                     raise SuspendExecution("All running branches are waiting on outside events")
                 state.producer_stopped()
                 try:
-                    batch = [events.get()]
+                    event = events.get()
                 finally:
                     state.producer_started()
-                while not events.empty():
-                    batch.append(events.get())
-                changed = False
-                for event in batch:
-                    i = event.index
-                    if event.kind is _Kind.COMPLETED:
-                        statuses[i], results[i] = BatchItemStatus.SUCCEEDED, event.result
-                        in_flight -= 1
-                        changed = True
-                    elif event.kind is _Kind.FAILED:
-                        statuses[i], errors[i] = BatchItemStatus.FAILED, event.error
-                        in_flight -= 1
-                        changed = True
-                    elif event.kind is _Kind.RETRYABLE:
-                        statuses[i], errors[i] = BatchItemStatus.FAILED, event.error
-                        in_flight -= 1
-                        retryable = retryable or event.exc
-                    elif event.kind is _Kind.ORPHANED:
-                        in_flight -= 1
-                    elif event.kind is _Kind.FATAL:
-                        assert event.exc is not None
-                        raise event.exc
-                    elif event.kind is _Kind.SUSPENDED:
-                        suspended.add(i)
-                        changed = True
-                    elif event.kind is _Kind.SUSPENDED_UNTIL:
-                        self._join_wave(waves, event.at_ms, i, events)
-                        changed = True
-                    elif event.kind is _Kind.WAVE_DUE:
-                        refresh, indexes = waves.pop(event.at_ms)
-                        refresh.wait()  # re-raises a failed or revoked refresh
-                        for index in sorted(indexes):
-                            submit(index)
-                if changed:
-                    ask_predicate()
+                if apply(event):
+                    changed = True
+                elif event.kind is _Kind.ORPHANED:
+                    break  # an enclosing context already ended; nothing more is recorded
+                elif event.kind is _Kind.SUSPENDED:
+                    suspended.add(event.index)
+                    changed = True
+                elif event.kind is _Kind.SUSPENDED_UNTIL:
+                    self._join_wave(waves, event.at_ms, event.index, events)
+                    changed = True
+                elif event.kind is _Kind.WAVE_DUE:
+                    refresh, indexes = waves.pop(event.at_ms)
+                    refresh.wait()  # re-raises a failed or revoked refresh
+                    for index in sorted(indexes):
+                        submit(index)
         finally:
             state.mark_context_done(self._batch_id)  # whatever still runs is an orphan
             for refresh, _ in waves.values():
                 refresh.cancel()
             pool.shutdown(wait=False)
+        # The reason is the state that ended the loop; branches that ended meanwhile are
+        # reported with their true status but do not change it (nor the recorded summary).
+        reason = policy.reason(*counts(), decision=decision)
+        while not events.empty():
+            apply(events.get())
         if retryable is not None:
             raise retryable
-        ok, bad = counts()
         items = [
             BatchItem(i, s, results.get(i), errors.get(i))
             for i, s in enumerate(statuses)
             if s is not None
         ]
-        reason = policy.reason(ok, bad, decision=decision)
         return BatchResult(all=items, completion_reason=reason)
 
     def _join_wave(
