@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-_PASS_THROUGH = PassThroughSerDes()
+_PASS_THROUGH: PassThroughSerDes[Any] = PassThroughSerDes()
 
 
 def decide_create_callback(op: Operation | None) -> Decision:
