@@ -18,5 +18,4 @@ ALLOWED = {
 
 PENDING = {
     "plugin": "plugin infos' field order and defaults, PluginHost, enum bases",
-    "{filesystem_serdes,preview}": "AWS's file-system serdes and payload previews",
 }

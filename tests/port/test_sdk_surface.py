@@ -27,7 +27,7 @@ AWS = "aws_durable_execution_sdk_python"
 MODULES = [
     "", "config", "context", "exceptions", "execution", "logger", "retries", "serdes",
     "types", "waits", "plugin", "plugin_discovery", "concurrency", "concurrency.models",
-    "filesystem_serdes", "preview",
+    "filesystem_serdes", "preview", "constants",
 ]  # fmt: skip
 MACHINERY = ("state", "threading", "suspend", "identifier", "operation", "concurrency.executor")
 

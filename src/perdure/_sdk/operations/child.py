@@ -23,6 +23,7 @@ from perdure._model import (
     OperationStatus,
     OperationType,
 )
+from perdure._sdk.checkpoint_size import CHECKPOINT_SIZE_LIMIT_BYTES
 from perdure._sdk.error_mapping import error_object_from_exception, raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import EXECUTE, FAIL, RETURN, START, Action, Decision
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-CHECKPOINT_SIZE_LIMIT = 256 * 1024
+CHECKPOINT_SIZE_LIMIT = CHECKPOINT_SIZE_LIMIT_BYTES
 
 
 def decide_child(op: Operation | None) -> Decision:
