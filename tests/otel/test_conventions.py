@@ -157,7 +157,7 @@ def test_log_records_carry_the_trace_and_span_they_were_emitted_in(
         return "ok"
 
     with recording() as (provider, exporter):
-        config = OtelPluginConfig(tracer_provider=provider)
+        config = OtelPluginConfig(tracer_provider=provider, enrich_logger=False)  # not root
 
         @durable_execution(plugins=[InvocationOtelPluginFactory(config)])
         def handler(event: Any, ctx: DurableContext) -> str:
@@ -232,3 +232,17 @@ def test_a_provider_that_records_nothing_turns_the_plugin_off_and_the_handler_ru
     with caplog.at_level(logging.WARNING, logger="perdure.otel"):
         assert _run(_greeter(InvocationOtelPluginFactory(config))).result == '"hi"'
     assert "expected an OpenTelemetry SDK tracer" in caplog.text
+
+
+def test_a_broken_context_extractor_costs_the_trace_never_the_execution(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with recording() as (provider, exporter):
+        config = OtelPluginConfig(
+            tracer_provider=provider,
+            enrich_logger=False,
+            context_extractor=lambda info: "Root=1-not-an-extraction",  # type: ignore[arg-type,return-value]
+        )
+        assert _run(_greeter(InvocationOtelPluginFactory(config))).result == '"hi"'
+        assert exporter.get_finished_spans() == ()
+    assert "must return ExtractedContext or None, not str" in caplog.text

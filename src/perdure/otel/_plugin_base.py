@@ -204,7 +204,6 @@ class OtelPluginBase(DurableInstrumentationPlugin):
         if not info.execution_arn:
             self._disabled("the invocation has no execution ARN")
             return
-        self._enabled = True
         self._arn = info.execution_arn
         self._start_time = info.execution_start_time
         extracted = checked_extraction(self._extract(info))
@@ -218,6 +217,9 @@ class OtelPluginBase(DurableInstrumentationPlugin):
         self._enclosing = current if current.is_valid else None
         if self._config.enrich_logger:
             install_log_filter()
+        # Last: if anything above raised (a custom extractor, say), the SDK logs it and
+        # every later hook of this invocation does nothing instead of half-tracing.
+        self._enabled = True
 
     def _settle_trace(self, extracted: ExtractedContext | None) -> None:
         from perdure.otel._sampling import is_sampled, resolve_decision
