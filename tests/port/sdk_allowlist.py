@@ -7,15 +7,16 @@ ALLOWED = {
     "context.DurableContext.wait": "also takes seconds=; duration stays first",
     "{context.OperationType,execution.InvocationStatus}": "Perdure's wire enums are "
     "StrEnums (equal to their strings); no RETRY, which Perdure's SDK never returns",
+    "plugin.{OperationStatus,OperationAction}": "Perdure's wire enums are StrEnums",
+    "plugin.{PluginHost,PluginExecutor}": "AWS's wiring of plugins into its decorator; "
+    "Perdure's is internal",
     "exceptions.TimedSuspendExecution.from_delay": "takes now=: time only via the clock",
     "execution.durable_execution()": "adds durable_config= (timeout, retention)",
     "execution.{Operation,OperationUpdate,ErrorObject,DurableExecutionInvocationOutput,"
-    "DurableServiceClient,LambdaClient,PluginExecutor}": "AWS's lambda_service and plugin "
-    "internals: Perdure's records keep AWS's fields, not its methods; see perdure.client",
+    "DurableServiceClient,LambdaClient}": "AWS's lambda_service internals: Perdure's "
+    "records keep AWS's fields, not its methods; see perdure.client",
     "concurrency.models.{Branch,BranchEvent,BranchEventKind,BranchStatus,CompletionRecord,"
     "Executable,envelope_summary_generator}": "AWS's executor internals; Perdure has its own",
 }
 
-PENDING = {
-    "plugin": "plugin infos' field order and defaults, PluginHost, enum bases",
-}
+PENDING: dict[str, str] = {}

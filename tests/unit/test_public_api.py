@@ -43,7 +43,7 @@ PORT_MODULES = {
         "InvocationStartInfo", "InvocationEndInfo", "OperationStartInfo", "OperationEndInfo",
         "OperationChangeInfo", "UserFunctionStartInfo", "UserFunctionEndInfo",
         "UserFunctionOutcome", "OperationType", "InvocationStatus", "PropagationInput",
-        "PropagationMetadata", "PluginHost",
+        "PropagationMetadata", "Operation", "OperationAction", "ServiceOperationType",
     },
     "plugin_discovery": {
         "PLUGIN_ENTRY_POINT_GROUP", "PLUGIN_ENVIRONMENT_VARIABLE", "load_configured_plugins",

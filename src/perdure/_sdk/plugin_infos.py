@@ -2,8 +2,8 @@
 
 Kept apart from the host so the host reads as "when is which hook called", and this as
 "what does each field mean": timestamps become aware UTC datetimes, the result and error
-come from whichever details the operation type has, and a step's attempt is reported only
-once the service counted one.
+come from whichever details the operation type has (`OperationInfo.from_operation`), and
+each hook fills exactly the fields AWS's SDK fills for it.
 """
 
 from __future__ import annotations
@@ -18,31 +18,26 @@ from perdure._sdk.plugin_types import OperationInfo, OperationType
 if TYPE_CHECKING:
     from perdure._sdk.identifier import OperationIdentifier
 
-__all__ = ["fields_of", "ident_fields", "operation_info", "own_end", "to_time"]
+__all__ = ["fields_of", "ident_fields", "own_end", "replay_start", "to_time"]
 
 
 def to_time(ms: int | None) -> datetime | None:
     return None if ms is None else datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def operation_info(op: Operation, replayed: bool) -> OperationInfo:
-    details: Any = op.step_details or op.context_details or op.callback_details
-    details = details or op.chained_invoke_details
-    step = op.step_details
-    return OperationInfo(
-        op.operation_id,
-        OperationType(op.operation_type.value),
-        op.sub_type,
-        op.name,
-        op.parent_id,
-        to_time(op.start_timestamp),
-        to_time(op.end_timestamp),
-        replayed,
-        op.status,
-        getattr(details, "result", None),
-        getattr(details, "error", None),
-        step.attempt if step is not None and step.attempt > 0 else None,
-    )
+def replay_start(op: Operation) -> dict[str, Any]:
+    """An operation found in flight on replay: who it is, when it started, its status
+    (AWS reports no end, result, error or attempt here)."""
+    return {
+        "operation_id": op.operation_id,
+        "operation_type": OperationType(op.operation_type.value),
+        "sub_type": op.sub_type,
+        "name": op.name,
+        "parent_id": op.parent_id,
+        "start_time": to_time(op.start_timestamp),
+        "is_replayed": True,
+        "status": op.status,
+    }
 
 
 def own_end(op: Operation) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,7 +39,7 @@ from perdure._model import (
 from perdure._model import OperationType as WireType
 from perdure._sdk.error_mapping import error_object_from_dict, error_object_from_exception
 from perdure._sdk.plugin_changes import ChangeDispatcher
-from perdure._sdk.plugin_infos import fields_of, ident_fields, operation_info, own_end, to_time
+from perdure._sdk.plugin_infos import fields_of, ident_fields, own_end, replay_start, to_time
 from perdure._sdk.plugin_types import (
     DurableInstrumentationPlugin,
     InvocationEndInfo,
@@ -171,25 +172,20 @@ class PluginHost:
 
     # -- infos --------------------------------------------------------------------------
 
-    def _is_replayed(self, op: Operation) -> bool:
-        return self._initial.get(op.operation_id) is op and op.operation_id not in self._external
-
     def info(self, op: Operation) -> OperationInfo:
-        """`op` as plugins see it; cached per recorded version of the operation."""
+        """`op` as plugins see it in operation maps and end hooks (is_replayed=False, as
+        AWS reports them); cached per recorded version of the operation."""
         cached = self._infos.get(op.operation_id)
         if cached is not None and cached[0] is op:
             return cached[1]
-        info = operation_info(op, self._is_replayed(op))
+        info = OperationInfo.from_operation(op)
         self._infos[op.operation_id] = (op, info)
         return info
 
     def _snapshot(self, ops: Iterable[Operation] | None = None) -> dict[str, OperationInfo]:
+        """Operation maps hold every recorded operation, the EXECUTION included (AWS's)."""
         source = list(self._state.operations.values()) if ops is None else ops
-        return {
-            op.operation_id: self.info(op)
-            for op in source
-            if op.operation_type is not WireType.EXECUTION
-        }
+        return {op.operation_id: self.info(op) for op in source}
 
     def _start_info(self) -> InvocationStartInfo:
         return InvocationStartInfo(
@@ -209,14 +205,18 @@ class PluginHost:
 
     def invocation_started(self) -> None:
         """`on_invocation_start`, then `on_operation_start` (replayed) for every recorded
-        operation that is still in flight; runs before checkpointing starts."""
+        operation that is still in flight; runs before checkpointing starts. A READY one
+        (a step whose retry delay passed) is left out: it is started again, and that START
+        reports it (as AWS's SDK does)."""
         self._call("on_invocation_start", self._start)
         if not self._by_hook["on_operation_start"]:
             return
         for op in self._initial.values():
-            if op.status not in TERMINAL_OPERATION_STATUSES:
-                base = self.info(op)
-                self._call("on_operation_start", OperationStartInfo(**fields_of(base, True)))
+            if (
+                op.status not in TERMINAL_OPERATION_STATUSES
+                and op.status is not OperationStatus.READY
+            ):
+                self._call("on_operation_start", OperationStartInfo(**replay_start(op)))
 
     def finish(self, output: Mapping[str, Any] | None, raised: BaseException | None) -> None:
         """After checkpointing stopped: deliver pending changes, report the ends nobody
@@ -239,34 +239,31 @@ class PluginHost:
             self._arn,
             self._is_first,
             self._start_time,
+            error,
             execution_input=self._input(),
             operations=self._snapshot(),
             status=status,
             execution_result=result,
-            error=error,
         )
         self._call("on_invocation_end", info)
 
     # -- operations ---------------------------------------------------------------------
 
     def operation_starting(self, update: OperationUpdate, existing: Operation | None) -> None:
-        """A START is about to be queued (on the queuing thread)."""
+        """A START is about to be queued (on the queuing thread). As AWS's SDK reports it:
+        no start time yet (the service stamps it), no attempt; replayed when the operation
+        was already recorded (a step started again after a retry delay)."""
         if update.operation_type is WireType.EXECUTION or not self._by_hook["on_operation_start"]:
             return
-        attempt = None
-        if update.operation_type is WireType.STEP:
-            done = existing.step_details.attempt if existing and existing.step_details else 0
-            attempt = done + 1
         info = OperationStartInfo(
             update.operation_id,
             OperationType(update.operation_type.value),
             update.sub_type,
             update.name,
             update.parent_id,
-            self._now(),
+            None,
             is_replayed=existing is not None,
             status=OperationStatus.STARTED,
-            attempt=attempt,
         )
         self._call("on_operation_start", info)
 
@@ -286,7 +283,10 @@ class PluginHost:
         """A context that records no START of its own (virtual, or re-running its body
         over recorded children) begins."""
         info = OperationStartInfo(
-            **ident_fields(ident), start_time=self._now(), is_replayed=replayed
+            **ident_fields(ident),
+            start_time=self._now(),
+            is_replayed=replayed,
+            status=OperationStatus.STARTED,
         )
         self._call("on_operation_start", info)
 
@@ -296,6 +296,7 @@ class PluginHost:
         status = OperationStatus.SUCCEEDED if error is None else OperationStatus.FAILED
         info = OperationEndInfo(
             **ident_fields(ident),
+            start_time=None,
             end_time=self._now(),
             is_replayed=replayed,
             status=status,
@@ -324,11 +325,13 @@ class PluginHost:
         attempt: int | None = None,
         is_replay_children: bool = False,
     ) -> T:
-        """Run `func` between `on_user_function_start` and `_end`, on this thread."""
+        """Run `func` between `on_user_function_start` and `_end`, on this thread. The
+        function runs now, so it is never replayed, and its operation is STARTED (AWS's)."""
         start = UserFunctionStartInfo(
             **ident_fields(ident),
             start_time=self._now(),
-            is_replayed=ident.operation_id in self._initial,
+            is_replayed=False,
+            status=OperationStatus.STARTED,
             attempt=attempt,
             is_replay_children=is_replay_children,
         )
@@ -351,9 +354,10 @@ class PluginHost:
             return
         failed = outcome is UserFunctionOutcome.FAILED
         error = error_object_from_exception(exc) if failed and exc is not None else None
-        fields = {k: getattr(start, k) for k in start.__dataclass_fields__}
-        fields.update(end_time=self._now(), error=error, outcome=outcome)
-        self._call("on_user_function_end", UserFunctionEndInfo(**fields))
+        # The end time comes from the execution's clock, as every time Perdure reports.
+        ended = UserFunctionEndInfo.from_start_info(start, error, outcome=outcome)
+        info = replace(ended, end_time=self._now())
+        self._call("on_user_function_end", info)
 
     # -- propagation --------------------------------------------------------------------
 

@@ -178,6 +178,7 @@ def test_opted_in_factory_classes_are_built_and_exclusive_groups_enforced(regist
         load_configured_plugins(None, environment=_env("otel,otel2"))
 
 
-def test_plugin_enums_are_the_plugins_own() -> None:
-    assert PluginOperationType.STEP == "STEP"
+def test_plugin_enums_are_the_plugins_own_plain_enums_with_the_wire_values() -> None:
+    assert PluginOperationType.STEP.value == "STEP"
+    assert PluginOperationType.STEP != "STEP"  # a plain Enum, as AWS's
     assert PluginOperationType.STEP is not OperationType.STEP
