@@ -1,6 +1,6 @@
 """The SDK's stdlib HTTP client on its own: it reuses connections, repeats a
 checkpoint that got no answer with the same ClientToken, and turns AWS error answers
-into errors carrying code, message and status."""
+into the errors the service raised, with code, message and status."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from perdure._model import OperationAction, OperationType, OperationUpdate
-from perdure._sdk.http_client import HttpApiError, HttpDurableServiceClient
-from perdure.errors import CheckpointError
+from perdure._sdk.http_client import HttpDurableServiceClient
+from perdure.errors import CheckpointError, InvalidParameterValueError, ResourceNotFoundError
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/n/id-1"
 UPDATE = OperationUpdate("op1", OperationType.STEP, OperationAction.START, name="s")
@@ -69,7 +69,11 @@ def fake_service(script: Script) -> Iterator[str]:
         server.server_close()
 
 
-OK = (200, {}, {"CheckpointToken": "t2", "NewExecutionState": {"Operations": []}})
+OK: tuple[int, dict[str, str], Any] = (
+    200,
+    {},
+    {"CheckpointToken": "t2", "NewExecutionState": {"Operations": []}},
+)
 
 
 def test_a_checkpoint_without_an_answer_is_sent_again_with_the_same_client_token() -> None:
@@ -113,13 +117,14 @@ def test_refusals_carry_the_aws_code_message_and_status() -> None:
     script = Script([stale, missing])
     with fake_service(script) as url:
         client = HttpDurableServiceClient(url)
-        with pytest.raises(HttpApiError) as caught:
+        with pytest.raises(InvalidParameterValueError) as caught:
             client.checkpoint(ARN, "t1", [UPDATE])
         assert (caught.value.code, caught.value.status) == ("InvalidParameterValueException", 400)
         assert caught.value.message == "Invalid checkpoint token: t1"
-        with pytest.raises(HttpApiError) as caught:
+        with pytest.raises(ResourceNotFoundError) as missed:
             client.get_execution_state(ARN, "t1", "", 10)
-        assert (caught.value.code, caught.value.status) == ("ResourceNotFoundException", 404)
+        assert (missed.value.code, missed.value.status) == ("ResourceNotFoundException", 404)
+        assert missed.value.message == "no"
         client.close()
     method, path, _ = script.requests[1]
     assert method == "GET" and path.endswith("/state?CheckpointToken=t1&MaxItems=10")

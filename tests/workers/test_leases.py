@@ -12,9 +12,15 @@ from typing import Any
 import pytest
 
 from perdure._model import OperationAction, OperationType, OperationUpdate
-from perdure._sdk.http_client import HttpApiError, HttpDurableServiceClient, HttpTransport
+from perdure._sdk.http_client import HttpDurableServiceClient
+from perdure._sdk.http_transport import HttpTransport
 from perdure._service import start
-from perdure.errors import BotoClientError, DurableApiErrorCategory
+from perdure.errors import (
+    BotoClientError,
+    DurableApiErrorCategory,
+    InvalidParameterValueError,
+    ResourceConflictError,
+)
 from tests.workers.support import serve, wait_until, workers
 
 CLAIM = "/perdure/v1/invocations/claim"
@@ -61,7 +67,7 @@ def test_a_worker_whose_lease_expired_can_no_longer_write(tmp_path: Path) -> Non
         assert new["DurableExecutionArn"] == arn
         assert new["RequestId"] != old["RequestId"]
 
-        with pytest.raises(HttpApiError) as caught:
+        with pytest.raises(InvalidParameterValueError) as caught:
             client.checkpoint(arn, old_token, [step_start("b")])
         error = caught.value
         assert (error.code, error.status) == ("InvalidParameterValueException", 400)
@@ -75,7 +81,7 @@ def test_a_worker_whose_lease_expired_can_no_longer_write(tmp_path: Path) -> Non
             ("heartbeat", {"DurableExecutionArn": arn, "WorkerId": "old-worker"}),
             ("complete", {"DurableExecutionArn": arn, "Output": {"Status": "SUCCEEDED"}}),
         ):
-            with pytest.raises(HttpApiError) as refused:
+            with pytest.raises(ResourceConflictError) as refused:
                 transport.call("POST", f"{prefix}/{action}", body, retry=False)
             assert (refused.value.code, refused.value.status) == ("ResourceConflictException", 409)
 

@@ -1,51 +1,13 @@
-"""Function names as Lambda accepts them in a path: `name`, `name:qualifier`, the partial
-ARN `123456789012:function:name[:qualifier]` or the full function ARN, plus an optional
-`Qualifier` query parameter that must agree with a qualifier in the name.
-
-Perdure has no published versions or aliases of its own: a numeric version,
-`$LATEST` and `$LATEST.PUBLISHED` are recorded as given (the execution ARN is pinned to
-the version, reference §4.2), and any other qualifier is taken as an alias of `$LATEST`,
-as AWS's local runner does (aws-sdk-3.0-changes §3.4).
-"""
+"""The function a request's path names, with its `Qualifier` query parameter, read by
+the rules of `perdure._wire.invoke` (which the embedded client follows too)."""
 
 from __future__ import annotations
 
-import re
-
 from perdure._api.http import Request, q_str
-from perdure.errors import InvalidParameterValueError
-
-_FUNCTION_RE = re.compile(
-    r"(?:arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:|\d{12}:function:)?"
-    r"(?P<name>[a-zA-Z0-9_-]{1,64})"
-    r"(?::(?P<qualifier>\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]{1,128}))?"
-)
-_VERSION_RE = re.compile(r"\$LATEST(?:\.PUBLISHED)?|[0-9]{1,20}")
+from perdure._wire.invoke import MAX_QUALIFIER_CHARS, function_and_version
 
 
 def function_name_and_version(raw: str, req: Request) -> tuple[str, str | None]:
     """(function name, version) named by the path segment `raw` and the `Qualifier`
     parameter; the version is None when neither gives a qualifier."""
-    m = _FUNCTION_RE.fullmatch(raw) if len(raw) <= 256 else None
-    if m is None:
-        raise InvalidParameterValueError(
-            f"Invalid FunctionName {raw[:80]!r}: use a function name (1-64 characters from "
-            "a-z, A-Z, 0-9, '-' and '_'), optionally with ':<qualifier>', or a function ARN."
-        )
-    qualifier = q_str(req, "Qualifier", max_len=128)
-    if qualifier is not None and not re.fullmatch(
-        r"\$LATEST(?:\.PUBLISHED)?|[a-zA-Z0-9_-]+", qualifier
-    ):
-        raise InvalidParameterValueError(
-            f"Invalid Qualifier {qualifier[:80]!r}: use $LATEST, a version number or an alias."
-        )
-    in_name = m["qualifier"]
-    if in_name is not None and qualifier is not None and in_name != qualifier:
-        raise InvalidParameterValueError(
-            f"The qualifier in the function name ({in_name}) and the Qualifier parameter "
-            f"({qualifier}) do not match."
-        )
-    chosen = in_name or qualifier
-    if chosen is None:
-        return m["name"], None
-    return m["name"], chosen if _VERSION_RE.fullmatch(chosen) else "$LATEST"
+    return function_and_version(raw, q_str(req, "Qualifier", max_len=MAX_QUALIFIER_CHARS))

@@ -20,12 +20,12 @@ import asyncio
 from typing import Any
 
 from perdure._api.context import ApiContext
-from perdure._api.errors import InvalidRequestContentError
 from perdure._api.functions import function_name_and_version
-from perdure._api.http import Request, Response, parse_json
+from perdure._api.http import Request, Response
 from perdure._model import Execution, ExecutionStatus
 from perdure._service import start
 from perdure._service.limits import check_invoke_input
+from perdure._wire.invoke import invoke_payload
 from perdure._wire.json_text import finite_json
 from perdure._wire.operations import error_to_json
 from perdure.errors import ApiError, InvalidParameterValueError, ResourceNotFoundError
@@ -41,13 +41,7 @@ _DEFAULT_ERROR_TYPES = {
 def _payload(api: ApiContext, req: Request, synchronous: bool) -> str | None:
     # Before parsing: the service checks the size again, with the same message.
     check_invoke_input(api.ctx.settings.limits, len(req.body), synchronous=synchronous)
-    if not req.body.strip():
-        return None
-    try:
-        parse_json(req.body, "The invocation payload")
-    except InvalidParameterValueError as exc:
-        raise InvalidRequestContentError(exc.message) from None
-    return req.body.decode("utf-8")
+    return invoke_payload(req.body)
 
 
 def _tenant(req: Request) -> str | None:

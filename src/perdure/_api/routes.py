@@ -14,8 +14,8 @@ from urllib.parse import unquote
 
 from perdure._api import callbacks, executions, invoke, service_endpoints, workers
 from perdure._api.context import ApiContext
-from perdure._api.errors import MethodNotAllowedError, UnknownOperationError
 from perdure._api.http import Request, Response
+from perdure._wire.api_errors import MethodNotAllowedError, UnknownOperationError
 from perdure.errors import InvalidParameterValueError
 
 SyncHandler = Callable[[ApiContext, Request], Response]

@@ -47,16 +47,13 @@ from perdure._runtime import owners
 from perdure._runtime.invokers import Invoker, Outcome, ThreadInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import FUNCTION_NAME_RE, Registry, registry_from_modules
-from perdure._sdk.http_client import (
-    HttpApiError,
-    HttpDurableServiceClient,
-    HttpTransport,
-    TransportError,
-)
+from perdure._sdk.http_client import HttpDurableServiceClient
+from perdure._sdk.http_transport import HttpTransport, TransportError
 from perdure._wire.durable_config import durable_config_to_json
 from perdure._wire.envelope import invocation_input_from_json, invocation_output_to_json
 from perdure._wire.operations import error_to_json
 from perdure._wire.validation import WireFormatError
+from perdure.errors import ApiError
 
 log = logging.getLogger("perdure.worker")
 
@@ -69,7 +66,7 @@ AUTH_REFUSALS = frozenset({401, 403})
 class CredentialsRefusedError(Exception):
     """The server refused the worker's credentials; retrying cannot help."""
 
-    def __init__(self, endpoint: str, refusal: HttpApiError) -> None:
+    def __init__(self, endpoint: str, refusal: ApiError) -> None:
         super().__init__(
             f"{endpoint} refused the worker's credentials "
             f"({refusal.status} {refusal.code}: {refusal.message})"
@@ -132,7 +129,7 @@ class Worker:
         self._poll_seconds = max(0, min(poll_seconds, 20))
         self._drain_seconds = drain_seconds
         self._endpoint = endpoint
-        self._refused: HttpApiError | None = None
+        self._refused: ApiError | None = None
         self._transport = HttpTransport(endpoint, token=token, timeout=60.0)
         client = HttpDurableServiceClient(self._transport)
         self._invoker: Invoker
@@ -202,8 +199,8 @@ class Worker:
                 return
             try:
                 claimed = self._claim(free)
-            except (HttpApiError, TransportError, WireFormatError, KeyError, TypeError) as exc:
-                if isinstance(exc, HttpApiError) and exc.status in AUTH_REFUSALS:
+            except (ApiError, TransportError, WireFormatError, KeyError, TypeError) as exc:
+                if isinstance(exc, ApiError) and exc.status in AUTH_REFUSALS:
                     self._refused = exc
                     self.stop()
                     return
@@ -288,7 +285,7 @@ class Worker:
             try:
                 self._transport.call("POST", f"{INVOCATION}{held.request_id}/complete", body)
                 return
-            except HttpApiError as exc:
+            except ApiError as exc:
                 if exc.status == 409:
                     log.info(
                         "invocation %s ended after its lease was lost: %s", held.request_id, exc
@@ -326,7 +323,7 @@ class Worker:
         }
         try:
             self._transport.call("POST", f"{INVOCATION}{held.request_id}/heartbeat", body)
-        except HttpApiError as exc:
+        except ApiError as exc:
             if exc.status in (404, 409):
                 held.lost = True
                 log.warning("lost the lease of invocation %s: %s", held.request_id, exc)

@@ -23,16 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 from perdure._clock import monotonic, real_sleep
 from perdure._config import Settings, parse_endpoint
+from perdure._wire.api_errors import InvalidRequestContentError, UnexpectedResponseError
 from perdure.client._embedded import EmbeddedTransport
-from perdure.client._transport import HttpTransport, Transport
+from perdure.client._transport import RemoteTransport, Transport
 from perdure.client._types import (
     ErrorDetails,
     Execution,
     ExecutionFailedError,
-    InvalidRequestContentError,
     Progress,
     ServiceUnavailableError,
-    UnexpectedResponseError,
 )
 from perdure.errors import RequestTooLargeError
 
@@ -74,7 +73,7 @@ class DurableClient:
             settings = Settings.from_env()
             url = settings.endpoint if url is None else url
             token = settings.token if token is None else token
-        return cls(HttpTransport(parse_endpoint(url, "url"), token or None, timeout))
+        return cls(RemoteTransport(parse_endpoint(url, "url"), token or None, timeout))
 
     @classmethod
     def embedded(cls, app: EmbeddedApp) -> DurableClient:

@@ -1,5 +1,6 @@
 """What the client hands back: an execution as a value, an error as a value, and the
-exceptions a caller may want to catch.
+exceptions a caller may want to catch. (Refusals are `perdure.errors.ApiError`s,
+decoded with the table the API encodes them with, `perdure._wire.api_errors`.)
 
 Both transports (HTTP and embedded) speak the Lambda API's JSON shapes, so every value
 here is built from those shapes in one place, whichever way it travelled.
@@ -12,8 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-
-from perdure.errors import ApiError, InvalidParameterValueError
 
 TERMINAL_STATUSES = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
 
@@ -176,19 +175,3 @@ class ServiceUnavailableError(ConnectionError):
         super().__init__(f"cannot reach {url}: {reason}")
         self.url = url
         self.reason = reason
-
-
-class InvalidRequestContentError(InvalidParameterValueError):
-    """The request body was refused as content (Invoke's payload is not JSON)."""
-
-    code = "InvalidRequestContentException"
-
-
-class UnexpectedResponseError(ApiError):
-    """The server answered with an error code or shape this client does not know,
-    such as a proxy's HTML page or an authentication refusal."""
-
-    def __init__(self, message: str, *, error_code: str | None, http_status: int) -> None:
-        super().__init__(message)
-        self.error_code = error_code
-        self.http_status = http_status
