@@ -22,7 +22,6 @@ from perdure._api.http import (
     q_time,
 )
 from perdure._clock import monotonic
-from perdure._model import ExecutionStatus
 from perdure._service import checkpoint as checkpoint_use_case
 from perdure._service import delete, pause, queries, stop
 from perdure._service.listing import ExecutionQuery, list_page
@@ -34,12 +33,18 @@ from perdure._wire.checkpoint import (
     checkpoint_response_to_json,
     state_response_to_json,
 )
-from perdure._wire.events import event_to_json
-from perdure._wire.executions import execution_summary_to_json, execution_to_json
+from perdure._wire.executions import (
+    deletion_document,
+    execution_document,
+    executions_page_document,
+    history_document,
+    list_offset,
+    list_statuses,
+    stop_document,
+)
 from perdure._wire.operations import error_from_json
-from perdure._wire.timestamps import render_timestamp
-from perdure._wire.validation import check_enum, opt_bool, opt_str
-from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+from perdure._wire.validation import opt_bool, opt_str
+from perdure.errors import ResourceNotFoundError
 
 
 def _arn(req: Request) -> str:
@@ -96,17 +101,8 @@ def get_execution(api: ApiContext, req: Request) -> Response:
     arn = _arn(req)
     include = q_bool(req, "IncludeExecutionData", True)
     execution = queries.get_execution(api.ctx, arn)
-    doc = execution_to_json(execution, include_data=include)
-    info = pause.current_pause(api.ctx, execution)
-    if info is not None:
-        details: dict[str, Any] = {
-            "PauseRequestTimestamp": render_timestamp(info.requested_at, "s"),
-            "ExecutionTimeoutPaused": info.timeout_paused,
-        }
-        if info.reason is not None:
-            details["Reason"] = info.reason
-        doc["PauseDetails"] = details
-    return Response.json(200, doc)
+    paused = pause.current_pause(api.ctx, execution)
+    return Response.json(200, execution_document(execution, paused, include_data=include))
 
 
 def get_history(api: ApiContext, req: Request) -> Response:
@@ -119,29 +115,15 @@ def get_history(api: ApiContext, req: Request) -> Response:
         max_items=q_int(req, "MaxItems", lo=0, hi=_page_max(api)),
         reverse=q_bool(req, "ReverseOrder", False),
     )
-    doc: dict[str, Any] = {
-        "Events": [event_to_json(ev, include_data=include, time_unit="s") for ev in events]
-    }
-    if marker:
-        doc["NextMarker"] = marker
-    return Response.json(200, doc)
+    return Response.json(200, history_document(events, marker, include_data=include))
 
 
 def list_by_function(api: ApiContext, req: Request) -> Response:
     name, version = function_name_and_version(req.params["FunctionName"], req)
     if not api.ctx.function_exists(name):
         raise ResourceNotFoundError(f"Function not found: {name}")
-    statuses = [
-        check_enum(ExecutionStatus, s, "Statuses") for s in q_list(req, "Statuses", max_items=10)
-    ]
-    marker = _marker(req)
-    offset = 0
-    if marker is not None:
-        if not marker.isdigit() or len(marker) > 12:
-            raise InvalidParameterValueError(
-                "Invalid Marker: pass the NextMarker of the previous page unchanged."
-            )
-        offset = int(marker)
+    statuses = list_statuses(q_list(req, "Statuses", max_items=10))
+    offset = list_offset(_marker(req))
     query = ExecutionQuery(
         function_name=name,
         name=q_str(req, "DurableExecutionName", max_len=64),
@@ -156,10 +138,7 @@ def list_by_function(api: ApiContext, req: Request) -> Response:
         or api.ctx.settings.limits.page_default_items,
     )
     rows, next_offset = list_page(api.ctx, query)
-    doc: dict[str, Any] = {"DurableExecutions": [execution_summary_to_json(ex) for ex in rows]}
-    if next_offset is not None:
-        doc["NextMarker"] = str(next_offset)
-    return Response.json(200, doc)
+    return Response.json(200, executions_page_document(rows, next_offset))
 
 
 def stop_execution(api: ApiContext, req: Request) -> Response:
@@ -167,8 +146,7 @@ def stop_execution(api: ApiContext, req: Request) -> Response:
     body = optional_json(req)
     error = None if body is None else error_from_json(body, path="Error")
     execution = stop.stop_execution(api.ctx, arn, error)
-    when = execution.end_timestamp if execution.end_timestamp is not None else api.ctx.now()
-    return Response.json(200, {"StopTimestamp": render_timestamp(when, "s")})
+    return Response.json(200, stop_document(execution, api.ctx.now()))
 
 
 def pause_execution(api: ApiContext, req: Request) -> Response:
@@ -192,4 +170,4 @@ def resume_execution(api: ApiContext, req: Request) -> Response:
 def delete_execution(api: ApiContext, req: Request) -> Response:
     arn = _arn(req)
     when = delete.delete_execution(api.ctx, arn)
-    return Response.json(202, {"DeletionRequestTimestamp": render_timestamp(when, "s")})
+    return Response.json(202, deletion_document(when))
