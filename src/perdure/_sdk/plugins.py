@@ -279,20 +279,12 @@ class PluginHost:
             self._ended.add(op.operation_id)
         self._call("on_operation_end", OperationEndInfo(**fields_of(self.info(op), False)))
 
-    def synthetic_start(self, ident: OperationIdentifier, replayed: bool) -> None:
-        """A context that records no START of its own (virtual, or re-running its body
-        over recorded children) begins."""
-        info = OperationStartInfo(
-            **ident_fields(ident),
-            start_time=self._now(),
-            is_replayed=replayed,
-            status=OperationStatus.STARTED,
-        )
-        self._call("on_operation_start", info)
-
     def synthetic_end(
         self, ident: OperationIdentifier, replayed: bool, error: ErrorObject | None
     ) -> None:
+        """A context that writes no terminal checkpoint (virtual, or re-running its body
+        over recorded children) ended. It gets no start hook, as on AWS: nothing was
+        started for it, or its START was reported in an earlier invocation."""
         status = OperationStatus.SUCCEEDED if error is None else OperationStatus.FAILED
         info = OperationEndInfo(
             **ident_fields(ident),

@@ -118,14 +118,16 @@ def run_child(
     child._replaying_children = replaying_children
     host = state.plugins
     silent = is_virtual or replaying_children  # nothing recorded for this context itself
-    if host is not None and silent:
-        host.synthetic_start(ident, replaying_children)
     try:
         if host is None:
             raw = func(child)
         else:
+            # A body's first run is attempt 1; a re-run over a recorded context has none.
             raw = host.run_user_function(
-                ident, lambda: func(child), is_replay_children=replaying_children
+                ident,
+                lambda: func(child),
+                attempt=None if op is not None else 1,
+                is_replay_children=replaying_children,
             )
         payload = serialize(serdes, raw, op_id, arn)
         value = deserialize(serdes, payload, op_id, arn)
