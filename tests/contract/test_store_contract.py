@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint
+from perdure._engine.checkpoint import Minted, checkpoint_transition
 from perdure._engine.invocations import begin_invocation
 from perdure._engine.lifecycle import start_execution
 from perdure._engine.timers import fire_timer
@@ -402,14 +402,8 @@ def suspend_on_a_wait_and_a_callback(store: Store, name: str) -> ExecutionState:
             callback_options=CallbackOptions(timeout_seconds=300, heartbeat_timeout_seconds=30),
         ),
     ]
-    ids = CheckpointIds(
-        new_token=lambda: f"tok-{name}-2",
-        new_callback_id=lambda: f"cb-{name}",
-        new_child_execution=lambda fn: ("unused", "unused"),
-    )
-    transition = apply_checkpoint(state, updates, NOW + 1, ids).finish(
-        seen=True, token=f"tok-{name}-2"
-    )
+    minted = Minted(callback_ids={"c1": f"cb-{name}"})
+    transition = checkpoint_transition(state, updates, NOW + 1, f"tok-{name}-2", minted)
     store.commit(arn, 2, transition)
     state.apply(transition)
     store.save_reply(arn, "client-1", f"tok-{name}-1", '{"CheckpointToken": "t"}', NOW + 1)

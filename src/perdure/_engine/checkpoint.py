@@ -1,23 +1,35 @@
-"""Applying a checkpoint batch: validation, status transitions, history and timers.
+"""Applying a checkpoint batch: one rule per operation type and action.
 
-The rules follow the durable-execution service: each update names an operation and an
-action; the batch is atomic; an operation keeps its type, sub-type, name and parent for
-life (a change means the handler's code no longer replays the same way); STEP and
-CONTEXT may be started and finished in the same batch.
+Each update names an operation and an action; the batch is atomic (`validation` holds the
+checks that refuse it); STEP and CONTEXT may be started and finished in the same batch.
+The identifiers a batch needs (callback ids, child executions) are minted by the service
+before the decision and come in as `Minted`; starting a child execution goes out as a
+`ChildStart` effect on the transition, which the service carries out in the same commit.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, TypeVar
 
 from perdure._engine import history as h
 from perdure._engine.draft import Draft
-from perdure._engine.pause import held
+from perdure._engine.pause import take_hold
 from perdure._engine.timers import fire_due_in_checkpoint
+from perdure._engine.validation import (
+    BatchOrder,
+    bad_action,
+    callback_timeouts,
+    check_execution_update,
+    check_identity,
+    check_invoke_target,
+    check_parent,
+    retry_delay,
+    wait_seconds,
+)
 from perdure._model import (
-    TERMINAL_EXECUTION_STATUSES,
     CallbackDetails,
     ChainedInvokeDetails,
     ContextDetails,
@@ -31,115 +43,86 @@ from perdure._model import (
     StepDetails,
     WaitDetails,
 )
-from perdure._model.state import ChildStart, ExecutionState, InvocationState, TimerKind
-from perdure.errors import INVALID_CHECKPOINT_TOKEN_PREFIX, InvalidParameterValueError
-
-MAX_DELAY_SECONDS = 31_622_400
+from perdure._model.state import ChildStart, ExecutionState, TimerKind, Transition
 
 A = OperationAction
 S = OperationStatus
 T = OperationType
+_V = TypeVar("_V")
 
 
-@dataclasses.dataclass(frozen=True)
-class CheckpointIds:
-    """Identifiers the service mints ahead of a checkpoint (the engine makes none)."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class ChildIds:
+    """A child execution minted for a chained invoke: the bare function name it runs,
+    its ARN and its execution id."""
 
-    new_token: Callable[[], str]
-    new_callback_id: Callable[[], str]
-    new_child_execution: Callable[[str], tuple[str, str]]  # function name -> (arn, id)
+    function_name: str
+    arn: str
+    execution_id: str
 
 
-def check_token(state: ExecutionState, token: str) -> None:
-    rec = state.record
-    if rec.token is None or token != rec.token or rec.invocation is not InvocationState.RUNNING:
-        status = rec.execution.status
-        if status in TERMINAL_EXECUTION_STATUSES:
-            why = f"the execution has ended ({status.value}) and takes no more checkpoints"
-        elif held(state):
-            why = "the execution was paused and this invocation's token withdrawn"
-        else:
-            why = (
-                "the token is stale or belongs to an invocation that has ended; use the "
-                "token from the latest checkpoint response"
-            )
-        raise InvalidParameterValueError(f"{INVALID_CHECKPOINT_TOKEN_PREFIX}: {why}")
+def _nothing() -> Mapping[str, Any]:
+    return _EMPTY
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Minted:
+    """Identifiers the service minted before the decision, by operation id: a callback id
+    for each CALLBACK START and a child execution for each CHAINED_INVOKE START of the
+    batch. The engine mints none."""
+
+    callback_ids: Mapping[str, str] = dataclasses.field(default_factory=_nothing)
+    children: Mapping[str, ChildIds] = dataclasses.field(default_factory=_nothing)
+
+
+NOTHING_MINTED = Minted()
+"""For the batches that start no callback and no chained invoke (most of them)."""
+
+
+def checkpoint_transition(
+    state: ExecutionState,
+    updates: Sequence[OperationUpdate],
+    now: int,
+    new_token: str,
+    minted: Minted = NOTHING_MINTED,
+) -> Transition:
+    """The running invocation's checkpoint, its token already accepted: the updates
+    applied, everything marked as seen by that invocation, and the token rotated to
+    `new_token`, unless the batch ended the execution (no token: nothing more may be
+    checkpointed) or a pause takes hold on it (the token is withdrawn)."""
+    draft = apply_checkpoint(state, updates, now, minted)
+    if take_hold(draft):
+        return draft.finish(seen=True)
+    closing = draft.record.closing_status is not None
+    return draft.finish(seen=True, token=None if closing else new_token)
 
 
 def apply_checkpoint(
     state: ExecutionState,
     updates: Sequence[OperationUpdate],
     now: int,
-    ids: CheckpointIds,
+    minted: Minted = NOTHING_MINTED,
 ) -> Draft:
     """Validate and apply `updates`. Raises InvalidParameterValueError and changes
     nothing when any update is invalid."""
     draft = Draft(state, now)
     fire_due_in_checkpoint(draft)
-    started_in_batch: set[str] = set()
-    seen: set[str] = set()
+    order = BatchOrder(len(updates))
     for index, update in enumerate(updates):
-        where = f"Updates[{index}] (Id={update.operation_id!r})"
+        order.admit(index, update)
         if update.operation_type is T.EXECUTION:
-            if index != len(updates) - 1:
-                raise InvalidParameterValueError(
-                    f"{where}: an EXECUTION update must be the last update of its batch"
-                )
-            _apply_execution(draft, update, where)
+            _apply_execution(draft, update, index)
             continue
-        key = update.operation_id
-        if key in seen and not (
-            key in started_in_batch
-            and update.action is not A.START
-            and update.operation_type in (T.STEP, T.CONTEXT)
-        ):
-            raise InvalidParameterValueError(
-                f"{where}: the operation appears twice in one batch; only a START followed "
-                "by one completion of the same STEP or CONTEXT may share a batch"
-            )
-        if key in started_in_batch:
-            started_in_batch.discard(key)  # one completion after the START at most
-        seen.add(key)
-        _check_parent(draft, update, where)
-        existing = draft.get(key)
+        if update.parent_id is not None:
+            check_parent(draft.get(update.parent_id), index, update)
+        existing = draft.get(update.operation_id)
         if existing is not None:
-            _check_identity(existing, update, where)
-        if update.action is A.START:
-            started_in_batch.add(key)
-        _APPLY[update.operation_type](draft, update, existing, where, ids)
+            check_identity(existing, index, update)
+        _APPLY[update.operation_type](draft, update, existing, index, minted)
     return draft
-
-
-def _check_parent(draft: Draft, u: OperationUpdate, where: str) -> None:
-    if u.parent_id is None:
-        return
-    parent = draft.get(u.parent_id)
-    if parent is None or parent.operation_type is not T.CONTEXT:
-        raise InvalidParameterValueError(
-            f"{where}: ParentId {u.parent_id!r} does not name a CONTEXT operation of this execution"
-        )
-
-
-def _check_identity(op: Operation, u: OperationUpdate, where: str) -> None:
-    for field, recorded, sent in (
-        ("Type", op.operation_type, u.operation_type),
-        ("SubType", op.sub_type, u.sub_type),
-        ("Name", op.name, u.name),
-        ("ParentId", op.parent_id, u.parent_id),
-    ):
-        if (recorded or None) != (sent or None):
-            raise InvalidParameterValueError(
-                f"{where}: inconsistent operation {field}: recorded {recorded!r}, sent {sent!r}. "
-                "The handler no longer replays the same operations (non-deterministic code)"
-            )
-
-
-def _bad_action(u: OperationUpdate, op: Operation | None, where: str) -> InvalidParameterValueError:
-    state = op.status.value if op else "absent"
-    return InvalidParameterValueError(
-        f"{where}: action {u.action.value} is not valid for a {u.operation_type.value} "
-        f"operation that is {state}"
-    )
 
 
 def _new_op(draft: Draft, u: OperationUpdate, status: OperationStatus, **details: Any) -> Operation:
@@ -159,34 +142,31 @@ def _end(draft: Draft, op: Operation, status: OperationStatus, **details: Any) -
     return dataclasses.replace(op, status=status, end_timestamp=draft.now, **details)
 
 
-def _apply_execution(draft: Draft, u: OperationUpdate, where: str) -> None:
+def _apply_execution(draft: Draft, u: OperationUpdate, index: int) -> None:
+    """The handler's result: recorded now, the execution ends when its invocation returns."""
+    check_execution_update(index, u)
     if u.action is A.SUCCEED:
-        if u.error is not None:
-            raise InvalidParameterValueError(f"{where}: EXECUTION SUCCEED must not carry Error")
         draft.update_record(
-            closing_status=ExecutionStatus.SUCCEEDED.value, closing_result=u.payload
+            closing_status=ExecutionStatus.SUCCEEDED.value, closing_result=u.payload, token=None
         )
-    elif u.action is A.FAIL:
-        if u.payload is not None:
-            raise InvalidParameterValueError(f"{where}: EXECUTION FAIL must not carry Payload")
-        draft.update_record(closing_status=ExecutionStatus.FAILED.value, closing_error=u.error)
     else:
-        raise _bad_action(u, None, where)
-    draft.update_record(token=None)
+        draft.update_record(
+            closing_status=ExecutionStatus.FAILED.value, closing_error=u.error, token=None
+        )
 
 
 def _apply_context(
-    draft: Draft, u: OperationUpdate, op: Operation | None, where: str, ids: CheckpointIds
+    draft: Draft, u: OperationUpdate, op: Operation | None, index: int, minted: Minted
 ) -> None:
     if u.action is A.START:
         if op is not None:
-            raise _bad_action(u, op, where)
+            raise bad_action(op, index, u)
         new = _new_op(draft, u, S.STARTED, context_details=ContextDetails())
         draft.put(new)
         draft.event(EventType.CONTEXT_STARTED, {}, new)
         return
     if u.action not in (A.SUCCEED, A.FAIL) or (op is not None and op.status is not S.STARTED):
-        raise _bad_action(u, op, where)
+        raise bad_action(op, index, u)
     base = op if op is not None else _new_op(draft, u, S.STARTED)
     replay_children = bool(u.context_options and u.context_options.replay_children)
     if u.action is A.SUCCEED:
@@ -205,7 +185,7 @@ def _apply_context(
 
 
 def _apply_step(
-    draft: Draft, u: OperationUpdate, op: Operation | None, where: str, ids: CheckpointIds
+    draft: Draft, u: OperationUpdate, op: Operation | None, index: int, minted: Minted
 ) -> None:
     details = op.step_details if op and op.step_details else StepDetails()
     if u.action is A.START:
@@ -218,27 +198,15 @@ def _apply_step(
                 step_details=dataclasses.replace(details, next_attempt_timestamp=None),
             )
         else:
-            raise _bad_action(u, op, where)
+            raise bad_action(op, index, u)
         draft.put(new)
         draft.event(EventType.STEP_STARTED, {}, new)
         return
     if op is None or op.status not in (S.STARTED, S.READY):
-        raise _bad_action(u, op, where)
+        raise bad_action(op, index, u)
     attempt = details.attempt + 1
     if u.action is A.RETRY:
-        if u.step_options is None:
-            raise InvalidParameterValueError(f"{where}: RETRY requires StepOptions")
-        if u.error is not None and u.payload is not None:
-            raise InvalidParameterValueError(
-                f"{where}: RETRY carries either Error (a failed attempt) or Payload (polling "
-                "state), not both"
-            )
-        delay = u.step_options.next_attempt_delay_seconds
-        if not 1 <= delay <= MAX_DELAY_SECONDS:
-            raise InvalidParameterValueError(
-                f"{where}: StepOptions.NextAttemptDelaySeconds must be between 1 and "
-                f"{MAX_DELAY_SECONDS}, got {delay}"
-            )
+        delay = retry_delay(index, u)
         due = draft.now + delay * 1000
         new = dataclasses.replace(
             op,
@@ -289,21 +257,16 @@ def _apply_step(
             new,
         )
         return
-    raise _bad_action(u, op, where)
+    raise bad_action(op, index, u)
 
 
 def _apply_wait(
-    draft: Draft, u: OperationUpdate, op: Operation | None, where: str, ids: CheckpointIds
+    draft: Draft, u: OperationUpdate, op: Operation | None, index: int, minted: Minted
 ) -> None:
     if u.action is A.START:
         if op is not None:
-            raise _bad_action(u, op, where)
-        seconds = u.wait_options.wait_seconds if u.wait_options else 0
-        if not 1 <= seconds <= MAX_DELAY_SECONDS:
-            raise InvalidParameterValueError(
-                f"{where}: WaitOptions.WaitSeconds must be between 1 and {MAX_DELAY_SECONDS}, "
-                f"got {seconds}"
-            )
+            raise bad_action(op, index, u)
+        seconds = wait_seconds(index, u)
         end = draft.now + seconds * 1000
         new = _new_op(draft, u, S.STARTED, wait_details=WaitDetails(scheduled_end_timestamp=end))
         draft.put(new)
@@ -318,23 +281,16 @@ def _apply_wait(
         draft.event(EventType.WAIT_CANCELLED, {"Error": h.error_member(u.error)}, new)
         draft.cancel_timer(op.operation_id, TimerKind.WAIT_END)
         return
-    raise _bad_action(u, op, where)
+    raise bad_action(op, index, u)
 
 
 def _apply_callback(
-    draft: Draft, u: OperationUpdate, op: Operation | None, where: str, ids: CheckpointIds
+    draft: Draft, u: OperationUpdate, op: Operation | None, index: int, minted: Minted
 ) -> None:
     if u.action is not A.START or op is not None:
-        raise _bad_action(u, op, where)
-    opts = u.callback_options
-    timeout = opts.timeout_seconds if opts else 0
-    heartbeat = opts.heartbeat_timeout_seconds if opts else 0
-    for label, value in (("TimeoutSeconds", timeout), ("HeartbeatTimeoutSeconds", heartbeat)):
-        if not 0 <= value <= 99_999_999:
-            raise InvalidParameterValueError(
-                f"{where}: CallbackOptions.{label} must be between 0 and 99999999, got {value}"
-            )
-    callback_id = ids.new_callback_id()
+        raise bad_action(op, index, u)
+    timeout, heartbeat = callback_timeouts(index, u)
+    callback_id = _minted(minted.callback_ids, u, "callback id")
     new = _new_op(draft, u, S.STARTED, callback_details=CallbackDetails(callback_id=callback_id))
     draft.put(new)
     details: dict[str, object] = {"CallbackId": callback_id}
@@ -349,48 +305,48 @@ def _apply_callback(
 
 
 def _apply_invoke(
-    draft: Draft, u: OperationUpdate, op: Operation | None, where: str, ids: CheckpointIds
+    draft: Draft, u: OperationUpdate, op: Operation | None, index: int, minted: Minted
 ) -> None:
     if u.action is not A.START or op is not None:
-        raise _bad_action(u, op, where)
-    opts = u.chained_invoke_options
-    if opts is None or not opts.function_name:
-        raise InvalidParameterValueError(
-            f"{where}: CHAINED_INVOKE START requires ChainedInvokeOptions.FunctionName"
-        )
-    function_name = _bare_function_name(opts.function_name)
-    child_arn, child_id = ids.new_child_execution(function_name)
+        raise bad_action(op, index, u)
+    function_name = check_invoke_target(index, u)
+    child = _minted(minted.children, u, "child execution")
+    tenant_id = u.chained_invoke_options.tenant_id if u.chained_invoke_options else None
     new = _new_op(draft, u, S.STARTED, chained_invoke_details=ChainedInvokeDetails())
     draft.put(new)
-    details: dict[str, object] = {"FunctionName": opts.function_name}
-    if opts.tenant_id is not None:
-        details["TenantId"] = opts.tenant_id
+    details: dict[str, object] = {"FunctionName": function_name}
+    if tenant_id is not None:
+        details["TenantId"] = tenant_id
     details["Input"] = h.result_member(u.payload)
     details["ExecutedVersion"] = "$LATEST"
-    details["DurableExecutionArn"] = child_arn
+    details["DurableExecutionArn"] = child.arn
     draft.event(EventType.CHAINED_INVOKE_STARTED, details, new)
     draft.child_starts.append(
         ChildStart(
             op_id=u.operation_id,
-            function_name=function_name,
+            function_name=child.function_name,
             payload=u.payload,
-            tenant_id=opts.tenant_id,
-            child_arn=child_arn,
-            child_execution_id=child_id,
+            tenant_id=tenant_id,
+            child_arn=child.arn,
+            child_execution_id=child.execution_id,
         )
     )
 
 
-def _bare_function_name(name: str) -> str:
-    """`fn`, `fn:qualifier`, or a function ARN → the function's name."""
-    if name.startswith("arn:"):
-        parts = name.split(":")
-        if len(parts) >= 7:
-            return parts[6]
-    return name.split(":", 1)[0]
+def _minted(ids: Mapping[str, _V], u: OperationUpdate, what: str) -> _V:
+    """The identifier minted for `u`; its absence is a caller's mistake, not the user's."""
+    try:
+        return ids[u.operation_id]
+    except KeyError:
+        raise LookupError(
+            f"No {what} was minted for operation {u.operation_id!r}: mint one per "
+            "START of its type before the decision (see Minted)"
+        ) from None
 
 
-_APPLY = {
+_APPLY: dict[
+    OperationType, Callable[[Draft, OperationUpdate, Operation | None, int, Minted], None]
+] = {
     T.CONTEXT: _apply_context,
     T.STEP: _apply_step,
     T.WAIT: _apply_wait,

@@ -1,20 +1,35 @@
-"""The handler's calls: checkpoint a batch of updates, read state pages."""
+"""The handler's calls: checkpoint a batch of updates, read state pages.
+
+A checkpoint is decided in three steps, each with one job: mint the identifiers the batch
+needs (a new token, callback ids, child executions) before the transaction; inside it,
+check the token, the limits and the functions a chained invoke targets, and let the
+engine decide (`checkpoint_transition`, data in and data out); then carry out the
+effects the transition asks for, child executions in the same commit.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint, check_token
+from perdure._engine.checkpoint import NOTHING_MINTED, ChildIds, Minted, checkpoint_transition
 from perdure._engine.lifecycle import start_execution as engine_start
-from perdure._engine.pause import held, take_hold
-from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
+from perdure._engine.pause import held
+from perdure._engine.validation import check_token, invoke_target
+from perdure._model import (
+    CheckpointResponse,
+    OperationAction,
+    OperationType,
+    OperationUpdate,
+    StateResponse,
+)
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
 from perdure._service.limits import check_checkpoint, page_size
 from perdure._service.settle import settle_parents
-from perdure._service.start import new_execution
-from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+from perdure._service.start import new_execution, new_execution_ids
+from perdure.errors import InvalidParameterValueError
 
 
 def checkpoint(
@@ -24,73 +39,97 @@ def checkpoint(
     updates: Sequence[OperationUpdate],
     client_token: str | None = None,
 ) -> CheckpointResponse:
+    """Apply the running invocation's batch of `updates` under its `token`; the response
+    carries the next token and every operation changed since the invocation last looked.
+    A retried request with the same `client_token` gets the first one's answer."""
+    decision = _Decision(ctx, token, updates, ctx.new_token(), _mint(ctx, updates))
     with ctx.lock:
         if client_token is not None:
             saved = ctx.store.saved_reply(arn, client_token, token)
             if saved is not None:
                 return _replay_reply(ctx, arn, saved)
-        minted: list[tuple[str, str]] = []
-        new_token = ctx.new_token()
-        seen_before = 0
-        children: list[tuple[ExecutionState, Transition]] = []
-
-        def new_child(function_name: str) -> tuple[str, str]:
-            if not ctx.function_exists(function_name):
-                raise InvalidParameterValueError(
-                    f"Function not found: {function_name}. Register it with the runtime "
-                    "before invoking it"
-                )
-            ex = new_execution(ctx, function_name, None)
-            minted.append((ex.arn, ex.execution_id))
-            return ex.arn, ex.execution_id
-
-        ids = CheckpointIds(
-            new_token=lambda: new_token,
-            new_callback_id=ctx.new_callback_id,
-            new_child_execution=new_child,
-        )
-
-        def decide(state: ExecutionState) -> Transition:
-            nonlocal seen_before
-            check_token(state, token)
-            check_checkpoint(ctx.settings.limits, state, updates)
-            minted.clear()
-            seen_before = state.record.token_seen_seq
-            draft = apply_checkpoint(state, updates, ctx.now(), ids)
-            if take_hold(draft):
-                return draft.finish(seen=True)
-            closing = draft.record.closing_status is not None
-            return draft.finish(seen=True, token=None if closing else new_token)
-
-        def make_children(t: Transition) -> list[tuple[ExecutionState, Transition]]:
-            children.clear()
-            parent = t.record.execution
-            for start in t.child_starts:
-                child = new_execution(
-                    ctx,
-                    start.function_name,
-                    start.payload,
-                    execution_id=start.child_execution_id,
-                    arn=start.child_arn,
-                    tenant_id=start.tenant_id,
-                    parent_arn=parent.arn,
-                    parent_operation_id=start.op_id,
-                )
-                children.append(engine_start(child, ctx.now()))
-            return children
-
-        state, transition = ctx.transact(arn, decide, make_children)
+        state, transition = ctx.transact(arn, decision, decision.children)
         assert transition is not None
         resp_token = transition.record.token
         # A pause that took hold sends neither token nor operations (reference §3.2).
-        ops = [] if held(state) else state.changed_since(seen_before)
+        ops = [] if held(state) else state.changed_since(decision.seen_before)
         if client_token is not None:
             reply = json.dumps({"token": resp_token, "ops": [op.operation_id for op in ops]})
             ctx.store.save_reply(arn, client_token, token, reply, ctx.now())
-    if children or transition.parent_notices:
+    if transition.child_starts or transition.parent_notices:
         settle_parents(ctx, transition)
         ctx.notify()
     return CheckpointResponse(checkpoint_token=resp_token, operations=ops)
+
+
+def _mint(ctx: ServiceContext, updates: Sequence[OperationUpdate]) -> Minted:
+    """A callback id per CALLBACK START and a child execution per CHAINED_INVOKE START.
+    Most batches need neither and share one empty value."""
+    callback_ids: dict[str, str] | None = None
+    children: dict[str, ChildIds] | None = None
+    for u in updates:
+        if u.action is not OperationAction.START:
+            continue
+        if u.operation_type is OperationType.CALLBACK:
+            if callback_ids is None:
+                callback_ids = {}
+            callback_ids[u.operation_id] = ctx.new_callback_id()
+            continue
+        function_name = invoke_target(u)
+        if function_name is not None:
+            if children is None:
+                children = {}
+            child_arn, child_id = new_execution_ids(ctx, function_name)
+            children[u.operation_id] = ChildIds(function_name, child_arn, child_id)
+    if callback_ids is None and children is None:
+        return NOTHING_MINTED
+    return Minted(callback_ids or {}, children or {})
+
+
+@dataclass(slots=True)
+class _Decision:
+    """One checkpoint's decision, made again as is if another writer commits first.
+    `seen_before` is how far the invocation had seen before this checkpoint: its
+    response carries every operation changed since."""
+
+    ctx: ServiceContext
+    token: str
+    updates: Sequence[OperationUpdate]
+    new_token: str
+    minted: Minted
+    seen_before: int = 0
+
+    def __call__(self, state: ExecutionState) -> Transition:
+        check_token(state, self.token)
+        check_checkpoint(self.ctx.settings.limits, state, self.updates)
+        for child in self.minted.children.values():
+            if not self.ctx.function_exists(child.function_name):
+                raise InvalidParameterValueError(
+                    f"Function not found: {child.function_name}. Register it with the "
+                    "runtime before invoking it"
+                )
+        self.seen_before = state.record.token_seen_seq
+        return checkpoint_transition(
+            state, self.updates, self.ctx.now(), self.new_token, self.minted
+        )
+
+    def children(self, transition: Transition) -> list[tuple[ExecutionState, Transition]]:
+        """The child executions `transition` starts, built to commit with it."""
+        parent_arn = transition.record.execution.arn
+        children = []
+        for start in transition.child_starts:
+            child = new_execution(
+                self.ctx,
+                start.function_name,
+                start.payload,
+                execution_id=start.child_execution_id,
+                arn=start.child_arn,
+                tenant_id=start.tenant_id,
+                parent_arn=parent_arn,
+                parent_operation_id=start.op_id,
+            )
+            children.append(engine_start(child, self.ctx.now()))
+        return children
 
 
 def _replay_reply(ctx: ServiceContext, arn: str, saved: str) -> CheckpointResponse:
@@ -105,10 +144,7 @@ def get_state(
 ) -> StateResponse:
     limit = page_size(ctx.settings.limits, max_items)
     with ctx.lock:
-        try:
-            _, state = ctx.load(arn)
-        except ResourceNotFoundError:
-            raise
+        _, state = ctx.load(arn)
         check_token(state, token)
         ops = list(state.ops.values())
     start = 0

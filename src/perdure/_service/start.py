@@ -49,10 +49,7 @@ def new_execution(
     timeout = execution_timeout or config.execution_timeout
     assert timeout is not None and config.retention_period_in_days is not None
     return Execution(
-        arn=arn
-        or execution_arn(
-            ctx.settings.region, ctx.settings.account, function_name, version, exec_name, exec_id
-        ),
+        arn=arn or _arn(ctx, function_name, version, exec_name, exec_id),
         execution_id=exec_id,
         name=exec_name,
         function_name=function_name,
@@ -67,6 +64,19 @@ def new_execution(
         retention_days=config.retention_period_in_days,
         sync_invoke=synchronous,
     )
+
+
+def new_execution_ids(ctx: ServiceContext, function_name: str) -> tuple[str, str]:
+    """(ARN, execution id) for an unnamed execution of `function_name` at `$LATEST`, as
+    `new_execution` would give it: minted ahead when the ARN must be known before the
+    execution is built (a chained invoke records its child's ARN)."""
+    exec_id = _ids.execution_id()
+    return _arn(ctx, function_name, "$LATEST", exec_id, exec_id), exec_id
+
+
+def _arn(ctx: ServiceContext, function_name: str, version: str, name: str, exec_id: str) -> str:
+    settings = ctx.settings
+    return execution_arn(settings.region, settings.account, function_name, version, name, exec_id)
 
 
 def validate_name(name: str) -> None:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._engine.checkpoint import CheckpointIds, apply_checkpoint, check_token
+from perdure._engine.checkpoint import checkpoint_transition
 from perdure._engine.invocations import RetryPolicy, begin_invocation, complete_invocation
 from perdure._engine.lifecycle import start_execution, stop_execution
-from perdure._engine.pause import pause_execution, resume_execution, take_hold
+from perdure._engine.pause import pause_execution, resume_execution
 from perdure._engine.timers import fire_timer
+from perdure._engine.validation import check_token
 from perdure._model import (
     ErrorObject,
     EventType,
@@ -28,11 +29,6 @@ from perdure._model.state import ExecutionState, InvocationState, TimerKind, Tra
 from perdure.errors import InvalidParameterValueError
 
 T0 = 1_700_000_000_000
-IDS = CheckpointIds(
-    new_token=lambda: "tok2",
-    new_callback_id=lambda: "cb",
-    new_child_execution=lambda name: (f"arn:{name}", "child"),
-)
 PENDING = InvocationOutput(InvocationStatus.PENDING)
 
 
@@ -72,10 +68,7 @@ def checkpoint_step(state: ExecutionState, now: int) -> Transition:
             "s", OperationType.STEP, OperationAction.SUCCEED, sub_type="Step", payload='"ok"'
         ),
     ]
-    draft = apply_checkpoint(state, updates, now, IDS)
-    if take_hold(draft):
-        return draft.finish(seen=True)
-    return draft.finish(seen=True, token="tok2")
+    return checkpoint_transition(state, updates, now, "tok2")
 
 
 def test_stopping_an_execution_mid_invocation_ends_that_invocation_first() -> None:
