@@ -46,10 +46,8 @@ def fire_timer(state: ExecutionState, op_id: str, kind: TimerKind, now: int) -> 
     if (op_id, kind) not in state.timers:
         return None
     draft = Draft(state, now)
-    if not _fire(draft, op_id, kind):
-        draft.cancel_timer(op_id, kind)
-        return draft.finish()
-    if kind is not TimerKind.EXECUTION_TIMEOUT:
+    # A timer that no longer applies is only dropped (`_fire` cancels it).
+    if _fire(draft, op_id, kind) and kind is not TimerKind.EXECUTION_TIMEOUT:
         wake(draft)
     return draft.finish()
 
