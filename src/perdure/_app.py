@@ -1,8 +1,10 @@
-"""Composition root: the one place that picks concrete classes (store, clock, invoker)
-and wires the service, runtime and drivers together."""
+"""Composition root: the one place that picks concrete classes (store, clock, invoker,
+the API's credentials) and wires the service, runtime and drivers together. Commands
+parse their arguments and call these builders; they never wire stores or apps."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +12,7 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from perdure._api.app import PerdureApi, create_app
-from perdure._api.auth import AuthConfig
+from perdure._api.auth import AuthConfig, auth_required_for, missing_credentials_message
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT
 from perdure._clock import Clock, SystemClock
 from perdure._config import ConfigError, Synchronous
@@ -30,6 +32,10 @@ InvokerKind = Literal["thread", "process"]
 
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _SQLITE_SCHEME = "sqlite:///"
+
+# What opening a database raises when it cannot be opened at all (no such folder, not a
+# SQLite file, permissions); a PostgreSQL store reports its own faults as StoreErrors.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OSError, sqlite3.Error)
 
 
 def sqlite_path(url: str) -> str | None:
@@ -80,6 +86,25 @@ def open_store(url: str, *, synchronous: Synchronous = "FULL") -> Store:
             "installed): pip install 'perdure[postgres]'"
         ) from None
     return PostgresStore(url, synchronous=synchronous)
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What `migrate_database` did: the migrations it applied now, and every one applied."""
+
+    applied: list[str]
+    schema: list[str]
+
+
+def migrate_database(url: str, *, synchronous: Synchronous = "FULL") -> Migrated:
+    """Create the database at `url` (as `open_store` takes it) or apply its pending
+    migrations, and say what was done."""
+    prepare_database(url)
+    store = open_store(url, synchronous=synchronous)
+    try:
+        return Migrated(store.applied_on_open, store.schema())
+    finally:
+        store.close()
 
 
 def copy_between(
@@ -175,6 +200,38 @@ def build_embedded(
     store.watch(dispatcher.kick)  # work committed by other processes wakes it at once
     dispatcher.start()
     return EmbeddedApp(store, ctx, registry, dispatcher, client)
+
+
+def embedded_api(
+    app: EmbeddedApp,
+    *,
+    auth: AuthConfig | None = None,
+    invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT,
+) -> PerdureApi:
+    """The HTTP API over the service of `app` (what `perdure dev` serves): handlers run
+    in `app`'s dispatcher, and remote workers may claim invocations too."""
+    return create_app(app.ctx, invoke_timeout=invoke_timeout, auth=auth)
+
+
+def server_auth(
+    host: str, port: int, *, token: str | None, access_key: tuple[str, str] | None, ways: str
+) -> AuthConfig | None:
+    """What a server listening on `host` requires of its callers: the bearer `token`
+    and the `access_key` (id, secret) given, on loopback too; None when neither is
+    given and `host` is loopback. Beyond loopback one must be given: ConfigError
+    otherwise, with `ways` saying how in the caller's terms."""
+    if not token and access_key is None:
+        if auth_required_for(host):
+            raise ConfigError(missing_credentials_message(host, port, ways))
+        return None
+    try:
+        return AuthConfig(
+            tokens=frozenset({token}) if token else frozenset(),
+            access_keys=dict([access_key]) if access_key is not None else {},
+            required=True,
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from perdure._cli.context import CliContext
 from perdure._cli.errors import UsageError
 
-if TYPE_CHECKING:  # the API package is imported only by the commands that serve it
+if TYPE_CHECKING:  # the app is imported only by the commands that serve it
     from perdure._api.auth import AuthConfig
 
 WAYS = (
@@ -66,26 +66,18 @@ class Credentials:
 
 def server_credentials(ctx: CliContext, host: str, port: int) -> Credentials:
     """The credentials a server listening on `host` requires: whatever is configured,
-    on loopback too; beyond loopback, something must be. UsageError otherwise."""
-    from perdure._api.auth import AuthConfig, auth_required_for, missing_credentials_message
+    on loopback too; beyond loopback, something must be (`perdure._app.server_auth`)."""
+    from perdure._app import server_auth
 
     given_token: str | None = getattr(ctx.args, "token", None)
     token = given_token or ctx.settings.token
     token_source = None if not token else "--token" if given_token else "PERDURE_TOKEN"
     key_id = getattr(ctx.args, "access_key_id", None) or ctx.settings.access_key_id
     secret = _secret(ctx, key_id)
-    if not token and not key_id:
-        if auth_required_for(host):
-            raise UsageError(missing_credentials_message(host, port, WAYS))
+    access_key = (key_id, secret) if key_id and secret else None
+    auth = server_auth(host, port, token=token, access_key=access_key, ways=WAYS)
+    if auth is None:
         return Credentials(None, None, None)
-    try:
-        auth = AuthConfig(
-            tokens=frozenset({token}) if token else frozenset(),
-            access_keys={key_id: secret} if key_id and secret else {},
-            required=True,
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
     return Credentials(auth, token_source, key_id)
 
 

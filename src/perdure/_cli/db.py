@@ -12,7 +12,6 @@ databases); see `perdure._store.database_copy` for what is copied and why it is 
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from typing import Any
 
 from perdure._cli.context import CliContext
@@ -80,19 +79,15 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def migrate(ctx: CliContext) -> int:
-    from perdure._app import describe_database, open_store, prepare_database
+    from perdure._app import DATABASE_ERRORS, describe_database, migrate_database
 
     url = ctx.args.db or ctx.settings.db
     shown = describe_database(url)
     try:
-        prepare_database(url)
-        store = open_store(url, synchronous=ctx.settings.synchronous)
-    except (OSError, sqlite3.Error) as exc:
+        done = migrate_database(url, synchronous=ctx.settings.synchronous)
+    except DATABASE_ERRORS as exc:
         raise CliError(f"cannot migrate {shown}: {exc}") from None
-    try:
-        applied, schema = store.applied_on_open, store.schema()
-    finally:
-        store.close()
+    applied, schema = done.applied, done.schema
     con = ctx.console
     if con.as_json:
         con.json({"Database": shown, "Applied": applied, "Schema": schema})
@@ -107,7 +102,7 @@ PROGRESS_EVERY_S = 5.0
 
 
 def copy(ctx: CliContext) -> int:
-    from perdure._app import copy_between, describe_database
+    from perdure._app import DATABASE_ERRORS, copy_between, describe_database
 
     src, dst = ctx.args.src, ctx.args.dst
     if not 1 <= ctx.args.batch_size <= MAX_BATCH:
@@ -129,7 +124,7 @@ def copy(ctx: CliContext) -> int:
         )
     except (CopyError, CopyConflictError) as exc:
         raise CliError(f"cannot copy {shown_src} to {shown_dst}: {exc}") from None
-    except (OSError, sqlite3.Error) as exc:
+    except DATABASE_ERRORS as exc:
         raise CliError(f"cannot copy {shown_src} to {shown_dst}: {exc}") from None
     if con.as_json:
         con.json(

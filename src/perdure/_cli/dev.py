@@ -95,8 +95,7 @@ def dev(ctx: CliContext) -> int:
 
 
 def run_here(ctx: CliContext) -> int:
-    from perdure._api import create_app
-    from perdure._app import build_embedded, prepare_database
+    from perdure._app import build_embedded, embedded_api, prepare_database
 
     args = ctx.args
     if args.lifeline is not None:
@@ -125,7 +124,7 @@ def run_here(ctx: CliContext) -> int:
         sock.close()  # an unusable database must not leave the port bound
         raise
     try:
-        api = create_app(app.ctx, auth=creds.auth)
+        api = embedded_api(app, auth=creds.auth)
         url = url_of(sock)
         serve(
             api,
