@@ -11,16 +11,8 @@ from typing import TYPE_CHECKING
 from perdure._service import callbacks, delete, pause, queries, start, stop
 from perdure._service.limits import check_invoke_input, payload_size
 from perdure._service.listing import ExecutionQuery, list_page
+from perdure._wire import executions as documents
 from perdure._wire.arns import parse_execution_arn
-from perdure._wire.executions import (
-    deletion_document,
-    execution_document,
-    executions_page_document,
-    history_document,
-    list_offset,
-    list_statuses,
-    stop_document,
-)
 from perdure._wire.invoke import function_and_version, invoke_payload
 from perdure._wire.operations import error_from_json
 from perdure.client._transport import Doc, Page
@@ -67,13 +59,13 @@ class EmbeddedTransport:
 
     def get_execution(self, arn: str) -> Doc:
         execution = queries.get_execution(self._ctx, self._arn(arn))
-        return execution_document(execution, pause.current_pause(self._ctx, execution))
+        return documents.execution_document(execution, pause.current_pause(self._ctx, execution))
 
     def history_page(self, arn: str, marker: str | None, max_items: int, reverse: bool) -> Page:
         events, nxt = queries.get_history(
             self._ctx, self._arn(arn), marker=marker, max_items=max_items, reverse=reverse
         )
-        doc = history_document(events, nxt)
+        doc = documents.history_document(events, nxt)
         return doc["Events"], doc.get("NextMarker")
 
     def list_page(
@@ -90,18 +82,18 @@ class EmbeddedTransport:
             function_name=function,
             name=name,
             version=version,
-            statuses=list_statuses(statuses),
-            offset=list_offset(marker),
+            statuses=documents.list_statuses(statuses),
+            offset=documents.list_offset(marker),
             limit=max_items,
         )
         rows, nxt = list_page(self._ctx, query)
-        doc = executions_page_document(rows, nxt)
+        doc = documents.executions_page_document(rows, nxt)
         return doc["DurableExecutions"], doc.get("NextMarker")
 
     def stop(self, arn: str, error: Doc | None) -> Doc:
         err = None if error is None else error_from_json(error, path="Error")
         execution = stop.stop_execution(self._ctx, self._arn(arn), err)
-        return stop_document(execution, self._ctx.now())
+        return documents.stop_document(execution, self._ctx.now())
 
     def pause(self, arn: str, reason: str | None) -> None:
         pause.pause(self._ctx, self._arn(arn), reason)
@@ -110,7 +102,7 @@ class EmbeddedTransport:
         pause.resume(self._ctx, self._arn(arn), reason)
 
     def delete(self, arn: str) -> Doc:
-        return deletion_document(delete.delete_execution(self._ctx, self._arn(arn)))
+        return documents.deletion_document(delete.delete_execution(self._ctx, self._arn(arn)))
 
     def callback_success(self, callback_id: str, result: bytes | None) -> None:
         callbacks.send_success(self._ctx, callback_id, result or None)  # empty: no result
