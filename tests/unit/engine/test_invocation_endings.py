@@ -60,6 +60,11 @@ def apply(state: ExecutionState, transition: Transition | None, events: list[Eve
     events.extend(e.event_type for e in transition.events)
 
 
+def status_of(state: ExecutionState) -> ExecutionStatus:
+    """The execution's status, read afresh (not narrowed by an earlier assertion)."""
+    return state.record.execution.status
+
+
 def checkpoint_step(state: ExecutionState, now: int) -> Transition:
     """What the service does with a checkpoint of step `s` started and finished."""
     updates = [
@@ -116,7 +121,7 @@ def test_a_pause_takes_hold_at_the_next_checkpoint_which_is_kept() -> None:
     assert state.record.execution.status is ExecutionStatus.PAUSING
     apply(state, checkpoint_step(state, T0 + 3), events)
     assert state.ops["s"].status is OperationStatus.SUCCEEDED  # the step is not run again
-    assert state.record.execution.status is ExecutionStatus.PAUSED
+    assert status_of(state) is ExecutionStatus.PAUSED
     assert state.record.token is None  # withdrawn: the response carries no token
     assert state.record.invocation is InvocationState.RUNNING
     with pytest.raises(InvalidParameterValueError, match="paused"):
