@@ -1,4 +1,4 @@
-"""The PostgreSQL store's commits run as prepared statements, and survive losing them.
+"""The PostgreSQL store writes each commit as one statement, prepared on its connection.
 
 The checkpoints go through the service's use cases, as the HTTP API sends them (with a
 ClientToken, so the saved reply is written too), over a store with a pool of one
@@ -8,17 +8,16 @@ connection, so the test can look at that session's prepared statements
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 
 import pytest
 
 from perdure._model.enums import OperationAction, OperationType
 from perdure._model.operations import OperationUpdate
+from perdure._model.state import Timer, TimerKind, Transition
 from perdure._service import checkpoint, invocations, queries, start
 from perdure._service.context import ServiceContext
 from perdure._store.postgres import PostgresStore
-from perdure._store.postgres_prepared import MAX_PARAMETERS
 
 
 @pytest.fixture
@@ -33,14 +32,10 @@ def ctx(store: PostgresStore) -> ServiceContext:
     return ServiceContext(store)
 
 
-def session_statements(store: PostgresStore) -> set[str]:
-    """The statements the store prepared on its connection (psycopg's own, which it
-    prepares for frequent reads, are named differently)."""
+def prepared_statements(store: PostgresStore) -> list[str]:
     with store._connection() as conn:
-        rows = conn.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE name LIKE 'perdure%'"
-        ).fetchall()
-    return {str(row[0]) for row in rows}
+        rows = conn.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def claimed(ctx: ServiceContext) -> tuple[str, str]:
@@ -67,52 +62,41 @@ def run_steps(ctx: ServiceContext, arn: str, token: str, op_ids: list[str]) -> s
     return token
 
 
-def step_ids(ctx: ServiceContext, arn: str) -> list[str]:
+def test_step_checkpoints_are_one_statement_each_prepared_once(
+    store: PostgresStore, ctx: ServiceContext
+) -> None:
+    arn, token = claimed(ctx)
+    token = run_steps(ctx, arn, token, [f"s{i}" for i in range(8)])
+    prepared = prepared_statements(store)
+    commits = [s for s in prepared if "UPDATE executions" in s and "INSERT INTO events" in s]
+    assert len(commits) == 1 and "INSERT INTO operations" in commits[0]
+    assert any("INSERT INTO checkpoint_replies" in s for s in prepared)
+    run_steps(ctx, arn, token, [f"s{i}" for i in range(8, 16)])
+    assert sorted(prepared_statements(store)) == sorted(prepared)  # no new shapes
     ctx.forget(arn)  # read the database, not this process's cache
     _, state = ctx.load(arn)
-    return [op.operation_id for op in state.ops.values() if op.name == "s"]
+    steps = [op.operation_id for op in state.ops.values() if op.name == "s"]
+    assert steps == [f"s{i}" for i in range(16)]
+    assert len(queries.all_events(ctx, arn)) == 1 + 2 * 16  # ExecutionStarted, then steps
 
 
-def test_step_checkpoints_run_as_statements_prepared_once_per_connection(
+def test_a_timer_cancelled_and_set_again_in_one_commit_keeps_its_new_due_time(
     store: PostgresStore, ctx: ServiceContext
 ) -> None:
-    arn, token = claimed(ctx)
-    token = run_steps(ctx, arn, token, ["s0", "s1", "s2"])
-    prepared = session_statements(store)
-    assert any("UPDATE executions" in s for s in prepared)
-    assert any("INSERT INTO events" in s for s in prepared)
-    assert any("INSERT INTO checkpoint_replies" in s for s in prepared)
-    run_steps(ctx, arn, token, [f"s{i}" for i in range(3, 10)])
-    assert session_statements(store) == prepared  # the same shapes, prepared once
-    assert step_ids(ctx, arn) == [f"s{i}" for i in range(10)]
-    assert queries.get_execution(ctx, arn).status.value == "RUNNING"
-
-
-def test_a_checkpoint_with_many_rows_is_sent_as_text_not_prepared(
-    store: PostgresStore, ctx: ServiceContext
-) -> None:
-    arn, token = claimed(ctx)
-    token = run_steps(ctx, arn, token, ["s0"])
-    prepared = session_statements(store)
-    many = [update for i in range(1, MAX_PARAMETERS) for update in step(f"s{i}")]
-    checkpoint.checkpoint(ctx, arn, token, many)
-    assert session_statements(store) == prepared
-    assert all(s.count("$") <= MAX_PARAMETERS for s in prepared)
-    assert step_ids(ctx, arn) == [f"s{i}" for i in range(MAX_PARAMETERS)]
-
-
-def test_a_checkpoint_whose_prepared_statement_was_lost_applies_once_as_text(
-    store: PostgresStore, ctx: ServiceContext, caplog: pytest.LogCaptureFixture
-) -> None:
-    arn, token = claimed(ctx)
-    token = run_steps(ctx, arn, token, ["s0", "s1"])
-    events = len(queries.all_events(ctx, arn))
-    with store._connection() as conn:
-        conn.execute("DEALLOCATE ALL")  # what a pooler in transaction mode amounts to
-    with caplog.at_level(logging.WARNING, logger="perdure.store"):
-        run_steps(ctx, arn, token, ["s2", "s3", "s4"])
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1 and "pooler in transaction mode" in warnings[0]
-    assert session_statements(store) == set()  # preparing stays off
-    assert step_ids(ctx, arn) == ["s0", "s1", "s2", "s3", "s4"]
-    assert len(queries.all_events(ctx, arn)) == events + 2 * 3
+    arn, _ = claimed(ctx)
+    version, state = ctx.load(arn)
+    ((op_id, kind), due) = next(iter(state.timers.items()))  # the execution timeout
+    other = (op_id, TimerKind.RETRY_READY)
+    again = Transition(
+        record=state.record,
+        timers_cancelled=[(op_id, kind), other],
+        timers_set=[Timer(op_id, kind, due + 5), Timer(*other, due + 7)],
+    )
+    assert store.commit(arn, version, again) == version + 1
+    loaded = store.load(arn)
+    assert loaded is not None
+    assert loaded[1].timers == {(op_id, kind): due + 5, other: due + 7}
+    gone = Transition(record=state.record, timers_cancelled=[other])
+    store.commit(arn, version + 1, gone)
+    loaded = store.load(arn)
+    assert loaded is not None and loaded[1].timers == {(op_id, kind): due + 5}

@@ -2,10 +2,11 @@
 
 Connections come from a small pool, so API requests, dispatcher workers and the scheduler
 do not queue behind one connection. Each method is one statement (the connections are in
-autocommit), one explicit transaction, or, for writes, one simple query carrying all its
-statements (`postgres_script`): one implicit transaction, one round trip. Commits are
-guarded by the row version exactly as on SQLite: `UPDATE ... WHERE arn = %s AND
-row_version = %s` matching no row means another process got there first (READ COMMITTED
+autocommit) or one explicit transaction; a write of several rows is one statement too,
+its parts as data-modifying CTEs (`postgres_script`): one transaction, one round trip,
+prepared by the driver on each connection. Commits are guarded by the row version
+exactly as on SQLite: `UPDATE ... WHERE arn = %s AND row_version = %s` matching no row
+means another process got there first (READ COMMITTED
 re-checks the WHERE clause after waiting for the other writer's row lock, so the loser
 sees the new version). Due work is read with `FOR UPDATE SKIP LOCKED`, which passes over
 rows another process is committing at that moment; correctness never depends on it (the
@@ -46,7 +47,6 @@ from perdure._store.postgres_outage import (
     Outage,
     conninfo,
 )
-from perdure._store.postgres_prepared import PreparedStatements
 from perdure._store.postgres_script import Script
 from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.row_export import (
@@ -103,11 +103,9 @@ _UPDATE_SET = (
     + ", ".join(f"{column}=%s" for column in UPDATE_COLUMNS)
     + ", row_version=row_version+1"
 )
-_GUARD = " WHERE arn=%s AND row_version=%s RETURNING 1) SELECT 1 / COUNT(*) FROM changed"
-_GUARDED_UPDATE = "WITH changed AS (" + _UPDATE_SET + _GUARD
-_GUARDED_UPDATE_AND_LEASE = (
-    "WITH changed AS (" + _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
-)
+_GUARD = " WHERE arn=%s AND row_version=%s RETURNING 1"
+_GUARDED_UPDATE = _UPDATE_SET + _GUARD
+_GUARDED_UPDATE_AND_LEASE = _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
 _NOTIFY = f"NOTIFY {CHANNEL}"
 _REPLY_TTL_MS = 15 * 60 * 1000
 _SAVE_REPLY = (
@@ -117,7 +115,11 @@ _SAVE_REPLY = (
     "ON CONFLICT (execution_id, client_token, checkpoint_token) "
     "DO UPDATE SET reply=excluded.reply, created_ms=excluded.created_ms"
 )
-_EXPIRE_REPLIES = "DELETE FROM checkpoint_replies WHERE created_ms < %s"
+# Not the reply being saved: the parts of one statement may not touch one row.
+_EXPIRE_REPLIES = (
+    "DELETE FROM checkpoint_replies WHERE created_ms < %s "
+    "AND (client_token, checkpoint_token) <> (%s, %s)"
+)
 _DAY_MS = 86_400_000
 # What an execution leaves behind in other tables, all keyed by its id.
 _EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
@@ -185,7 +187,6 @@ class PostgresStore:
         )
         self._listener: WakeupListener | None = None
         self._listener_lock = threading.Lock()
-        self._prepared = PreparedStatements()
 
     # -- schema -----------------------------------------------------------------------
 
@@ -271,15 +272,13 @@ class PostgresStore:
     # -- executions -------------------------------------------------------------------
 
     def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
-        script = Script()
         # Fails (division by zero, so nothing is written) when the name is taken.
-        script.add(
-            f"WITH added AS ({_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1) "
-            "SELECT 1 / COUNT(*) FROM added",
+        script = Script(
+            f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
             insert_values(transition.record),
         )
         script.write(state.record.execution.execution_id, transition)
-        script.add(_NOTIFY)
+        script.notify(CHANNEL)
         try:
             self._run(script)
         except psycopg.errors.DivisionByZero:
@@ -336,9 +335,8 @@ class PostgresStore:
         lease: tuple[str, int] | None = None,
     ) -> int:
         rec = transition.record
-        script = Script()
         # Fails (division by zero, so nothing is written) when the version moved.
-        script.add(
+        script = Script(
             _GUARDED_UPDATE if lease is None else _GUARDED_UPDATE_AND_LEASE,
             (*update_values(rec), *(lease or ()), arn, version),
         )
@@ -347,7 +345,7 @@ class PostgresStore:
             script.add(_INSERT_EXECUTION, insert_values(child_transition.record))
             script.write(child_state.record.execution.execution_id, child_transition)
         if children or _queues_work(transition):
-            script.add(_NOTIFY)  # delivered when (and only if) the commit succeeds
+            script.notify(CHANNEL)
         try:
             self._run(script)
         except psycopg.errors.DivisionByZero:
@@ -355,17 +353,10 @@ class PostgresStore:
         return version + 1
 
     def _run(self, script: Script) -> None:
-        """Send the statements as one simple query: PostgreSQL runs them as one implicit
-        transaction (all or nothing) and it costs one round trip. Parameters are bound
-        client-side (properly quoted), since the simple protocol carries none; frequent
-        statements run prepared (`postgres_prepared`)."""
+        """Send the write as one statement (`postgres_script`): one transaction, one
+        round trip, prepared by the driver once its shape has been seen a few times."""
         with self._connection() as conn:
-            try:
-                sql = self._prepared.sql(conn, script.statements)
-                psycopg.ClientCursor(conn).execute(sql, script.args)
-            except psycopg.errors.InvalidSqlStatementName as exc:
-                self._prepared.lost(exc)  # nothing was written: send it again as text
-                psycopg.ClientCursor(conn).execute(script.sql(), script.args)
+            conn.execute(script.sql(), script.args)
 
     # -- lookups for the runtime ------------------------------------------------------
 
@@ -584,10 +575,10 @@ class PostgresStore:
     def save_reply(
         self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
     ) -> None:
-        # Every checkpoint over HTTP saves one: one round trip, like a commit.
+        # Every checkpoint over HTTP saves one: one statement, like a commit.
         script = Script()
         script.add(_SAVE_REPLY, (client_token, checkpoint_token, reply, now, arn))
-        script.add(_EXPIRE_REPLIES, (now - _REPLY_TTL_MS,))
+        script.add(_EXPIRE_REPLIES, (now - _REPLY_TTL_MS, client_token, checkpoint_token))
         self._run(script)
 
     # -- copying between databases (`perdure db copy`) -------------------------------

@@ -1,9 +1,17 @@
-"""A commit's statements collected into one simple query for the PostgreSQL store.
+"""A write of the PostgreSQL store as one statement: its parts as data-modifying CTEs.
 
-PostgreSQL runs the statements of one simple query as one implicit transaction: all or
-nothing, in one round trip, which is what a checkpoint costs on this backend. Rows are
-written with multi-row VALUES, in the order the SQLite store writes them (timers are
-cancelled before they are set, so a timer reset deletes then inserts).
+A checkpoint's commit updates the execution row (guarded by its version) and writes the
+operation, event, timer and callback rows. Sent as one statement it costs one round
+trip and runs as one transaction, all or nothing; being one statement of a few shapes,
+the driver prepares it on each connection (psycopg's `prepare_threshold`), so the server
+neither parses nor plans it per commit, and its parameters travel bound, not quoted into
+the text. Every part of a `WITH` runs to completion whatever the final `SELECT` reads;
+the final `SELECT 1 / COUNT(*) FROM guard` fails (division by zero, so nothing is
+written) when the guard changed no row: a stale version, or a name already taken.
+
+The parts run on one snapshot in no defined order, so no two parts may touch one row:
+a timer both cancelled and set by one transition is only set (the upsert replaces its
+due time), which leaves the rows as deleting then inserting it would.
 """
 
 from __future__ import annotations
@@ -16,23 +24,34 @@ from perdure._store.rows import dump_event, dump_op
 
 
 class Script:
-    """Statements and their parameters, collected to be sent together (`PostgresStore._run`)."""
+    """The parts of one write and their parameters (`PostgresStore._run` sends it)."""
 
-    def __init__(self) -> None:
-        self._statements: list[str] = []
-        self.args: list[Any] = []
+    def __init__(self, guard: str | None = None, args: Sequence[Any] = ()) -> None:
+        """`guard`: a statement with `RETURNING` whose returning no row fails the write."""
+        self._guard = guard
+        self._parts: list[str] = []
+        self._channel: str | None = None
+        self.args: list[Any] = list(args)
 
     def add(self, statement: str, args: Sequence[Any] = ()) -> None:
-        self._statements.append(statement)
+        self._parts.append(statement)
         self.args.extend(args)
 
-    def sql(self) -> bytes:
-        return "; ".join(self._statements).encode()
+    def notify(self, channel: str) -> None:
+        """NOTIFY `channel` when (and only if) the write commits."""
+        self._channel = channel
 
-    @property
-    def statements(self) -> list[tuple[str, int]]:
-        """Each statement's text and its number of `%s` placeholders (for preparing)."""
-        return [(text, text.count("%s")) for text in self._statements]
+    def sql(self) -> str:
+        ctes = [f"guard AS ({self._guard})"] if self._guard is not None else []
+        ctes += [f"w{i} AS ({part})" for i, part in enumerate(self._parts)]
+        notify = f"pg_notify('{self._channel}', '')" if self._channel else None
+        if self._guard is not None:
+            final = f"SELECT 1 / COUNT(*){', ' + notify if notify else ''} FROM guard"
+        elif len(self._parts) == 1 and notify is None:
+            return self._parts[0]
+        else:
+            final = f"SELECT {notify or 1}"
+        return f"WITH {', '.join(ctes)} {final}"
 
     def rows(self, head: str, rows: Sequence[Sequence[Any]], tail: str = "") -> None:
         """`head VALUES (...), (...) tail` with one tuple of parameters per row."""
@@ -42,7 +61,7 @@ class Script:
             self.args.extend(values)
 
     def write(self, exec_id: str, t: Transition) -> None:
-        """What `t` writes besides the execution row, in the order SQLite writes it."""
+        """What `t` writes besides the execution row."""
         seq = t.record.seq
         if t.ops:
             self.rows(
@@ -59,18 +78,19 @@ class Script:
                 "INSERT INTO events (execution_id, event_id, doc)",
                 [(exec_id, ev.event_id, dump_event(ev)) for ev in t.events],
             )
-        if t.timers_cancelled:
-            pairs = ", ".join(["(%s, %s)"] * len(t.timers_cancelled))
+        # One row per timer: a statement may not upsert the same row twice.
+        timers = {(tm.op_id, tm.kind): tm.due_ms for tm in t.timers_set}
+        cancelled = [key for key in dict.fromkeys(t.timers_cancelled) if key not in timers]
+        if cancelled:
+            pairs = ", ".join(["(%s, %s)"] * len(cancelled))
             self.add(f"DELETE FROM timers WHERE execution_id=%s AND (op_id, kind) IN ({pairs})")
             self.args.append(exec_id)
-            for op_id, kind in t.timers_cancelled:
+            for op_id, kind in cancelled:
                 self.args.extend((op_id, kind.value))
-        if t.timers_set:
-            # One row per timer: a statement may not upsert the same row twice.
-            latest = {(tm.op_id, tm.kind): tm.due_ms for tm in t.timers_set}
+        if timers:
             self.rows(
                 "INSERT INTO timers (execution_id, op_id, kind, due_ms)",
-                [(exec_id, op_id, kind.value, due) for (op_id, kind), due in latest.items()],
+                [(exec_id, op_id, kind.value, due) for (op_id, kind), due in timers.items()],
                 " ON CONFLICT (execution_id, op_id, kind) DO UPDATE SET due_ms=excluded.due_ms",
             )
         if t.callbacks:
