@@ -2,7 +2,7 @@
 
     sh benchmarks/dbos_setup.sh          # once: DBOS in benchmarks/.venv-dbos
     benchmarks/.venv-dbos/bin/python benchmarks/dbos_steps.py --db postgresql://... \
-        [--processes 1,2,4] [--steps 50 --executions 32 --count 400] [--alone-steps 200] \
+        [--processes 1,2,4] [--steps 50 --executions 32 --count 200] [--alone-steps 200] \
         [--concurrency 8] [--repeat 3]
 
 DBOS is a library: each process runs the workflows it starts, checkpointing into its
@@ -171,7 +171,7 @@ def main() -> None:
     parser.add_argument("--processes", default="1,2,4")
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--executions", type=int, default=32)
-    parser.add_argument("--count", type=int, default=400)
+    parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--alone-steps", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=3)

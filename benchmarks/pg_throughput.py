@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/pg_throughput.py [--db postgresql://USER@HOST/DB]
         [--workers 1,2,4] [--isolation thread,process] [--repeat 3]
-        [--count 400] [--executions 32 --steps 50] [--alone-steps 200] [--no-dbos]
+        [--count 200] [--executions 32 --steps 50] [--alone-steps 200] [--no-dbos]
 
 For each isolation mode and worker count it creates a fresh database on the server of
 `--db` (dropped after), starts `perdure server` on it and N `perdure worker` processes
@@ -258,10 +258,12 @@ class CpuMeter:
     @contextmanager
     def measure(self) -> Iterator[dict[str, float]]:
         spent: dict[str, float] = {}
-        before = self._sample()
+        before, started = self._sample(), time.perf_counter()
         yield spent
-        after = self._sample()
+        after, wall = self._sample(), time.perf_counter() - started
         spent.update({k: after[k] - before.get(k, 0.0) for k in after})
+        # How busy the machine's cores were, whoever kept them busy.
+        spent["busy"] = spent["machine"] / wall / (os.cpu_count() or 1)
 
 
 # -- load ---------------------------------------------------------------------------------
@@ -341,7 +343,7 @@ class Figures:
 
 def _add_cpu(into: dict[str, list[float]], spent: dict[str, float], per: int) -> None:
     for name, seconds in spent.items():
-        into.setdefault(name, []).append(seconds / per)
+        into.setdefault(name, []).append(seconds if name == "busy" else seconds / per)
 
 
 def measure_perdure(args: argparse.Namespace, workers: int, isolation: str) -> Figures:
@@ -424,6 +426,8 @@ def spread(samples: Sequence[float], scale: float = 1.0, fmt: str = "{:.0f}") ->
 def cpu_line(cpu: dict[str, list[float]]) -> str:
     order = ["machine", "server", "workers", "postgres", "benchmark", "library"]
     parts = [f"{k} {statistics.median(cpu[k]) * 1000:.2f}" for k in order if k in cpu]
+    if "busy" in cpu:
+        parts.append(f"cores {statistics.median(cpu['busy']):.0%} busy")
     return ", ".join(parts)
 
 
@@ -468,7 +472,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--isolation", default="thread,process")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--count", type=int, default=400, help="one-step executions per batch")
+    parser.add_argument("--count", type=int, default=200, help="one-step executions per batch")
     parser.add_argument("--executions", type=int, default=32, help="executions of --steps")
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--alone-steps", type=int, default=200)
