@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/pg_throughput.py [--db postgresql://USER@HOST/DB]
         [--workers 1,2,4] [--isolation thread,process] [--repeat 3]
-        [--count 200] [--executions 32 --steps 50] [--alone-steps 200] [--no-dbos]
+        [--count 200] [--executions 32 --steps 50] [--alone-steps 200] [--servers 2]
+        [--no-dbos]
 
 For each isolation mode and worker count it creates a fresh database on the server of
 `--db` (dropped after), starts `perdure server` on it and N `perdure worker` processes
@@ -15,6 +16,11 @@ benchmarks/throughput_functions.py), and measures, `--repeat` times each:
   client threads: executions/s, first start to last end by the service's timestamps;
 - steps: `--executions` executions of `--steps` steps, started at once: steps/s.
 
+The same workloads run on Perdure embedded (service, handlers and store in the
+benchmark's own process, as `perdure dev` runs them: a library, as DBOS is), and, with
+thread isolation, on `--servers` servers sharing the workers (worker i works for server
+i mod servers, and the load alternates between them).
+
 In the same run it measures PostgreSQL's commit floor (one small INSERT committed in
 autocommit over the same kind of connection: one round trip plus the WAL flush), and
 the rate at which 8 connections together can commit (group commit lets them share WAL
@@ -25,8 +31,8 @@ benchmarks/dbos_setup.sh`), DBOS on the same PostgreSQL runs the same workloads
 to the floor, and the CPU time each part of the system spent per step, so the limit
 shows: the machine's cores, or PostgreSQL's commits.
 
-Speed is measured here, never by timed tests. With the defaults it takes 3-5 minutes on
-a 2-core machine; run it when the machine is otherwise idle.
+Speed is measured here, never by timed tests. With the defaults it takes about 6 minutes
+on a 2-core machine; run it when the machine is otherwise idle.
 """
 
 from __future__ import annotations
@@ -51,6 +57,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from throughput_functions import one_step, steps
+
+from perdure._app import build_embedded
+from perdure._service import start
 
 HERE = Path(__file__).resolve().parent
 FUNCTIONS = HERE / "throughput_functions.py"
@@ -133,31 +143,39 @@ def clean_env() -> dict[str, str]:
 
 @dataclass
 class Cluster:
-    """`perdure server` on a database and `perdure worker`s for it, as subprocesses."""
+    """`perdure server`s on a database and `perdure worker`s for them, as subprocesses;
+    worker i works for server i mod servers."""
 
     url: str
     workers: int
     isolation: str
-    port: int = field(default_factory=free_port)
+    servers: int = 1
     logs: Path = field(default_factory=lambda: Path(os.devnull))
-    server: subprocess.Popen[bytes] | None = None
+    ports: list[int] = field(default_factory=list)
+    server_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     worker_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     @property
-    def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+    def endpoints(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.ports]
 
     def start(self) -> None:
         env = clean_env()
         log = self.logs.open("ab")
-        self.server = subprocess.Popen(
-            [str(PERDURE), "server", "--db", self.url, "--port", str(self.port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-        self._wait_healthy()
-        for _ in range(self.workers):
+        for _ in range(self.servers):
+            port = free_port()
+            self.ports.append(port)
+            self.server_procs.append(
+                subprocess.Popen(
+                    [str(PERDURE), "server", "--db", self.url, "--port", str(port)],
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                )
+            )
+        for proc, port in zip(self.server_procs, self.ports, strict=True):
+            _wait_healthy(proc, port)
+        for i in range(self.workers):
             self.worker_procs.append(
                 subprocess.Popen(
                     [
@@ -165,7 +183,7 @@ class Cluster:
                         "worker",
                         str(FUNCTIONS),
                         "--endpoint",
-                        self.endpoint,
+                        self.endpoints[i % self.servers],
                         "--isolation",
                         self.isolation,
                         "--concurrency",
@@ -178,28 +196,14 @@ class Cluster:
                 )
             )
 
-    def _wait_healthy(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            assert self.server is not None
-            if self.server.poll() is not None:
-                raise RuntimeError(f"perdure server exited with {self.server.returncode}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"perdure server did not answer /health within {timeout:.0f} s")
-
     def pids(self) -> dict[str, list[int]]:
-        assert self.server is not None
-        return {"server": [self.server.pid], "workers": [p.pid for p in self.worker_procs]}
+        return {
+            "server": [p.pid for p in self.server_procs],
+            "workers": [p.pid for p in self.worker_procs],
+        }
 
     def stop(self) -> None:
-        procs = [*self.worker_procs, *([self.server] if self.server else [])]
+        procs = [*self.worker_procs, *self.server_procs]
         for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -209,6 +213,22 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], port: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"perdure server exited with {server.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"perdure server did not answer /health within {timeout:.0f} s")
 
 
 # -- CPU accounting -----------------------------------------------------------------------
@@ -290,17 +310,18 @@ class Client:
         return str(resp.getheader("X-Amz-Durable-Execution-Arn"))
 
 
-def start_all(endpoint: str, function: str, payload: object, count: int) -> list[str]:
-    """Start `count` executions from CLIENT_THREADS threads; their ARNs."""
+def start_all(endpoints: Sequence[str], function: str, payload: object, count: int) -> list[str]:
+    """Start `count` executions from CLIENT_THREADS threads, thread i sending to server
+    i mod servers; their ARNs."""
     threads = min(CLIENT_THREADS, count)
     shares = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
 
-    def run(share: int) -> list[str]:
-        client = Client(endpoint)
-        return [client.invoke_event(function, payload) for _ in range(share)]
+    def run(i: int) -> list[str]:
+        client = Client(endpoints[i % len(endpoints)])
+        return [client.invoke_event(function, payload) for _ in range(shares[i])]
 
     with ThreadPoolExecutor(threads) as pool:
-        return [arn for arns in pool.map(run, shares) for arn in arns]
+        return [arn for arns in pool.map(run, range(threads)) for arn in arns]
 
 
 def wait_ended(url: str, arns: Sequence[str], timeout: float = 300.0) -> float:
@@ -346,32 +367,70 @@ def _add_cpu(into: dict[str, list[float]], spent: dict[str, float], per: int) ->
         into.setdefault(name, []).append(seconds if name == "busy" else seconds / per)
 
 
-def measure_perdure(args: argparse.Namespace, workers: int, isolation: str) -> Figures:
-    figures = Figures(f"Perdure, {workers} worker{'s' if workers > 1 else ''} ({isolation})")
+def measure_perdure(
+    args: argparse.Namespace, workers: int, isolation: str, servers: int
+) -> Figures:
+    label = f"Perdure, {workers} worker{'s' if workers > 1 else ''} ({isolation})"
+    figures = Figures(label if servers == 1 else f"{label}, {servers} servers")
     with fresh_database(args.db) as url:
-        cluster = Cluster(url, workers, isolation, logs=args.logs)
+        cluster = Cluster(url, workers, isolation, servers, logs=args.logs)
         try:
             cluster.start()
             meter = CpuMeter(cluster.pids())
             # Warm-up: workers registered, connections opened, fork servers up.
-            wait_ended(url, start_all(cluster.endpoint, "one_step", {}, 4 * workers))
+            wait_ended(url, start_all(cluster.endpoints, "one_step", {}, 4 * workers))
             for _ in range(args.repeat):
-                arn = start_all(cluster.endpoint, "steps", {"steps": args.alone_steps}, 1)
+                arn = start_all(cluster.endpoints, "steps", {"steps": args.alone_steps}, 1)
                 figures.alone_per_step.append(wait_ended(url, arn) / args.alone_steps)
                 with meter.measure() as spent:
-                    arns = start_all(cluster.endpoint, "one_step", {}, args.count)
+                    arns = start_all(cluster.endpoints, "one_step", {}, args.count)
                     span = wait_ended(url, arns)
                 figures.one_step_rate.append(args.count / span)
                 _add_cpu(figures.one_step_cpu, spent, args.count)
                 with meter.measure() as spent:
                     payload = {"steps": args.steps}
-                    arns = start_all(cluster.endpoint, "steps", payload, args.executions)
+                    arns = start_all(cluster.endpoints, "steps", payload, args.executions)
                     span = wait_ended(url, arns)
                 total = args.steps * args.executions
                 figures.steps_rate.append(total / span)
                 _add_cpu(figures.steps_cpu, spent, total)
         finally:
             cluster.stop()
+    return figures
+
+
+def measure_embedded(args: argparse.Namespace) -> Figures:
+    """Perdure as a library, like DBOS: service, handlers (8 threads) and store in this
+    one process, on a fresh database, the workloads started through the service."""
+    figures = Figures("Perdure embedded, 1 process (thread)")
+
+    def start_many(function: str, payload: str, count: int) -> list[str]:
+        def run(_: int) -> str:
+            return start.start_execution(app.ctx, function, payload).arn
+
+        with ThreadPoolExecutor(min(CLIENT_THREADS, count)) as pool:
+            return list(pool.map(run, range(count)))
+
+    with fresh_database(args.db) as url:
+        app = build_embedded(url, {"steps": steps, "one_step": one_step}, workers=8)
+        try:
+            meter = CpuMeter({})
+            wait_ended(url, start_many("one_step", "{}", 8))
+            for _ in range(args.repeat):
+                arn = start_many("steps", json.dumps({"steps": args.alone_steps}), 1)
+                figures.alone_per_step.append(wait_ended(url, arn) / args.alone_steps)
+                with meter.measure() as spent:
+                    span = wait_ended(url, start_many("one_step", "{}", args.count))
+                figures.one_step_rate.append(args.count / span)
+                _add_cpu(figures.one_step_cpu, spent, args.count)
+                with meter.measure() as spent:
+                    payload = json.dumps({"steps": args.steps})
+                    span = wait_ended(url, start_many("steps", payload, args.executions))
+                total = args.steps * args.executions
+                figures.steps_rate.append(total / span)
+                _add_cpu(figures.steps_cpu, spent, total)
+        finally:
+            app.close()
     return figures
 
 
@@ -439,7 +498,7 @@ def report(
     out(f"       8 connections together: {ceiling:,.0f} commits/s")
     out("")
     head = (
-        f"{'':34} {'per step alone, ms':>24} {'x floor':>7} "
+        f"{'':40} {'per step alone, ms':>24} {'x floor':>7} "
         f"{'1-step executions/s':>20} {'steps/s':>20} {'x floor rate':>12}"
     )
     out(head)
@@ -448,14 +507,14 @@ def report(
         alone = statistics.median(fig.alone_per_step)
         rate = statistics.median(fig.steps_rate)
         out(
-            f"{fig.label:34} {spread(fig.alone_per_step, 1000, '{:.3f}'):>24} "
+            f"{fig.label:40} {spread(fig.alone_per_step, 1000, '{:.3f}'):>24} "
             f"{alone / floor:>6.2f}x {spread(fig.one_step_rate):>20} "
             f"{spread(fig.steps_rate):>20} {rate * floor:>11.2f}x"
         )
     out("")
     out("CPU milliseconds per one-step execution | per step (of many executions):")
     for fig in rows:
-        out(f"  {fig.label:34} {cpu_line(fig.one_step_cpu)} | {cpu_line(fig.steps_cpu)}")
+        out(f"  {fig.label:40} {cpu_line(fig.one_step_cpu)} | {cpu_line(fig.steps_cpu)}")
 
 
 def postgres_version(url: str) -> str:
@@ -477,6 +536,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--alone-steps", type=int, default=200)
     parser.add_argument("--no-dbos", action="store_true", help="skip the DBOS side")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=2,
+        help="also run the thread-isolation figures with this many servers sharing the "
+        "workers (for worker counts at least this large; 1 = not)",
+    )
     parser.add_argument("--logs", type=Path, default=Path(os.devnull), help="server/worker log")
     args = parser.parse_args()
 
@@ -492,7 +558,13 @@ def main() -> None:
     rows: list[Figures] = []
     for isolation in args.isolation.split(","):
         for n in args.workers.split(","):
-            rows.append(measure_perdure(args, int(n), isolation))
+            rows.append(measure_perdure(args, int(n), isolation, 1))
+            print(f"  done: {rows[-1].label}", flush=True)
+    rows.append(measure_embedded(args))
+    print(f"  done: {rows[-1].label}", flush=True)
+    for n in args.workers.split(","):
+        if args.servers > 1 and int(n) >= args.servers:
+            rows.append(measure_perdure(args, int(n), "thread", args.servers))
             print(f"  done: {rows[-1].label}", flush=True)
     if args.no_dbos:
         pass
