@@ -5,16 +5,6 @@ queues the handler; anything else is refused with a reason, or ignored when it i
 from __future__ import annotations
 
 import pytest
-from engine_states import (
-    T0,
-    A,
-    T,
-    apply,
-    callback,
-    checkpoint,
-    running,
-    types,
-)
 
 from perdure._engine.callbacks import (
     callback_failure,
@@ -37,6 +27,16 @@ from perdure._model import (
 )
 from perdure._model.state import ExecutionState, InvocationState, TimerKind
 from perdure.errors import CallbackTimeoutApiError, InvalidParameterValueError
+from tests.unit.engine.engine_states import (
+    T0,
+    A,
+    T,
+    apply,
+    callback,
+    checkpoint,
+    running,
+    types,
+)
 
 E = EventType
 S = OperationStatus

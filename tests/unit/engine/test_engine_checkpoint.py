@@ -5,7 +5,21 @@ executions leaving as effects, and the token the running invocation gets back.""
 from __future__ import annotations
 
 import pytest
-from engine_states import (
+
+from perdure._engine.checkpoint import ChildIds, Minted, apply_checkpoint, checkpoint_transition
+from perdure._engine.pause import pause_execution
+from perdure._model import (
+    ChainedInvokeOptions,
+    ContextOptions,
+    ErrorObject,
+    EventType,
+    ExecutionStatus,
+    OperationStatus,
+    OperationUpdate,
+)
+from perdure._model.state import ChildStart, TimerKind
+from perdure.errors import InvalidParameterValueError
+from tests.unit.engine.engine_states import (
     EXECUTION_ID,
     T0,
     TOKEN,
@@ -21,20 +35,6 @@ from engine_states import (
     types,
     wait,
 )
-
-from perdure._engine.checkpoint import ChildIds, Minted, apply_checkpoint, checkpoint_transition
-from perdure._engine.pause import pause_execution
-from perdure._model import (
-    ChainedInvokeOptions,
-    ContextOptions,
-    ErrorObject,
-    EventType,
-    ExecutionStatus,
-    OperationStatus,
-    OperationUpdate,
-)
-from perdure._model.state import ChildStart, TimerKind
-from perdure.errors import InvalidParameterValueError
 
 NOW = T0 + 2
 E = EventType

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from engine_states import EXECUTION_ID, T0, A, checkpoint, running, step
-
 from perdure._engine.draft import Draft
 from perdure._model import EventType
 from perdure._model.state import TimerKind
+from tests.unit.engine.engine_states import EXECUTION_ID, T0, A, checkpoint, running, step
 
 NOW = T0 + 10
 

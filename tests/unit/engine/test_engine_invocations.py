@@ -5,22 +5,6 @@ another invocation now or after a backoff, or waiting); a stale report changes n
 from __future__ import annotations
 
 import pytest
-from engine_states import (
-    EXECUTION_ID,
-    REQUEST_ID,
-    T0,
-    A,
-    T,
-    apply,
-    callback,
-    checkpoint,
-    retry,
-    running,
-    started,
-    step,
-    types,
-    wait,
-)
 
 from perdure._engine.callbacks import callback_success
 from perdure._engine.checkpoint import Minted
@@ -41,6 +25,22 @@ from perdure._model import (
     OperationUpdate,
 )
 from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
+from tests.unit.engine.engine_states import (
+    EXECUTION_ID,
+    REQUEST_ID,
+    T0,
+    A,
+    T,
+    apply,
+    callback,
+    checkpoint,
+    retry,
+    running,
+    started,
+    step,
+    types,
+    wait,
+)
 
 E = EventType
 NOW = T0 + 10

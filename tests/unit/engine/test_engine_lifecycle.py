@@ -5,20 +5,6 @@ every timer stopped, its EXECUTION operation settled and its parent told."""
 from __future__ import annotations
 
 import pytest
-from engine_states import (
-    EXECUTION_ID,
-    REQUEST_ID,
-    T0,
-    TIMEOUT_SECONDS,
-    apply,
-    callback,
-    checkpoint,
-    execution,
-    running,
-    started,
-    types,
-    wait,
-)
 
 from perdure._engine.checkpoint import Minted
 from perdure._engine.draft import Draft
@@ -38,6 +24,20 @@ from perdure._model import (
     OperationType,
 )
 from perdure._model.state import InvocationState, ParentNotice, TimerKind
+from tests.unit.engine.engine_states import (
+    EXECUTION_ID,
+    REQUEST_ID,
+    T0,
+    TIMEOUT_SECONDS,
+    apply,
+    callback,
+    checkpoint,
+    execution,
+    running,
+    started,
+    types,
+    wait,
+)
 
 E = EventType
 NOW = T0 + 10

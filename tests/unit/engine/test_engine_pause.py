@@ -6,21 +6,6 @@ stops counting while paused unless asked to go on."""
 from __future__ import annotations
 
 import pytest
-from engine_states import (
-    EXECUTION_ID,
-    REQUEST_ID,
-    T0,
-    TIMEOUT_SECONDS,
-    TOKEN,
-    A,
-    apply,
-    checkpoint,
-    running,
-    started,
-    step,
-    types,
-    wait,
-)
 
 from perdure._engine.draft import Draft
 from perdure._engine.invocations import RetryPolicy, begin_invocation, complete_invocation
@@ -47,6 +32,21 @@ from perdure._model import (
 )
 from perdure._model.state import ExecutionState, InvocationState, TimerKind
 from perdure.errors import InvalidParameterValueError, ResourceConflictError
+from tests.unit.engine.engine_states import (
+    EXECUTION_ID,
+    REQUEST_ID,
+    T0,
+    TIMEOUT_SECONDS,
+    TOKEN,
+    A,
+    apply,
+    checkpoint,
+    running,
+    started,
+    step,
+    types,
+    wait,
+)
 
 E = EventType
 NOW = T0 + 10

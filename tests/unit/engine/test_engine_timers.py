@@ -3,22 +3,6 @@ the handler to see it, and a timer that no longer applies is dropped without a t
 
 from __future__ import annotations
 
-from engine_states import (
-    EXECUTION_ID,
-    T0,
-    TIMEOUT_SECONDS,
-    A,
-    apply,
-    callback,
-    checkpoint,
-    retry,
-    running,
-    started,
-    step,
-    types,
-    wait,
-)
-
 from perdure._engine.checkpoint import Minted
 from perdure._engine.draft import Draft
 from perdure._engine.invocations import RetryPolicy, complete_invocation
@@ -33,6 +17,21 @@ from perdure._model import (
     OperationUpdate,
 )
 from perdure._model.state import ExecutionState, InvocationState, TimerKind
+from tests.unit.engine.engine_states import (
+    EXECUTION_ID,
+    T0,
+    TIMEOUT_SECONDS,
+    A,
+    apply,
+    callback,
+    checkpoint,
+    retry,
+    running,
+    started,
+    step,
+    types,
+    wait,
+)
 
 E = EventType
 S = OperationStatus

@@ -7,7 +7,19 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from engine_states import (
+
+from perdure._engine.checkpoint import apply_checkpoint
+from perdure._engine.lifecycle import stop_execution
+from perdure._engine.pause import pause_execution
+from perdure._engine.validation import bare_function_name, check_token, invoke_target
+from perdure._model import (
+    CallbackOptions,
+    ChainedInvokeOptions,
+    ErrorObject,
+    OperationUpdate,
+)
+from perdure.errors import InvalidParameterValueError
+from tests.unit.engine.engine_states import (
     TOKEN,
     A,
     T,
@@ -21,18 +33,6 @@ from engine_states import (
     step,
     wait,
 )
-
-from perdure._engine.checkpoint import apply_checkpoint
-from perdure._engine.lifecycle import stop_execution
-from perdure._engine.pause import pause_execution
-from perdure._engine.validation import bare_function_name, check_token, invoke_target
-from perdure._model import (
-    CallbackOptions,
-    ChainedInvokeOptions,
-    ErrorObject,
-    OperationUpdate,
-)
-from perdure.errors import InvalidParameterValueError
 
 NOW = 1_700_000_000_100
 

@@ -81,7 +81,7 @@ def test_serdes_errors_pass_through_unchanged(exc: Exception) -> None:
 
 
 def test_pass_through_keeps_raw_string() -> None:
-    codec = PassThroughSerDes()
+    codec: PassThroughSerDes[str] = PassThroughSerDes()
     assert deserialize(codec, '{"approved": true}', "id", "arn") == '{"approved": true}'
     assert serialize(codec, "raw", "id", "arn") == "raw"
 

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from _recording import ARN, RecordingService
 
 from perdure._clock import ManualClock
 from perdure._model import OperationAction, OperationType, OperationUpdate
@@ -23,6 +22,7 @@ from perdure.errors import (
     ServiceError,
     SuspendExecution,
 )
+from tests.unit.sdk_core._recording import ARN, RecordingService
 
 
 def _update(i: int, action: OperationAction = OperationAction.START) -> OperationUpdate:

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from _recording import RecordingService
-
 from perdure import StepConfig, durable_execution
 from perdure._model import Operation, OperationStatus, OperationType
 from perdure._sdk.identifier import operation_id
 from perdure.config import StepSemantics
 from perdure.exceptions import StepError
 from perdure.retries import RetryPresets
+from tests.unit.sdk_core._recording import RecordingService
 
 
 def test_an_interrupted_at_most_once_step_records_awss_error_type_and_message() -> None:

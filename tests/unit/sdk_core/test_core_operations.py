@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from _recording import RecordingService
-
 from perdure import (
     CompletionConfig,
+    DurableContext,
     Duration,
     MapConfig,
     ParallelBranch,
@@ -25,6 +24,7 @@ from perdure import (
 from perdure._model import OperationStatus, OperationType
 from perdure._sdk.identifier import operation_id
 from perdure.errors import StepError
+from tests.unit.sdk_core._recording import RecordingService
 
 
 def test_step_result_replays_without_running_body() -> None:
@@ -32,7 +32,11 @@ def test_step_result_replays_without_running_body() -> None:
 
     @durable_execution
     def handler(event: Any, ctx: Any) -> Any:
-        value = ctx.step(lambda s: calls.append(1) or {"n": 1}, name="once")
+        def once(s: Any) -> dict[str, int]:
+            calls.append(1)
+            return {"n": 1}
+
+        value = ctx.step(once, name="once")
         ctx.wait(Duration(1))
         return value
 
@@ -175,7 +179,7 @@ def test_invoke_suspends_until_target_finishes() -> None:
 def test_map_default_is_fail_fast_and_never_raises() -> None:
     @durable_execution
     def handler(event: Any, ctx: Any) -> Any:
-        def item(c: Any, x: int, i: int, xs: Any) -> int:
+        def item(c: DurableContext, x: int, i: int, xs: Any) -> int:
             return c.step(
                 lambda s: _fail_on_two(x), config=StepConfig(retry_strategy=RetryPresets.none())
             )
@@ -197,12 +201,12 @@ def _fail_on_two(x: int) -> int:
 def test_map_all_completed_collects_typed_errors() -> None:
     @durable_execution
     def handler(event: Any, ctx: Any) -> Any:
-        def item(c: Any, x: int, i: int, xs: Any) -> int:
+        def item(c: DurableContext, x: int, i: int, xs: Any) -> int:
             return c.step(
                 lambda s: _fail_on_two(x), config=StepConfig(retry_strategy=RetryPresets.none())
             )
 
-        config = MapConfig(completion_config=CompletionConfig.all_completed())
+        config: MapConfig[int] = MapConfig(completion_config=CompletionConfig.all_completed())
         result = ctx.map([1, 2, 3], item, config=config)
         return {
             "results": result.get_results(),

@@ -8,7 +8,6 @@ import threading
 from typing import Any
 
 import pytest
-from _recording import ARN, RecordingService
 
 from perdure import DurableContext, Duration, StepConfig, durable_execution
 from perdure._model import InvocationInput, OperationType
@@ -31,6 +30,7 @@ from perdure.plugin import (
 )
 from perdure.plugin_discovery import PLUGIN_ENVIRONMENT_VARIABLE
 from perdure.retries import RetryPresets
+from tests.unit.sdk_core._recording import ARN, RecordingService
 
 
 class Recorder(DurableInstrumentationPlugin):

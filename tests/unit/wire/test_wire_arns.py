@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from wire_samples import ARN, FUNCTION_ARN
 
 from perdure._wire.arns import execution_arn, function_arn_of, parse_execution_arn
 from perdure.errors import InvalidParameterValueError
+from tests.unit.wire.wire_samples import ARN, FUNCTION_ARN
 
 
 def test_build_parse_and_function_arn() -> None:

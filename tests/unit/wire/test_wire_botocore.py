@@ -17,7 +17,6 @@ from botocore.parsers import RestJSONParser
 from botocore.serialize import create_serializer
 from botocore.session import get_session
 from botocore.validate import validate_parameters
-from wire_samples import ARN, T0, sample_events, sample_execution, sample_operations, sample_updates
 
 from perdure._model import CheckpointResponse, ErrorObject, ExecutionStatus, StateResponse
 from perdure._wire.checkpoint import (
@@ -29,6 +28,14 @@ from perdure._wire.checkpoint import (
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_summary_to_json, execution_to_json
 from perdure._wire.operations import error_from_json, operation_to_json, update_to_json
+from tests.unit.wire.wire_samples import (
+    ARN,
+    T0,
+    sample_events,
+    sample_execution,
+    sample_operations,
+    sample_updates,
+)
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 

@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 import pytest
-from wire_samples import T0, sample_operations, sample_updates
 
 from perdure._model import CheckpointResponse, StateResponse
 from perdure._wire.checkpoint import (
@@ -16,6 +15,7 @@ from perdure._wire.checkpoint import (
     state_response_to_json,
 )
 from perdure.errors import InvalidParameterValueError
+from tests.unit.wire.wire_samples import T0, sample_operations, sample_updates
 
 
 def _json(doc: dict[str, Any]) -> Any:

@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 import pytest
-from wire_samples import ARN, ERROR, T0, sample_operations
 
 from perdure._model import (
     ErrorObject,
@@ -21,6 +20,7 @@ from perdure._wire.envelope import (
     invocation_output_to_json,
 )
 from perdure.errors import InvalidParameterValueError
+from tests.unit.wire.wire_samples import ARN, ERROR, T0, sample_operations
 
 # The real sample from the AWS SDK's tests (reference §3.1), timestamps in epoch ms.
 REAL_EVENT = {

@@ -4,10 +4,10 @@ import copy
 import json
 
 import pytest
-from wire_samples import T0, sample_events
 
 from perdure._model import Event, EventType
 from perdure._wire.events import details_key, event_from_json, event_to_json
+from tests.unit.wire.wire_samples import T0, sample_events
 
 
 def _by_id(unit: str = "s", include_data: bool = True) -> dict[int, dict[str, object]]:

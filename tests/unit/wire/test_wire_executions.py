@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from wire_samples import ARN, FUNCTION_ARN, T0, sample_execution
 
 from perdure._model import ExecutionStatus
 from perdure._wire.executions import execution_summary_to_json, execution_to_json
+from tests.unit.wire.wire_samples import ARN, FUNCTION_ARN, T0, sample_execution
 
 ERROR_JSON = {
     "ErrorMessage": "boom",

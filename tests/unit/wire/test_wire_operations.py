@@ -4,7 +4,6 @@ import json
 from typing import Any
 
 import pytest
-from wire_samples import ERROR, T0, sample_operations, sample_updates
 
 from perdure._model import (
     ErrorObject,
@@ -25,6 +24,7 @@ from perdure._wire.operations import (
     update_to_json,
 )
 from perdure.errors import InvalidParameterValueError
+from tests.unit.wire.wire_samples import ERROR, T0, sample_operations, sample_updates
 
 
 def _walk(value: Any) -> list[Any]:
