@@ -8,7 +8,7 @@ config classes are re-exported too for convenience. Submodules `perdure.config`,
 
 from __future__ import annotations
 
-from perdure._sdk.batch import BatchCompletionError, BatchResult
+from perdure._sdk.batch_result import BatchCompletionError, BatchResult
 from perdure._sdk.config import (
     BatchItemStatus,
     CallbackConfig,

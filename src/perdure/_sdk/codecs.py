@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch_result import BatchResult
 from perdure.errors import DurableExecutionsError, SerDesError
 
 TYPE_TOKEN: str = "t"

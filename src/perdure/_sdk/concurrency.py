@@ -31,13 +31,13 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from perdure._model import ErrorObject, OperationStatus
-from perdure._sdk.batch import (
+from perdure._sdk.batch_result import (
     BatchItem,
     BatchResult,
     CompletionPolicy,
     CompletionReason,
 )
-from perdure._sdk.batching import ScheduledRefresh
+from perdure._sdk.checkpoint_batcher import ScheduledRefresh
 from perdure._sdk.config import (
     BatchItemStatus,
     CompletionConfig,

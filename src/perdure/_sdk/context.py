@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from perdure._model import TERMINAL_OPERATION_STATUSES, OperationType
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.config import (
     CallbackConfig,
     ChildConfig,

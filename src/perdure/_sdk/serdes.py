@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.codecs import (
     TYPE_CODEC,
     TYPE_TOKEN,

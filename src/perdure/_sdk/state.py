@@ -32,7 +32,7 @@ from perdure._model import (
     OperationType,
     OperationUpdate,
 )
-from perdure._sdk.batching import BatcherConfig, CheckpointBatcher, ScheduledRefresh, Stop
+from perdure._sdk.checkpoint_batcher import BatcherConfig, CheckpointBatcher, ScheduledRefresh, Stop
 from perdure._sdk.client import DurableServiceClient
 from perdure._sdk.identifier import OperationIdentifier
 from perdure.errors import (

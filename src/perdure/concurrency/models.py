@@ -7,7 +7,7 @@ AWS's executor internals that also live in that module (`Branch`, `BranchEvent`,
 from __future__ import annotations
 
 from perdure._model import ErrorObject
-from perdure._sdk.batch import (
+from perdure._sdk.batch_result import (
     BatchCompletionError,
     BatchItem,
     BatchResult,

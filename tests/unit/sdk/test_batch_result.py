@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from perdure._model import ErrorObject
-from perdure._sdk.batch import BatchItem, BatchResult, CompletionReason
+from perdure._sdk.batch_result import BatchItem, BatchResult, CompletionReason
 from perdure._sdk.config import (
     BatchItemStatus,
     CompletionConfig,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._sdk.batch import CompletionPolicy, CompletionReason, completion_status
+from perdure._sdk.batch_result import CompletionPolicy, CompletionReason, completion_status
 from perdure._sdk.config import (
     BatchItemStatus,
     CompletionConfig,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from perdure._sdk.batch import BatchItem, BatchResult, CompletionReason
+from perdure._sdk.batch_result import BatchItem, BatchResult, CompletionReason
 from perdure._sdk.config import BatchItemStatus
 from perdure._sdk.serdes import EXTENDED_TYPES_SERDES, SerDesContext
 from perdure.errors import SerDesError

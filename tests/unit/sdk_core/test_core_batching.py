@@ -11,7 +11,7 @@ import pytest
 
 from perdure._clock import ManualClock
 from perdure._model import OperationAction, OperationType, OperationUpdate
-from perdure._sdk.batching import BatcherConfig
+from perdure._sdk.checkpoint_batcher import BatcherConfig
 from perdure._sdk.execution import durable_execution
 from perdure._sdk.state import ExecutionState
 from perdure.errors import (

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.concurrency import ConcurrentExecutor, Executable, summary_envelope
 from perdure._sdk.config import MapConfig, NestingType
 from perdure._sdk.operations.child import run_child

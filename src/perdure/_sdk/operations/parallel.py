@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from perdure._sdk.batch import BatchResult
+from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.concurrency import Executable
 from perdure._sdk.config import NestingType, ParallelBranch, ParallelConfig
 from perdure._sdk.operations.map import run_batch
