@@ -114,10 +114,12 @@ class Describer:
                 parts.append("*")
             if kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.KEYWORD_ONLY):
                 star_seen = True
-            text = {
-                inspect.Parameter.VAR_POSITIONAL: f"*{param.name}",
-                inspect.Parameter.VAR_KEYWORD: f"**{param.name}",
-            }.get(kind, param.name)
+            if kind is inspect.Parameter.VAR_POSITIONAL:
+                text = f"*{param.name}"
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                text = f"**{param.name}"
+            else:
+                text = param.name
             if param.default is not inspect.Parameter.empty:
                 text += "=" + self.value(param.default)
             parts.append(text)

@@ -81,7 +81,8 @@ def _handler(sdk: types.SimpleNamespace, kind: str) -> Callable[..., Any]:
             "reason": result.completion_reason.value,
         }
 
-    return sdk.execution.durable_execution(handler)
+    decorated: Callable[..., Any] = sdk.execution.durable_execution(handler)
+    return decorated
 
 
 def _outcomes(package: str, kind: str, runs: int) -> list[Any]:

@@ -71,7 +71,8 @@ def _config(module: Any, spec: dict[str, Any]) -> Any:
 def test_a_preview_is_the_one_awss_sdk_builds(spec: dict[str, Any]) -> None:
     import perdure.preview as ours
 
-    for value in (ORDER, [ORDER], "text", {"empty": {}}):
+    values: list[Any] = [ORDER, [ORDER], "text", {"empty": {}}]
+    for value in values:
         expected = aws_preview.build_preview(value, _config(aws_preview, spec))
         assert build_preview(value, _config(ours, spec)) == expected
 
@@ -171,5 +172,7 @@ def test_a_step_value_kept_in_a_file_replays_from_it(tmp_path: Path) -> None:
     assert result.status == "SUCCEEDED", result.error
     assert result.result == {"charged": "9.99"}
     assert calls == [1]
-    stored = json.loads(result.get_step("charge").step_details.result)  # type: ignore[union-attr]
+    details = result.get_step("charge").step_details
+    assert details is not None and details.result is not None
+    stored = json.loads(details.result)
     assert Path(stored["file"]).read_text() == '{"t":"m","v":{"charged":{"t":"d","v":"9.99"}}}'

@@ -404,14 +404,16 @@ def _batch_handler(sdk: types.SimpleNamespace) -> Callable[..., Any]:
         )
         return {"mapped": mapped.success_count, "parallel": len(parallel.get_results())}
 
-    return sdk.execution.durable_execution(handler)
+    decorated: Callable[..., Any] = sdk.execution.durable_execution(handler)
+    return decorated
 
 
 def _returns_a_batch_result(sdk: types.SimpleNamespace) -> Callable[..., Any]:
     def handler(event: Any, context: Any) -> Any:
         return context.map([1, 2], lambda ctx, x, i, items: x * 10, name="map")
 
-    return sdk.execution.durable_execution(handler)
+    decorated: Callable[..., Any] = sdk.execution.durable_execution(handler)
+    return decorated
 
 
 def _run(sdk: types.SimpleNamespace, handler: Callable[..., Any]) -> Any:

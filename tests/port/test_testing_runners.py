@@ -139,9 +139,12 @@ def test_history_without_execution_data_withholds_payloads() -> None:
         bare = runner.get_execution_history(arn)
         full = runner.get_execution_history(arn, include_execution_data=True)
     assert isinstance(bare, GetDurableExecutionHistoryResponse)
-    assert bare.events[0].execution_started_details.input.truncated is True
-    assert bare.events[0].execution_started_details.input.payload is None
-    assert full.events[0].execution_started_details.input.payload == '{"secret": 1}'
+    withheld = bare.events[0].execution_started_details
+    given = full.events[0].execution_started_details
+    assert withheld is not None and given is not None
+    assert withheld.input.truncated is True
+    assert withheld.input.payload is None
+    assert given.input.payload == '{"secret": 1}'
 
 
 def test_the_web_runner_serves_functions_that_the_cloud_runner_drives() -> None:

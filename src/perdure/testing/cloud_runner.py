@@ -67,13 +67,16 @@ class DurableFunctionCloudTestRunner:
 
     # -- running ------------------------------------------------------------------------
 
-    def run(self, input: str | None = None, timeout: int = 60) -> DurableFunctionTestResult:
+    def run(self, input: Any = None, timeout: int = 60) -> DurableFunctionTestResult:
         """Start an execution (the input JSON-encoded, as AWS's cloud runner sends it)
-        and wait at most `timeout` seconds for it to end."""
+        and wait at most `timeout` seconds for it to end.
+
+        `input` is the event as a Python value: AWS annotates it `str | None` yet encodes
+        whatever it is given, so a string arrives as a JSON string."""
         arn = self.run_async(input=input, timeout=timeout)
         return self.wait_for_result(execution_arn=arn, timeout=timeout)
 
-    def run_async(self, input: str | None = None, timeout: int = 60) -> str:
+    def run_async(self, input: Any = None, timeout: int = 60) -> str:
         """Start an execution and return its ARN at once."""
         try:
             return self.client.start_raw(self._name, json.dumps(input), qualifier=self._qualifier)
