@@ -38,7 +38,7 @@ class RecordingPlugin(DurableInstrumentationPlugin):
 
     label = "CONFPLUGIN"
 
-    def __init__(self, execution_arn: str) -> None:
+    def __init__(self, execution_arn: str | None) -> None:
         self.arn = execution_arn  # from the invocation-start info handed to the factory
 
     def on_invocation_start(self, info: InvocationStartInfo) -> None:
@@ -52,7 +52,7 @@ class RecordingPlugin(DurableInstrumentationPlugin):
 class Factory:
     """A plugin factory: one new plugin per invocation, as AWS 3.0 requires."""
 
-    def __init__(self, plugin: Callable[[str], DurableInstrumentationPlugin]) -> None:
+    def __init__(self, plugin: Callable[[str | None], DurableInstrumentationPlugin]) -> None:
         self._plugin = plugin
 
     def create_plugin(self, info: InvocationStartInfo, /) -> DurableInstrumentationPlugin:
@@ -60,7 +60,7 @@ class Factory:
 
 
 def factory(cls: type[RecordingPlugin], label: str | None = None) -> Factory:
-    def build(arn: str) -> DurableInstrumentationPlugin:
+    def build(arn: str | None) -> DurableInstrumentationPlugin:
         plugin = cls(arn)
         if label is not None:
             plugin.label = label

@@ -6,6 +6,7 @@ they log through ``logging`` rather than ``print``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from perdure import DurableContext, ParallelBranch, StepContext, durable_execution
@@ -45,7 +46,7 @@ def _greet(context: DurableContext, name: Any, step_name: str | None = None) -> 
     return context.step(greet, name=step_name)
 
 
-def _fails_once(message: str, result: str) -> Any:
+def _fails_once(message: str, result: str) -> Callable[[StepContext], str]:
     def body(step_context: StepContext) -> str:
         if step_context.attempt == 1:
             raise RuntimeError(f"{message} (attempt {step_context.attempt})")
@@ -54,7 +55,7 @@ def _fails_once(message: str, result: str) -> Any:
     return body
 
 
-def _always_fails(message: str) -> Any:
+def _always_fails(message: str) -> Callable[[StepContext], str]:
     def body(step_context: StepContext) -> str:
         raise RuntimeError(message)
 
@@ -229,7 +230,7 @@ def _branch_a(ctx: DurableContext) -> str:
 @durable_execution(plugins=[factory(ContextDump)])
 def handler_10_23(event: Any, context: DurableContext) -> list[Any]:
     """10-23: context subType tokens and the children-replay indicator."""
-    branches = [
+    branches: list[Callable[[DurableContext], str] | ParallelBranch[str]] = [
         ParallelBranch(_branch_a, name="branch-a"),
         ParallelBranch(lambda _: "b-done", name="branch-b"),
     ]
