@@ -92,7 +92,11 @@ def test_db_migrate_reports_the_schema_of_a_postgres_database(postgres_url: str)
     assert main(["db", "migrate", "--db", postgres_url, "--json"], stdout=out) == 0
     doc = json.loads(out.getvalue())
     assert doc["Applied"] == []
-    assert doc["Schema"] == ["0001_initial.sql", "0002_retention_and_function_configs.sql"]
+    assert doc["Schema"] == [
+        "0001_initial.sql",
+        "0002_retention_and_function_configs.sql",
+        "0003_dashboard_browsing.sql",
+    ]
 
 
 def test_an_unreachable_postgres_is_one_clear_cli_error() -> None:

@@ -39,6 +39,12 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
+from perdure._store.browsing import (
+    count_statuses,
+    select_lease_holdings,
+    select_page,
+    summaries,
+)
 from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
 from perdure._store.postgres_outage import (
     CONNECTION_WAIT,
@@ -76,9 +82,13 @@ from perdure._store.store import (
     CallbackRef,
     CopyConflictError,
     DueTimer,
+    ExecutionFilter,
     ExecutionQuery,
     ExecutionRows,
+    ExecutionSummary,
     FunctionConfigRow,
+    LeaseHolding,
+    PageKey,
     RowCounts,
     StaleStateError,
     StoreStats,
@@ -562,6 +572,29 @@ class PostgresStore:
         )
         args.extend([query.limit, query.offset])
         return [record_from_row(r)[1].execution for r in self._all(sql, args)]
+
+    # -- reads for the dashboard -----------------------------------------------------
+
+    def browse_executions(
+        self,
+        where: ExecutionFilter,
+        *,
+        older_than: PageKey | None = None,
+        newer_than: PageKey | None = None,
+        limit: int = 50,
+    ) -> list[ExecutionSummary]:
+        sql, args, reverse = select_page(
+            where, "%s", older_than=older_than, newer_than=newer_than, limit=limit
+        )
+        return summaries(self._all(sql, args), reverse)
+
+    def count_by_status(self, where: ExecutionFilter) -> dict[str, int]:
+        sql, args = count_statuses(where, "%s")
+        return {str(status): int(count) for status, count in self._all(sql, args)}
+
+    def lease_holdings(self, limit: int) -> list[LeaseHolding]:
+        rows = self._all(select_lease_holdings("%s"), (_RUNNING, limit))
+        return [LeaseHolding(str(a), str(f), str(o), int(e)) for a, f, o, e in rows]
 
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
         row = self._one(

@@ -23,6 +23,12 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
+from perdure._store.browsing import (
+    count_statuses,
+    select_lease_holdings,
+    select_page,
+    summaries,
+)
 from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
 from perdure._store.row_export import (
     COUNT_TABLES,
@@ -53,9 +59,13 @@ from perdure._store.store import (
     CallbackRef,
     CopyConflictError,
     DueTimer,
+    ExecutionFilter,
     ExecutionQuery,
     ExecutionRows,
+    ExecutionSummary,
     FunctionConfigRow,
+    LeaseHolding,
+    PageKey,
     RowCounts,
     StaleStateError,
     StoreStats,
@@ -569,6 +579,36 @@ class SqliteStore:
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [record_from_row(r)[1].execution for r in rows]
+
+    # -- reads for the dashboard, on the reader connection: never behind a writer ------
+
+    def browse_executions(
+        self,
+        where: ExecutionFilter,
+        *,
+        older_than: PageKey | None = None,
+        newer_than: PageKey | None = None,
+        limit: int = 50,
+    ) -> list[ExecutionSummary]:
+        sql, args, reverse = select_page(
+            where, "?", older_than=older_than, newer_than=newer_than, limit=limit
+        )
+        with self._read_lock:
+            rows = self._reader.execute(sql, args).fetchall()
+        return summaries(rows, reverse)
+
+    def count_by_status(self, where: ExecutionFilter) -> dict[str, int]:
+        sql, args = count_statuses(where, "?")
+        with self._read_lock:
+            rows = self._reader.execute(sql, args).fetchall()
+        return {str(status): int(count) for status, count in rows}
+
+    def lease_holdings(self, limit: int) -> list[LeaseHolding]:
+        with self._read_lock:
+            rows = self._reader.execute(
+                select_lease_holdings("?"), (InvocationState.RUNNING.value, limit)
+            ).fetchall()
+        return [LeaseHolding(str(a), str(f), str(o), int(e)) for a, f, o, e in rows]
 
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
         with self._lock:

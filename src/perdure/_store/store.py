@@ -42,6 +42,57 @@ class ExecutionQuery:
 
 
 @dataclass(frozen=True)
+class ExecutionFilter:
+    """Which executions a browser of all of them (the dashboard) wants: any function
+    unless `function_name` is given; `name_prefix` matches the start of the name,
+    case-sensitively; the times bound the start (epoch ms, inclusive)."""
+
+    function_name: str | None = None
+    name_prefix: str | None = None
+    statuses: Sequence[ExecutionStatus] = ()
+    started_after: int | None = None
+    started_before: int | None = None
+
+
+@dataclass(frozen=True, order=True)
+class PageKey:
+    """Where a page of executions ends, newest first: (start, execution id) is unique
+    and indexed, so the next page is a range read from here rather than an offset
+    that costs the rows it skips."""
+
+    start_ms: int
+    execution_id: str
+
+
+@dataclass(frozen=True)
+class ExecutionSummary:
+    """An execution's row without its payloads, for lists (an input or a result may
+    be a mebibyte; a page of fifty must not read them)."""
+
+    arn: str
+    execution_id: str
+    function_name: str
+    name: str
+    status: ExecutionStatus
+    start_timestamp: int
+    end_timestamp: int | None
+
+    @property
+    def key(self) -> PageKey:
+        return PageKey(self.start_timestamp, self.execution_id)
+
+
+@dataclass(frozen=True)
+class LeaseHolding:
+    """A running invocation and the worker that holds its lease, until `expires_ms`."""
+
+    arn: str
+    function_name: str
+    owner: str
+    expires_ms: int
+
+
+@dataclass(frozen=True)
 class StoreStats:
     """Counts for monitoring (`/metrics`), read in one call."""
 
@@ -197,6 +248,27 @@ class Store(Protocol):
     def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]: ...
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]: ...
+
+    def browse_executions(
+        self,
+        where: ExecutionFilter,
+        *,
+        older_than: PageKey | None = None,
+        newer_than: PageKey | None = None,
+        limit: int = 50,
+    ) -> list[ExecutionSummary]:
+        """Up to `limit` executions of any function matching `where`, newest first:
+        the newest of all, those just older than `older_than`, or those just newer
+        than `newer_than` (still listed newest first)."""
+        ...
+
+    def count_by_status(self, where: ExecutionFilter) -> dict[str, int]:
+        """How many executions match `where`, by status (only statuses that occur)."""
+        ...
+
+    def lease_holdings(self, limit: int) -> list[LeaseHolding]:
+        """Running invocations with their lease owner and expiry, soonest expiry first."""
+        ...
 
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None: ...
 

@@ -1,0 +1,103 @@
+"""The statements that browse every execution (the dashboard's list), shared by the
+backends: they differ only in their placeholder, which the callers pass in.
+
+Pages are read by key, newest first: `(start_ms, id)` is unique, and the indexes of
+migration 0003 lead with it (alone, after `status`, after `function_name`), so a page
+costs the rows it shows however deep into 100,000 executions it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from perdure._model import ExecutionStatus
+from perdure._store.store import ExecutionFilter, ExecutionSummary, PageKey
+
+SUMMARY_COLUMNS = "arn, id, function_name, name, status, start_ms, end_ms"
+
+
+def _conditions(where: ExecutionFilter, mark: str) -> tuple[list[str], list[Any]]:
+    clauses: list[str] = []
+    args: list[Any] = []
+    if where.function_name is not None:
+        clauses.append(f"function_name = {mark}")
+        args.append(where.function_name)
+    if where.name_prefix:
+        # substr, not LIKE: LIKE would read '%' and '_' in the prefix as patterns, and
+        # SQLite's LIKE ignores case where PostgreSQL's does not.
+        clauses.append(f"substr(name, 1, {len(where.name_prefix)}) = {mark}")
+        args.append(where.name_prefix)
+    if where.statuses:
+        clauses.append(f"status IN ({', '.join([mark] * len(where.statuses))})")
+        args.extend(ExecutionStatus(s).value for s in where.statuses)
+    if where.started_after is not None:
+        clauses.append(f"start_ms >= {mark}")
+        args.append(where.started_after)
+    if where.started_before is not None:
+        clauses.append(f"start_ms <= {mark}")
+        args.append(where.started_before)
+    return clauses, args
+
+
+def select_page(
+    where: ExecutionFilter,
+    mark: str,
+    *,
+    older_than: PageKey | None,
+    newer_than: PageKey | None,
+    limit: int,
+) -> tuple[str, list[Any], bool]:
+    """(statement, arguments, reversed): when `reversed`, the rows come oldest first
+    (the page just newer than a key is the nearest rows above it) and the caller
+    turns them around."""
+    clauses, args = _conditions(where, mark)
+    ascending = newer_than is not None and older_than is None
+    if older_than is not None:
+        clauses.append(f"(start_ms, id) < ({mark}, {mark})")
+        args.extend([older_than.start_ms, older_than.execution_id])
+    if newer_than is not None:
+        clauses.append(f"(start_ms, id) > ({mark}, {mark})")
+        args.extend([newer_than.start_ms, newer_than.execution_id])
+    order = "ASC" if ascending else "DESC"
+    where_sql = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    sql = (
+        f"SELECT {SUMMARY_COLUMNS} FROM executions {where_sql}"
+        f"ORDER BY start_ms {order}, id {order} LIMIT {mark}"
+    )
+    args.append(limit)
+    return sql, args, ascending
+
+
+def count_statuses(where: ExecutionFilter, mark: str) -> tuple[str, list[Any]]:
+    clauses, args = _conditions(where, mark)
+    where_sql = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+    return f"SELECT status, COUNT(*) FROM executions {where_sql}GROUP BY status", args
+
+
+def summaries(rows: Sequence[Sequence[Any]], reverse: bool) -> list[ExecutionSummary]:
+    out = [
+        ExecutionSummary(
+            arn=str(arn),
+            execution_id=str(exec_id),
+            function_name=str(function_name),
+            name=str(name),
+            status=ExecutionStatus(status),
+            start_timestamp=int(start_ms),
+            end_timestamp=None if end_ms is None else int(end_ms),
+        )
+        for arn, exec_id, function_name, name, status, start_ms, end_ms in rows
+    ]
+    if reverse:
+        out.reverse()
+    return out
+
+
+def select_lease_holdings(mark: str) -> str:
+    """Running invocations and their lease, soonest expiry first: `invocation` and
+    `limit` are the arguments."""
+    return (
+        "SELECT arn, function_name, lease_owner, lease_expires FROM executions "
+        f"WHERE invocation = {mark} AND lease_owner IS NOT NULL "
+        f"ORDER BY lease_expires LIMIT {mark}"
+    )
