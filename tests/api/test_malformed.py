@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perdure._api import executions
+from perdure._service import queries as service_queries
 from tests.api.server import Served
 
 KNOWN_ARN = (
@@ -118,7 +118,7 @@ def send(
 def assert_aws_error(status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     assert 400 <= status < 500, (status, body[:300])
     assert headers.get("x-amzn-errortype"), headers
-    doc = json.loads(body)
+    doc: dict[str, Any] = json.loads(body)
     assert doc["Type"] == "User"
     assert isinstance(doc.get("message") or doc.get("Message"), str)
     assert "Traceback" not in body.decode()
@@ -223,7 +223,7 @@ def test_an_unexpected_error_is_a_generic_service_exception(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(executions.queries, "get_execution", broken)
+    monkeypatch.setattr(service_queries, "get_execution", broken)
     with pytest.raises(ClientError) as caught:
         served.client().get_durable_execution(DurableExecutionArn=KNOWN_ARN)
     error = caught.value.response["Error"]

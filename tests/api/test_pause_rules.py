@@ -38,6 +38,11 @@ def applied(state: ExecutionState, transition: Transition | None) -> ExecutionSt
     return state
 
 
+def status(state: ExecutionState) -> ExecutionStatus:
+    """The execution's status now (a call, so one assertion does not narrow the next)."""
+    return state.record.execution.status
+
+
 def timeout_due(state: ExecutionState) -> int:
     return state.timers[("x", TimerKind.EXECUTION_TIMEOUT)]
 
@@ -46,11 +51,11 @@ def test_pausing_an_idle_execution_holds_its_queued_invocation() -> None:
     state = new_state()
     assert state.record.invocation is InvocationState.QUEUED
     applied(state, pause.pause_execution(state, "why", True, T0 + 10))
-    assert state.record.execution.status is ExecutionStatus.PAUSED
+    assert status(state) is ExecutionStatus.PAUSED
     assert begin_invocation(state, T0 + 20, "tok", "req") is None
     assert pause.pause_execution(state, None, True, T0 + 30) is None  # already paused
     applied(state, pause.resume_execution(state, None, None, T0 + 40))
-    assert state.record.execution.status is ExecutionStatus.RUNNING
+    assert status(state) is ExecutionStatus.RUNNING
     assert begin_invocation(state, T0 + 50, "tok", "req") is not None
 
 
@@ -60,10 +65,10 @@ def test_a_pause_during_an_invocation_takes_effect_when_it_ends() -> None:
     assert begun is not None
     applied(state, begun[0])
     applied(state, pause.pause_execution(state, None, False, T0 + 2))
-    assert state.record.execution.status is ExecutionStatus.PAUSING
+    assert status(state) is ExecutionStatus.PAUSING
     output = InvocationOutput(InvocationStatus.PENDING)
     applied(state, complete_invocation(state, T0 + 3, "req", output, None, RetryPolicy()))
-    assert state.record.execution.status is ExecutionStatus.PAUSED
+    assert status(state) is ExecutionStatus.PAUSED
 
 
 def test_an_execution_that_ends_while_pausing_ends() -> None:
@@ -74,7 +79,7 @@ def test_an_execution_that_ends_while_pausing_ends() -> None:
     applied(state, pause.pause_execution(state, None, True, T0 + 2))
     output = InvocationOutput(InvocationStatus.SUCCEEDED, result='"done"')
     applied(state, complete_invocation(state, T0 + 3, "req", output, None, RetryPolicy()))
-    assert state.record.execution.status is ExecutionStatus.SUCCEEDED
+    assert status(state) is ExecutionStatus.SUCCEEDED
 
 
 def test_the_execution_timeout_stands_still_while_paused() -> None:
