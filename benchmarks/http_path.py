@@ -9,7 +9,7 @@ synchronous=FULL) and in-process handlers, then measures:
 
 (a) Checkpoint latency. Executions of `--steps` sequential steps whose SDK talks to the
     server over HTTP, as a handler in a remote worker or on Lambda would: with
-    `perdure._sdk.http_client` (the standard-library client, when present) and with
+    `perdure._sdk.transport.http_client` (the standard-library client, when present) and with
     boto3 (`durable_execution(boto3_client=...)` given the Lambda JSON envelope). Each
     CheckpointDurableExecution is timed around the client call, so a figure is the
     whole round trip: serialising, HTTP, the service's durable commit, parsing the
@@ -62,7 +62,7 @@ from perdure._api.auth import AuthConfig
 from perdure._app import EmbeddedApp, build_embedded
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
 from perdure._runtime.registry import Handler
-from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation
+from perdure._sdk.transport.service_client import DurableServiceClient, EmbeddedInvocation
 from perdure._wire.envelope import invocation_input_to_json
 
 # Credentials the server accepts with --auth; `Lean` clients send the token when set.
@@ -410,7 +410,7 @@ def throughput(args: argparse.Namespace, base_url: str) -> None:
 
 def _http_client_factory() -> Callable[..., DurableServiceClient] | None:
     try:
-        from perdure._sdk.http_client import HttpDurableServiceClient
+        from perdure._sdk.transport.http_client import HttpDurableServiceClient
     except ImportError:
         return None
     return HttpDurableServiceClient
@@ -468,7 +468,7 @@ def main() -> None:
         ),
     ):
         if HTTP_CLIENT is None:
-            print("perdure._sdk.http_client is not available: measuring boto3 only")
+            print("perdure._sdk.transport.http_client is not available: measuring boto3 only")
         checkpoint_latency(args, base_url, timings)
         throughput(args, base_url)
     print(f"\ntotal runtime {time.perf_counter() - started:.1f} s")

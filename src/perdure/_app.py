@@ -22,7 +22,7 @@ from perdure._runtime.embedded_client import EmbeddedClient
 from perdure._runtime.invokers import Invoker, ThreadInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import Handler, Registry, function_configs
-from perdure._sdk.client import LogSink
+from perdure._sdk.transport.service_client import LogSink
 from perdure._service.context import ServiceContext, ServiceSettings
 from perdure._store.database_copy import CopyReport, Progress, copy_database
 from perdure._store.sqlite import SqliteStore

@@ -11,14 +11,14 @@ from __future__ import annotations
 from perdure._model import ErrorObject, InvocationStatus, Operation, OperationUpdate
 from perdure._sdk.context import DurableContext
 from perdure._sdk.execution import LAMBDA_RESPONSE_SIZE_LIMIT, durable_execution
-from perdure._sdk.invocation_input import (
+from perdure._sdk.plugin_discovery import load_configured_plugins
+from perdure._sdk.plugin_types import DurableInstrumentationPluginFactory
+from perdure._sdk.transport.invocation_input import (
     DurableExecutionInvocationInput,
     DurableExecutionInvocationInputWithClient,
     InitialExecutionState,
     handle_checkpoint_error,
 )
-from perdure._sdk.plugin_discovery import load_configured_plugins
-from perdure._sdk.plugin_types import DurableInstrumentationPluginFactory
 from perdure.errors import (
     BackgroundThreadError,
     BotoClientError,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from perdure import DurableContext, StepConfig, durable_execution
-from perdure._sdk.client import EmbeddedInvocation
+from perdure._sdk.transport.service_client import EmbeddedInvocation
 from perdure._wire.envelope import invocation_input_to_json
 from perdure.config import CallbackConfig, Duration
 from perdure.retries import RetryDecision

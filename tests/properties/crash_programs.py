@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from perdure import DurableContext, StepConfig, durable_execution
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
-from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation
+from perdure._sdk.transport.service_client import DurableServiceClient, EmbeddedInvocation
 from perdure.config import Duration, MapConfig, ParallelConfig, StepSemantics
 from perdure.errors import ApiError, StepError
 from perdure.retries import RetryPresets

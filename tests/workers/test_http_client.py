@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from perdure._model import OperationAction, OperationType, OperationUpdate
-from perdure._sdk.http_client import HttpDurableServiceClient
+from perdure._sdk.transport.http_client import HttpDurableServiceClient
 from perdure.errors import CheckpointError, InvalidParameterValueError, ResourceNotFoundError
 
 ARN = "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/n/id-1"

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from perdure._model import OperationAction, OperationType, OperationUpdate
-from perdure._sdk.http_client import HttpDurableServiceClient
-from perdure._sdk.http_transport import HttpTransport
+from perdure._sdk.transport.http_client import HttpDurableServiceClient
+from perdure._sdk.transport.http_transport import HttpTransport
 from perdure._service import start
 from perdure.errors import (
     BotoClientError,

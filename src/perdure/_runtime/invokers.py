@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from perdure._clock import Clock
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._runtime.registry import Handler, load_target
-from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
+from perdure._sdk.transport.service_client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure._wire.envelope import invocation_output_from_json
 from perdure.errors import ApiError, qualified_name
 

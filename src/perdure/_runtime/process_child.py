@@ -26,7 +26,7 @@ from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
 from perdure._runtime import lifeline
 from perdure._runtime.invokers import failure_of
 from perdure._runtime.registry import load_target
-from perdure._sdk.client import EmbeddedInvocation
+from perdure._sdk.transport.service_client import EmbeddedInvocation
 from perdure._wire.checkpoint import checkpoint_response_from_json, state_response_from_json
 from perdure._wire.envelope import invocation_input_from_json
 from perdure._wire.operations import update_to_json

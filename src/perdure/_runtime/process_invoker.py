@@ -34,7 +34,7 @@ from perdure._model import ErrorObject, InvocationInput, Operation
 from perdure._runtime.invokers import Outcome, outcome_of
 from perdure._runtime.process_child import child_main
 from perdure._runtime.registry import Handler
-from perdure._sdk.client import DurableServiceClient, LogSink
+from perdure._sdk.transport.service_client import DurableServiceClient, LogSink
 from perdure._wire.envelope import invocation_input_to_json
 from perdure._wire.operations import operation_to_json, update_from_json
 from perdure.errors import ApiError

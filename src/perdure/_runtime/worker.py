@@ -47,8 +47,8 @@ from perdure._runtime import owners
 from perdure._runtime.invokers import Invoker, Outcome, ThreadInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import FUNCTION_NAME_RE, Registry, registry_from_modules
-from perdure._sdk.http_client import HttpDurableServiceClient
-from perdure._sdk.http_transport import HttpTransport, TransportError
+from perdure._sdk.transport.http_client import HttpDurableServiceClient
+from perdure._sdk.transport.http_transport import HttpTransport, TransportError
 from perdure._wire.durable_config import durable_config_to_json
 from perdure._wire.envelope import invocation_input_from_json, invocation_output_to_json
 from perdure._wire.operations import error_to_json

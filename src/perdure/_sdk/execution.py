@@ -28,14 +28,14 @@ from perdure._clock import Clock, SystemClock
 from perdure._model import ErrorObject, InvocationInput, OperationAction, OperationType
 from perdure._model import OperationUpdate as _Update
 from perdure._model.durable_config import DurableConfig
-from perdure._sdk.client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure._sdk.context import DurableContext, ExecutionContext
 from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
-from perdure._sdk.invocation_input import DurableExecutionInvocationInputWithClient
 from perdure._sdk.logger import Logger, LogInfo
 from perdure._sdk.plugin_discovery import load_configured_plugins
 from perdure._sdk.plugins import PluginHost
 from perdure._sdk.state import ExecutionState, ReplayStatus
+from perdure._sdk.transport.invocation_input import DurableExecutionInvocationInputWithClient
+from perdure._sdk.transport.service_client import DurableServiceClient, EmbeddedInvocation, LogSink
 from perdure.errors import (
     BackgroundThreadError,
     BotoClientError,
@@ -230,11 +230,11 @@ def _parse_event(
         raise ExecutionError(f"Unexpected payload provided to start the execution: {exc}") from exc
     endpoint = os.environ.get(ENDPOINT_ENV)
     if boto3_client is None and endpoint:
-        from perdure._sdk.http_client import HttpDurableServiceClient
+        from perdure._sdk.transport.http_client import HttpDurableServiceClient
 
         client = HttpDurableServiceClient(endpoint, token=os.environ.get(TOKEN_ENV) or None)
         return invocation, client, SystemClock(), None, ""
-    from perdure._sdk.boto_client import BotoDurableServiceClient
+    from perdure._sdk.transport.boto_client import BotoDurableServiceClient
 
     return invocation, BotoDurableServiceClient.create(boto3_client), SystemClock(), None, ""
 

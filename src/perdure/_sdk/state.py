@@ -33,8 +33,8 @@ from perdure._model import (
     OperationUpdate,
 )
 from perdure._sdk.checkpoint_batcher import BatcherConfig, CheckpointBatcher, ScheduledRefresh, Stop
-from perdure._sdk.client import DurableServiceClient
 from perdure._sdk.identifier import OperationIdentifier
+from perdure._sdk.transport.service_client import DurableServiceClient
 from perdure.errors import (
     ApiError,
     BackgroundThreadError,

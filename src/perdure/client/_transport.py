@@ -3,7 +3,7 @@
 A transport moves the Lambda API's JSON shapes (PascalCase, epoch seconds) and raises
 `perdure.errors.ApiError` subclasses; it knows nothing about waiting, paging or
 decoding. `RemoteTransport` speaks the wire API through the SDK's connection layer
-(`perdure._sdk.http_transport`, the standard library only), so a client process needs no
+(`perdure._sdk.transport.http_transport`, the standard library only), so a client process needs no
 server code and no third-party package, and decodes refusals with the same table the
 API encodes them with.
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from perdure._sdk.http_transport import Answer, HttpTransport, Query, TransportError
+from perdure._sdk.transport.http_transport import Answer, HttpTransport, Query, TransportError
 from perdure._wire.api_errors import UnexpectedResponseError
 from perdure.client._types import ServiceUnavailableError
 

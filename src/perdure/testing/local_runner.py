@@ -26,7 +26,7 @@ from perdure._model.durable_config import DurableConfig
 from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import InvocationState, TimerKind
 from perdure._runtime.registry import Handler
-from perdure._sdk.client import LogSink
+from perdure._sdk.transport.service_client import LogSink
 from perdure._service import callbacks, pause, queries, start, stop
 from perdure._service.context import ServiceSettings
 from perdure._wire.events import event_to_json

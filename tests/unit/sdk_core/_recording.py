@@ -29,7 +29,7 @@ from perdure._model import (
     StepDetails,
     WaitDetails,
 )
-from perdure._sdk.client import EmbeddedInvocation
+from perdure._sdk.transport.service_client import EmbeddedInvocation
 from perdure.errors import ApiError
 
 EXEC_ID = "0a1b2c3d"

@@ -11,9 +11,9 @@ import pytest
 
 from perdure import DurableContext, Duration, StepConfig, durable_execution
 from perdure._model import InvocationInput, OperationType
-from perdure._sdk.client import EmbeddedInvocation
 from perdure._sdk.plugins import PluginHost
 from perdure._sdk.state import ExecutionState
+from perdure._sdk.transport.service_client import EmbeddedInvocation
 from perdure.plugin import (
     DurableInstrumentationPlugin,
     InvocationEndInfo,

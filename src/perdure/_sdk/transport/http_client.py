@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from perdure import _ids
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
-from perdure._sdk.http_transport import HttpTransport, TransportError
+from perdure._sdk.transport.http_transport import HttpTransport, TransportError
 from perdure._wire.checkpoint import (
     checkpoint_request_to_json,
     checkpoint_response_from_json,

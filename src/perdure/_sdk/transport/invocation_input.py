@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from perdure._model import InvocationInput, Operation
-from perdure._sdk.client import DurableServiceClient
+from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
+from perdure._sdk.transport.service_client import DurableServiceClient
 from perdure._wire.envelope import invocation_input_from_json, invocation_input_to_json
 from perdure.errors import BotoClientError
 
@@ -144,8 +145,6 @@ class DurableExecutionInvocationInputWithClient(DurableExecutionInvocationInput)
 def handle_checkpoint_error(error: BotoClientError) -> dict[str, Any]:
     """A retryable checkpoint error is re-raised (the invocation is retried); any other
     fails the execution."""
-    from perdure._sdk.error_mapping import error_object_from_exception, error_object_to_dict
-
     if error.is_retryable():
         raise error
     return {"Status": "FAILED", "Error": error_object_to_dict(error_object_from_exception(error))}
