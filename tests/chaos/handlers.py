@@ -133,7 +133,9 @@ def chaos_child(event: Any, context: DurableContext) -> dict[str, Any]:
 def chaos_chain(event: Any, context: DurableContext) -> Any:
     """A chained invoke of `chaos_child` (its own execution, settled into this one)."""
     key = _key(event)
-    child = context.invoke("chaos_child", {"key": f"{key}.child"}, name="call-child")
+    child: dict[str, Any] = context.invoke(
+        "chaos_child", {"key": f"{key}.child"}, name="call-child"
+    )
     return {"child": child}
 
 

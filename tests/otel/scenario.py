@@ -41,11 +41,10 @@ def build_handler(sdk_root: str, factory: Any) -> Callable[..., Any]:
     def double(ctx: Any, item: int, index: int, items: list[int]) -> int:
         return int(ctx.step(lambda _: item * 10, name="double"))
 
-    @sdk.durable_execution(plugins=[factory])
     def handler(event: Any, context: Any) -> int:
         fetched = context.step(lambda _: 1, name="fetch")
         context.wait(config.Duration.from_seconds(5), name="pause")
-        inner = context.run_in_child_context(child, name="child")
+        inner: int = context.run_in_child_context(child, name="child")
         context.map([1, 2], double, name="each")
         try:
             context.step(declined, name="charge", config=once)
@@ -53,7 +52,9 @@ def build_handler(sdk_root: str, factory: Any) -> Callable[..., Any]:
             pass
         return int(fetched) + inner
 
-    return handler
+    # The SDK is chosen at run time, so its decorator is applied as a call.
+    decorated: Callable[..., Any] = sdk.durable_execution(plugins=[factory])(handler)
+    return decorated
 
 
 @dataclass

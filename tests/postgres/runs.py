@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from tests.chaos.invariants import Findings
 from tests.chaos.processes import Environment, PerdureProcess, free_port
 from tests.chaos.workload import Workload
 from tests.postgres import invariants
@@ -136,5 +137,5 @@ class Run:
                 )
             time.sleep(0.2)
 
-    def findings(self) -> invariants.Findings:
+    def findings(self) -> Findings:
         return invariants.check(self.db, self.workload.snapshot(), self.environment.record)
