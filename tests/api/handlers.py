@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from perdure import DurableContext, StepConfig, durable_execution
+from perdure import DurableContext, StepConfig, StepContext, durable_execution
 from perdure._sdk.transport.service_client import EmbeddedInvocation
 from perdure._wire.envelope import invocation_input_to_json
 from perdure.config import CallbackConfig, Duration
@@ -41,11 +41,15 @@ def waits_a_day(event: Any, context: DurableContext) -> str:
     return "woke up"
 
 
+def _returns(value: int) -> Callable[[StepContext], int]:
+    return lambda _: value
+
+
 @durable_execution
 def many_steps(event: Any, context: DurableContext) -> int:
     total = 0
     for i in range(int(event["steps"])):
-        total += context.step(lambda _, i=i: i, name=f"step-{i}")
+        total += context.step(_returns(i), name=f"step-{i}")
     return total
 
 

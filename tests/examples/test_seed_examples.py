@@ -105,7 +105,7 @@ def test_multi_step_workflow_waits_thirty_seconds_of_virtual_time() -> None:
 
 # --- GenAI agent loop ----------------------------------------------------------------
 
-SCRIPT = [
+SCRIPT: list[dict[str, Any]] = [
     {"response": "looking up weather", "tool": {"name": "weather", "city": "Oslo"}},
     {"response": "It is 3 degrees in Oslo.", "tool": None},
 ]
@@ -130,7 +130,7 @@ def agent_handler(event: dict, context: DurableContext) -> str:  # type: ignore[
         result = context.step(lambda _: invoke_ai_model(messages), name="invoke-model")
 
         if result.get("tool") is None:
-            return result["response"]
+            return result["response"]  # type: ignore[no-any-return]
 
         tool = result["tool"]
         tool_result = context.step(
@@ -175,7 +175,7 @@ def approval_handler(event: dict, context: DurableContext) -> dict:  # type: ign
         send_approval_email(event["approver_email"], plan, callback_id)
 
     answer = context.wait_for_callback(
-        submitter=submit_approval,
+        submitter=submit_approval,  # type: ignore[arg-type]  # one-argument, as published
         config=WaitForCallbackConfig(timeout=Duration.from_hours(24)),
         name="wait-for-approval",
     )

@@ -10,11 +10,12 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from perdure import DurableContext, durable_execution
+from perdure import DurableContext, StepContext, durable_execution
 from perdure._app import build_server, open_store
 from perdure._cli.main import main
 from perdure._config import ConfigError
@@ -28,7 +29,10 @@ from tests.workers.test_scheduler import fired, suspend_on_a_wait
 
 @durable_execution
 def order(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
-    total = sum(context.step(lambda _, i=i: i * event["price"], name=f"line-{i}") for i in range(3))
+    def line(i: int) -> Callable[[StepContext], int]:
+        return lambda _: i * int(event["price"])
+
+    total = sum(context.step(line(i), name=f"line-{i}") for i in range(3))
     context.wait(Duration.from_hours(2), name="cool-off")
     callback = context.create_callback(name="approval")
     approved = callback.result()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from perdure import DurableContext, StepConfig, durable_execution
+from perdure import DurableContext, StepConfig, StepContext, durable_execution
 from perdure._model import OperationAction, OperationType, OperationUpdate, WaitOptions
 from perdure._service import checkpoint as checkpoint_use_case
 from perdure.config import Duration
@@ -127,7 +127,12 @@ def test_pending_with_nothing_pending_is_retried_then_fails() -> None:
 @durable_execution
 def logs_each_run(event: Any, context: DurableContext) -> str:
     context.logger.info("handler starts")
-    context.step(lambda sc: sc.logger.info("inside step") or 1, name="one")
+
+    def one(sc: StepContext) -> int:
+        sc.logger.info("inside step")
+        return 1
+
+    context.step(one, name="one")
     context.wait(Duration.from_seconds(5))
     context.logger.info("after wait")
     return "ok"

@@ -6,7 +6,7 @@ holds the execution PAUSED (not SUCCEEDED) until it is resumed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -42,7 +42,7 @@ def runner() -> Iterator[DurableTestRunner]:
     release.set()
 
 
-def _types(history: list[dict[str, Any]]) -> list[str]:
+def _types(history: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str(e["EventType"]) for e in history]
 
 
