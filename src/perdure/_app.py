@@ -4,8 +4,9 @@ parse their arguments and call these builders; they never wire stores or apps.""
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,10 @@ from perdure._config import ConfigError, Synchronous
 from perdure._model.durable_config import DurableConfig
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
+from perdure._runtime.invoker_routes import InvokerRoutes
 from perdure._runtime.invokers import Invoker, ThreadInvoker
+from perdure._runtime.lambda_function import HandlerAccess, LambdaFunction, minted_access_key
+from perdure._runtime.lambda_invoker import LambdaInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import Handler, Registry, function_configs
 from perdure._sdk.transport.service_client import LogSink
@@ -152,9 +156,12 @@ class EmbeddedApp:
     registry: Registry
     dispatcher: Dispatcher
     client: EmbeddedClient
+    lambda_invoker: LambdaInvoker | None = None
 
     def close(self) -> None:
         self.dispatcher.stop()
+        if self.lambda_invoker is not None:
+            self.lambda_invoker.close()
         self.store.close()
 
 
@@ -170,16 +177,35 @@ def build_embedded(
     real_time: bool = True,
     workers: int = 8,
     configs: Mapping[str, DurableConfig] | None = None,
+    lambda_functions: Sequence[LambdaFunction] = (),
+    lambda_access: HandlerAccess | None = None,
+    prewarm: bool = True,
 ) -> EmbeddedApp:
     """Handlers, service and dispatcher in this process over the database `db` (a
     SQLite path or a URL, as `open_store` takes). With `invoker="process"` each
     invocation runs in a child process, which imports its handler by module and
-    attribute: a handler that is not importable so is a ConfigError here."""
+    attribute: a handler that is not importable so is a ConfigError here.
+
+    `lambda_functions` are AWS Lambda handlers, run in warm Lambda-style processes
+    whose SDK reaches this app's HTTP API as `lambda_access` says (serve the API at its
+    endpoint). With `prewarm` each is imported before the dispatcher starts, and one
+    that cannot be raises LambdaInitError."""
+    lambdas = {fn.name: fn for fn in lambda_functions}
+    clash = sorted(lambdas.keys() & functions.keys())
+    if clash:
+        raise ConfigError(
+            f"two functions are named {clash[0]!r}: a durable function and the Lambda "
+            f"handler {lambdas[clash[0]].handler}; give the handler another name"
+        )
+    if lambdas and lambda_access is None:
+        raise ConfigError("Lambda handlers need the endpoint of the API they checkpoint to")
     targets = child_targets(functions) if invoker == "process" else None
     # Each function's DurableConfig (`configs` over its handler's own), read from the
     # handlers themselves: a child-process target is only a name.
     own = function_configs(functions, configs)
     registry = Registry(functions if targets is None else targets, own)
+    for fn in lambdas.values():
+        registry.register(fn.name, fn.handler)
     store = open_store(db, synchronous=synchronous)
     the_clock = clock or SystemClock()
     ctx = ServiceContext(
@@ -190,16 +216,42 @@ def build_embedded(
         configs=registry.config,
     )
     client = EmbeddedClient(ctx)
-    chosen: Invoker
-    if targets is not None:
+    chosen: Invoker | None = None
+    if targets is not None and (targets or not lambdas):
         modules = {target.partition(":")[0] for target in targets.values()}
         chosen = ProcessInvoker(client, log_sink, preload=modules)
-    else:
+    elif functions or not lambdas:
         chosen = ThreadInvoker(client, the_clock, log_sink)
+    lambda_invoker: LambdaInvoker | None = None
+    if lambdas:
+        assert lambda_access is not None
+        lambda_invoker = LambdaInvoker(lambdas, lambda_access, log_sink)
+        chosen = InvokerRoutes(chosen, dict.fromkeys(lambdas, lambda_invoker))
+        if prewarm:
+            try:
+                lambda_invoker.start()
+            except BaseException:
+                lambda_invoker.close()
+                store.close()
+                raise
     dispatcher = Dispatcher(ctx, registry, chosen, workers=workers, real_time=real_time)
     store.watch(dispatcher.kick)  # work committed by other processes wakes it at once
     dispatcher.start()
-    return EmbeddedApp(store, ctx, registry, dispatcher, client)
+    return EmbeddedApp(store, ctx, registry, dispatcher, client, lambda_invoker)
+
+
+def lambda_handler_access(
+    endpoint: str, auth: AuthConfig | None, region: str
+) -> tuple[AuthConfig | None, HandlerAccess]:
+    """The credentials a server gives the Lambda handlers it runs itself, and the auth
+    that accepts them besides the server's own credentials: when the server requires
+    credentials, an access key minted for this run (the handlers get no key of the
+    user's); when it requires none, the placeholder key, whose signature it ignores."""
+    if auth is None or not auth.required:
+        return auth, HandlerAccess(endpoint, region=region)
+    key_id, secret = minted_access_key()
+    widened = dataclasses.replace(auth, access_keys={**auth.access_keys, key_id: secret})
+    return widened, HandlerAccess(endpoint, key_id, secret, region)
 
 
 def embedded_api(

@@ -44,7 +44,10 @@ from perdure._config import Isolation
 from perdure._model import ErrorObject
 from perdure._model.durable_config import DurableConfig
 from perdure._runtime import owners
+from perdure._runtime.invoker_routes import InvokerRoutes
 from perdure._runtime.invokers import Invoker, Outcome, ThreadInvoker
+from perdure._runtime.lambda_function import HandlerAccess, LambdaFunction
+from perdure._runtime.lambda_invoker import LambdaInvoker
 from perdure._runtime.process_invoker import ProcessInvoker, child_targets
 from perdure._runtime.registry import FUNCTION_NAME_RE, Registry, registry_from_modules
 from perdure._sdk.transport.http_client import HttpDurableServiceClient
@@ -102,6 +105,8 @@ class Worker:
         drain_seconds: float = 60.0,
         isolation: Isolation = "process",
         defaults: DurableConfig | None = None,
+        lambda_functions: Sequence[LambdaFunction] = (),
+        lambda_access: HandlerAccess | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -132,13 +137,28 @@ class Worker:
         self._refused: ApiError | None = None
         self._transport = HttpTransport(endpoint, token=token, timeout=60.0)
         client = HttpDurableServiceClient(self._transport)
-        self._invoker: Invoker
-        if isolation == "process":
-            targets = child_targets({name: registry.target(name) for name in names})
+        # AWS Lambda handlers run in warm Lambda-style processes whose own SDK talks to
+        # the server; the registry holds them under their handler setting.
+        lambdas = {fn.name: fn for fn in lambda_functions}
+        own = [name for name in names if name not in lambdas]
+        self.lambda_invoker = (
+            LambdaInvoker(lambdas, lambda_access or HandlerAccess(endpoint)) if lambdas else None
+        )
+        chosen: Invoker | None
+        if not own:
+            chosen = None
+        elif isolation == "process":
+            targets = child_targets({name: registry.target(name) for name in own})
             modules = {target.partition(":")[0] for target in targets.values()}
-            self._invoker = ProcessInvoker(client, preload=modules)
+            chosen = ProcessInvoker(client, preload=modules)
         else:
-            self._invoker = ThreadInvoker(client, SystemClock())
+            chosen = ThreadInvoker(client, SystemClock())
+        self._invoker: Invoker
+        if self.lambda_invoker is None:
+            assert chosen is not None
+            self._invoker = chosen
+        else:
+            self._invoker = InvokerRoutes(chosen, dict.fromkeys(lambdas, self.lambda_invoker))
         self._queue: queue.Queue[_Held | None] = queue.Queue()
         self._held: dict[str, _Held] = {}
         self._changed = threading.Condition()
@@ -173,6 +193,8 @@ class Worker:
             for _ in range(self._concurrency):
                 self._queue.put(None)
             self._transport.close()
+            if self.lambda_invoker is not None:
+                self.lambda_invoker.close()
         if self._refused is not None:
             raise CredentialsRefusedError(self._endpoint, self._refused)
         return drained
@@ -368,14 +390,26 @@ def run_worker(
     worker_id: str | None = None,
     isolation: Isolation = "process",
     defaults: DurableConfig | None = None,
+    lambda_functions: Sequence[LambdaFunction] = (),
+    lambda_access: HandlerAccess | None = None,
 ) -> int:
     """Run a worker for the durable functions of `modules` against the server at
     `endpoint` until SIGTERM or SIGINT; the process exit code (0 once drained, 1 if
     invocations were still running at the drain bound). Call it from the main thread:
     it installs the signal handlers. Raises CredentialsRefusedError if the server
     refuses the worker's credentials. `isolation`: each invocation in a child process
-    ("process") or on a thread of this one ("thread")."""
-    registry = registry_from_modules(modules)
+    ("process") or on a thread of this one ("thread"). `lambda_functions` are AWS Lambda
+    handlers, run in warm Lambda-style processes that reach the server as
+    `lambda_access` says; each is imported before the first claim, and one that cannot
+    be raises LambdaInitError."""
+    registry = registry_from_modules(modules) if modules else Registry()
+    for fn in lambda_functions:
+        if fn.name in registry:
+            raise ValueError(
+                f"two functions are named {fn.name!r}: a durable function of the modules "
+                f"and the Lambda handler {fn.handler}; name the handler NAME={fn.handler}"
+            )
+        registry.register(fn.name, fn.handler)
     worker = Worker(
         endpoint,
         registry,
@@ -387,7 +421,15 @@ def run_worker(
         drain_seconds=drain_seconds,
         isolation=isolation,
         defaults=defaults,
+        lambda_functions=lambda_functions,
+        lambda_access=lambda_access,
     )
+    if worker.lambda_invoker is not None:
+        try:
+            worker.lambda_invoker.start()
+        except BaseException:
+            worker.lambda_invoker.close()
+            raise
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("signal %d: draining %d invocation(s)", signum, worker.held())
