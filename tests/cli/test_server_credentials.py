@@ -7,6 +7,7 @@ says how to pass its token; a worker whose credentials are refused exits 3 at on
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import os
@@ -245,7 +246,8 @@ def test_the_refusal_beyond_loopback_names_options_and_variables_that_exist() ->
     # Both kinds of credential are named, each with a way to set it.
     assert {"--token", "--access-key-id", "--secret-access-key-file"} <= options
     assert {"PERDURE_TOKEN", "PERDURE_ACCESS_KEY_ID", "PERDURE_SECRET_ACCESS_KEY"} <= variables
-    server_parser = build_parser()._subparsers._group_actions[0].choices["server"]  # type: ignore[union-attr]
+    (commands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    server_parser = commands.choices["server"]
     known = {s for action in server_parser._actions for s in action.option_strings}
     assert options <= known, options - known
     for name in variables:
