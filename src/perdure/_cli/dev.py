@@ -24,16 +24,18 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from perdure._cli import credentials, discovery, durable_options
+from perdure._cli import credentials, discovery, durable_options, lambda_options
 from perdure._cli.context import CliContext
-from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError
+from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError, UsageError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
 from perdure._clock import monotonic, real_sleep
 from perdure._config import DEFAULT_ENDPOINT, Isolation, parse_port
 from perdure._runtime import lifeline
+from perdure._runtime.lambda_function import LambdaFunction
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10.0
@@ -49,12 +51,13 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         help="run API, scheduler and workers in one process, reloading on code changes",
         description="Serve the durable functions in FILE_OR_MODULE... (every "
         "@durable_execution handler, named after its attribute) on the embedded SQLite "
-        "store, with the HTTP API, scheduler and workers in one process. Restarts when a "
-        "watched file changes; the database is kept.",
+        "store, with the HTTP API, scheduler and workers in one process, and the AWS "
+        "Lambda handlers given with --lambda. Restarts when a watched file changes; the "
+        "database is kept.",
     )
     p.add_argument(
         "targets",
-        nargs="+",
+        nargs="*",
         metavar="FILE_OR_MODULE",
         help="a .py file, a module name, or either with :function to pick one handler",
     )
@@ -73,6 +76,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "process fails only that invocation, or in a thread of the server, which a "
         "debugger can stop in (default $PERDURE_ISOLATION or process)",
     )
+    lambda_options.add_arguments(p)
     durable_options.add_arguments(p)
     p.add_argument("--no-reload", action="store_true", help="do not watch files for changes")
     p.add_argument("--supervised", action="store_true", help=argparse.SUPPRESS)
@@ -81,6 +85,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def dev(ctx: CliContext) -> int:
+    if not ctx.args.targets and not ctx.args.lambda_handlers:
+        raise UsageError("name at least one FILE_OR_MODULE, or an AWS handler with --lambda")
     if ctx.args.supervised:
         return run_here(ctx)  # a failing import exits USER_CODE_ERROR for the supervisor
     if ctx.args.no_reload:
@@ -95,7 +101,13 @@ def dev(ctx: CliContext) -> int:
 
 
 def run_here(ctx: CliContext) -> int:
-    from perdure._app import build_embedded, embedded_api, prepare_database
+    from perdure._app import (
+        build_embedded,
+        embedded_api,
+        lambda_handler_access,
+        prepare_database,
+    )
+    from perdure._runtime.lambda_invoker import LambdaInitError
 
     args = ctx.args
     if args.lifeline is not None:
@@ -108,9 +120,16 @@ def run_here(ctx: CliContext) -> int:
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     creds = credentials.server_credentials(ctx, host, port)
+    lambdas = lambda_options.functions(args)
     loaded = discovery.load(args.targets)
     prepare_database(db)
     sock = bind(host, port)
+    url = url_of(sock)
+    # Lambda handlers reach the API at its URL, with a key minted for them when the
+    # server requires credentials (the auth below accepts it).
+    auth, access = (
+        lambda_handler_access(url, creds.auth, settings.region) if lambdas else (creds.auth, None)
+    )
     try:
         app = build_embedded(
             db,
@@ -119,17 +138,26 @@ def run_here(ctx: CliContext) -> int:
             synchronous=ctx.settings.synchronous,
             settings=settings,
             configs=loaded.configs,
+            lambda_functions=lambdas,
+            lambda_access=access,
         )
+    except LambdaInitError as exc:
+        sock.close()
+        problem = lambda_options.init_failure(exc)
+        if args.supervised:  # the supervisor waits for a change to the code
+            raise discovery.UserCodeError(problem.message) from None
+        raise problem from None
     except BaseException:
         sock.close()  # an unusable database must not leave the port bound
         raise
     try:
-        api = embedded_api(app, auth=creds.auth)
-        url = url_of(sock)
+        api = embedded_api(app, auth=auth)
         serve(
             api,
             sock,
-            lambda: banner(ctx, url, db, loaded, creds, isolation, reloading=args.supervised),
+            lambda: banner(
+                ctx, url, db, loaded, creds, isolation, reloading=args.supervised, lambdas=lambdas
+            ),
         )
     finally:
         app.close()
@@ -144,6 +172,7 @@ def banner(
     creds: credentials.Credentials,
     isolation: Isolation,
     reloading: bool,
+    lambdas: Sequence[LambdaFunction] = (),
 ) -> None:
     """What is served and commands to try. With a token required, the commands are
     preceded by how to give it to them, but never the token: a banner ends up in
@@ -151,7 +180,14 @@ def banner(
     from perdure._app import describe_database
 
     con = ctx.console
-    names = sorted(loaded.functions)
+    names = sorted([*loaded.functions, *(fn.name for fn in lambdas)])
+    origins = {
+        **loaded.origins,
+        **{
+            fn.name: f"AWS handler {fn.handler}, Lambda-style, {fn.timeout_seconds:g} s timeout"
+            for fn in lambdas
+        },
+    }
     endpoint = "" if url == DEFAULT_ENDPOINT else f" --endpoint {url}"
     first = names[0] if names else "FUNCTION"
     token_line = credentials.token_setup(creds)
@@ -160,12 +196,26 @@ def banner(
         f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
         f"  Access     {credentials.describe(creds)}",
         f"  Database   {describe_database(db)}",
-        "  Functions  " + "\n             ".join(f"{n}  ({loaded.origins[n]})" for n in names),
-        "  Handlers   "
-        + (
-            "each invocation in its own process"
-            if isolation == "process"
-            else "in threads of this server (--isolation thread)"
+        "  Functions  " + "\n             ".join(f"{n}  ({origins[n]})" for n in names),
+        *(
+            [
+                "  Handlers   "
+                + (
+                    "each invocation in its own process"
+                    if isolation == "process"
+                    else "in threads of this server (--isolation thread)"
+                )
+            ]
+            if loaded.functions
+            else []
+        ),
+        *(
+            [
+                "  Lambda     AWS handlers in warm processes of their own; their SDK "
+                "checkpoints to the API above"
+            ]
+            if lambdas
+            else []
         ),
         "",
         "  Try, in another terminal:",
@@ -237,7 +287,11 @@ def _stop(child: subprocess.Popen[bytes]) -> int:
 
 def supervise(ctx: CliContext) -> int:
     con = ctx.console
-    targets: list[str] = ctx.args.targets
+    # The modules of --lambda handlers are watched as module targets are.
+    targets: list[str] = [
+        *ctx.args.targets,
+        *lambda_options.handler_modules(lambda_options.functions(ctx.args)),
+    ]
     # The child's end of the lifeline; this process holds the only write end, so the
     # child reads end-of-file the moment this process is gone.
     child_end, our_end = os.pipe()

@@ -7,7 +7,7 @@ import argparse
 import logging
 from typing import Any
 
-from perdure._cli import credentials, discovery, durable_options
+from perdure._cli import credentials, discovery, durable_options, lambda_options
 from perdure._cli.context import CliContext
 from perdure._cli.errors import OK, SERVICE, CliError, UsageError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
@@ -43,10 +43,12 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="run the durable functions of modules for a server",
         description="Claim and run invocations of the durable functions in MODULE... "
-        "(module names or .py files) for the server at --endpoint, until SIGTERM or "
-        "Ctrl-C (it drains the invocations under way first).",
+        "(module names or .py files), and of AWS Lambda handlers given with --lambda, "
+        "for the server at --endpoint, until SIGTERM or Ctrl-C (it drains the "
+        "invocations under way first). Lambda handlers sign their requests with the "
+        "access key in PERDURE_ACCESS_KEY_ID and PERDURE_SECRET_ACCESS_KEY.",
     )
-    p.add_argument("modules", nargs="+", metavar="MODULE")
+    p.add_argument("modules", nargs="*", metavar="MODULE")
     p.add_argument("--concurrency", type=int, default=8, help="invocations at once (default 8)")
     p.add_argument(
         "--isolation",
@@ -55,6 +57,7 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         "process fails only that invocation, or in a thread of the worker "
         "(default $PERDURE_ISOLATION or process)",
     )
+    lambda_options.add_arguments(p)
     durable_options.add_arguments(p)
     p.set_defaults(run=worker)
 
@@ -104,6 +107,7 @@ def server(ctx: CliContext) -> int:
 
 def worker(ctx: CliContext) -> int:
     try:
+        from perdure._runtime.lambda_invoker import LambdaInitError
         from perdure._runtime.worker import CredentialsRefusedError, run_worker
     except ImportError:
         raise CliError(
@@ -115,6 +119,10 @@ def worker(ctx: CliContext) -> int:
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     defaults = durable_options.defaults(args)
+    lambdas = lambda_options.functions(args)
+    if not args.modules and not lambdas:
+        raise UsageError("name at least one MODULE, or an AWS handler with --lambda")
+    access = lambda_options.worker_access(ctx, lambdas)
     modules = discovery.module_names(args.modules)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
@@ -125,7 +133,11 @@ def worker(ctx: CliContext) -> int:
             token=ctx.token,
             isolation=args.isolation or ctx.settings.isolation or "process",
             defaults=defaults,
+            lambda_functions=lambdas,
+            lambda_access=access,
         )
+    except LambdaInitError as exc:
+        raise lambda_options.init_failure(exc) from None
     except ModuleNotFoundError as exc:
         raise UsageError(
             f"no module named {exc.name!r}; give a module name or a .py file"

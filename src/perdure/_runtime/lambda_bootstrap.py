@@ -275,8 +275,6 @@ def main(argv: list[str]) -> int:
     try:
         handler = load_handler(setting)
     except InitError as exc:
-        print(f"[ERROR] {exc.error['errorType']}: {exc.error['errorMessage']}", file=sys.stderr)
-        sys.stderr.flush()
         _send(outbox, {"op": "init_error", "error": exc.error})
         return 1
     _send(outbox, {"op": "ready"})
