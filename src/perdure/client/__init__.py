@@ -57,7 +57,17 @@ _RECENT_EVENTS = 5
 
 
 class DurableClient:
-    """Build one with `DurableClient.connect(...)` or `DurableClient.embedded(app)`."""
+    """Start, watch and steer durable executions from application code or scripts.
+
+    Build one with `DurableClient.connect(url, token)` for a Perdure server, or
+    `DurableClient.embedded(app)` inside the process that runs the service, rather than
+    calling the constructor. Example::
+
+        with DurableClient.connect("http://127.0.0.1:9014") as client:
+            arn = client.start("orders", {"orderId": "o-1"}, name="order-o-1")
+            execution = client.wait(arn, timeout=60)
+        print(execution.status, execution.result)
+    """
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
@@ -83,10 +93,13 @@ class DurableClient:
 
     @property
     def where(self) -> str:
-        """The server URL, or "the embedded service"."""
+        """The server URL, or "the embedded service": what to name in an error message
+        about a call that did not get through."""
         return self._transport.where
 
     def close(self) -> None:
+        """Close the pooled connections to the server (or nothing, embedded: the app
+        belongs to whoever built it). Leaving a `with` block calls it."""
         self._transport.close()
 
     def __enter__(self) -> DurableClient:
@@ -128,7 +141,8 @@ class DurableClient:
         name: str | None = None,
         qualifier: str | None = None,
     ) -> str:
-        """`start` with the input payload given as the JSON text to store, unchanged."""
+        """`start` with the input payload given as the JSON text to store, unchanged:
+        for input that is already JSON (read from a file or a queue), byte for byte."""
         return self._transport.start(function_name, payload, name, qualifier)
 
     def invoke(
@@ -181,6 +195,8 @@ class DurableClient:
     # -- reading ----------------------------------------------------------------------
 
     def get(self, arn: str) -> Execution:
+        """The execution as the service last committed it (status, input, result or
+        error, times), without waiting: to look at one that may still be running."""
         return Execution.from_wire(self._transport.get_execution(arn))
 
     def history(
@@ -199,6 +215,8 @@ class DurableClient:
         return events
 
     def latest_event(self, arn: str) -> dict[str, Any] | None:
+        """The newest history event (None if there is none yet): what the execution did
+        last, in one request however long its history."""
         page = self.history(arn, reverse=True, limit=1)
         return page[0] if page else None
 
@@ -241,6 +259,9 @@ class DurableClient:
         return self.get(arn)
 
     def resume(self, arn: str, reason: str | None = None) -> Execution:
+        """Resume a paused execution: what was held while it was paused runs. A running
+        one is left as it is, an ended one refused (ResourceConflictError). Returns the
+        execution afterwards."""
         self._transport.resume(arn, reason)
         return self.get(arn)
 
@@ -251,18 +272,23 @@ class DurableClient:
     # -- callbacks --------------------------------------------------------------------
 
     def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
-        """Complete a callback. `result` is the raw payload the handler's serdes decodes
-        (JSON by default), so pass `json.dumps(value)`."""
+        """Complete a callback, answering the handler that waits on it. `result` is the
+        payload (a str is encoded as UTF-8); the handler's callback returns it as text
+        unless its config gives a serdes to decode it, so send `json.dumps(value)` for a
+        handler that decodes JSON."""
         data = result.encode("utf-8") if isinstance(result, str) else result
         self._transport.callback_success(callback_id, data)
 
     def send_callback_failure(
         self, callback_id: str, error: ErrorDetails | str | None = None
     ) -> None:
-        """Fail a callback; a string is taken as the error message."""
+        """Fail a callback: the handler's wait for it raises a CallbackError carrying
+        `error` (a string is taken as the error message)."""
         if isinstance(error, str):
             error = ErrorDetails(message=error)
         self._transport.callback_failure(callback_id, None if error is None else error.to_wire())
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
+        """Tell the service the callback is still being worked on, so one with a
+        heartbeat timeout does not time out yet."""
         self._transport.callback_heartbeat(callback_id)

@@ -53,6 +53,20 @@ class DurableTestRunner:
     `RequestTooLargeError`, a step result over 1 MiB fails the execution. A function's
     `DurableConfig` (from `@durable_execution(durable_config=...)` or `durable_config`
     here) sets its execution timeout and retention; unset, the timeout is a year.
+
+    `time` picks the clock: `"virtual"` (the default) jumps to the next due timer
+    whenever the runner waits and nothing else is left to do, so a day-long wait takes
+    milliseconds; `"manual"` moves only through `advance`/`advance_to`; `"real"` is the
+    wall clock.
+
+    Example::
+
+        with DurableTestRunner(handler) as runner:
+            arn = runner.run_async({"order_id": "o-1"})
+            callback_id = runner.wait_for_callback(arn, name="review")
+            runner.send_callback_success(callback_id, '"approved"')
+            result = runner.wait_for_result(arn)
+        assert result.status == "SUCCEEDED"
     """
 
     def __init__(
@@ -130,6 +144,8 @@ class DurableTestRunner:
     def register_function(
         self, name: str, handler: Handler | str, durable_config: DurableConfig | None = None
     ) -> None:
+        """Serve one more function under `name`: a target for the handler's
+        `context.invoke(name, ...)`, or one to start with `run_async(function_name=name)`."""
         self._app.registry.register(name, handler, durable_config)
 
     def has_function(self, name: str) -> bool:
@@ -146,6 +162,12 @@ class DurableTestRunner:
         execution_timeout: int | None = None,
         function_name: str | None = None,
     ) -> str:
+        """Start an execution and return its ARN without waiting, so the test can act on
+        it while it runs (answer callbacks, pause, stop) before `wait_for_result`.
+
+        `input` is JSON-encoded (None starts it with no input); `name` is the execution
+        name, `execution_timeout` in seconds overrides the function's, and
+        `function_name` starts another registered function instead of the handler."""
         try:
             payload = None if input is None else json.dumps(input)
             if payload is not None:
@@ -189,10 +211,14 @@ class DurableTestRunner:
         execution_timeout: int | None = None,
         timeout: float = 60.0,
     ) -> TestResult:
+        """Start an execution and wait for it to end: `run_async` then `wait_for_result`.
+        `timeout` is in seconds of wall time, however far the virtual clock moves."""
         arn = self.run_async(input, name=name, execution_timeout=execution_timeout)
         return self.wait_for_result(arn, timeout=timeout)
 
     def wait_for_result(self, arn: str, timeout: float = 60.0) -> TestResult:
+        """Wait for the execution to end (in virtual time, moving the clock to each due
+        timer) and return its result; TimeoutError after `timeout` seconds of wall time."""
         if not self._advance_until(lambda: self._is_terminal(arn), timeout):
             raise TimeoutError(f"Execution {arn} did not finish within {timeout} s of wall time")
         return self.result(arn)
@@ -233,36 +259,54 @@ class DurableTestRunner:
         return found[0]
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until no invocation is running and nothing is due at the current time,
+        without moving the clock: the point to inspect or act on an execution between
+        invocations. False if that did not happen within `timeout` seconds."""
         return self._app.dispatcher.wait_idle(timeout)
 
     def now_ms(self) -> int:
+        """The runner's clock, in epoch milliseconds (virtual unless `time="real"`)."""
         return self._clock.now_ms()
 
     def next_timer_at(self) -> int | None:
+        """When the next timer or queued invocation of any execution becomes due, in
+        epoch milliseconds, or None: how far `advance_to` must go for something to run."""
         return self._app.store.next_wakeup()
 
     def advance_to(self, when_ms: int) -> None:
+        """Move the virtual or manual clock to `when_ms` (epoch milliseconds) and let
+        whatever became due run; RuntimeError with `time="real"`."""
         if not isinstance(self._clock, ManualClock):
             raise RuntimeError("advance_to needs time='virtual' or time='manual'")
         self._clock.advance_to(when_ms)
         self._app.dispatcher.kick()
 
     def advance(self, seconds: float) -> None:
+        """Move the virtual or manual clock `seconds` ahead (see `advance_to`)."""
         self.advance_to(self.now_ms() + int(seconds * 1000))
 
     # -- callbacks and control --------------------------------------------------------
 
     def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
+        """Complete a callback as SendDurableExecutionCallbackSuccess does: `result` is
+        the answer's payload (a str is encoded as UTF-8), from which the handler's
+        callback reads its result."""
         data = result.encode("utf-8") if isinstance(result, str) else result
         callbacks.send_success(self._app.ctx, callback_id, data)
 
     def send_callback_failure(self, callback_id: str, error: ErrorObject | None = None) -> None:
+        """Fail a callback as SendDurableExecutionCallbackFailure does: the handler's
+        wait for it raises a CallbackError carrying `error`."""
         callbacks.send_failure(self._app.ctx, callback_id, error)
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
+        """Record a heartbeat for a callback, as SendDurableExecutionCallbackHeartbeat
+        does, so one with a heartbeat timeout does not time out yet."""
         callbacks.send_heartbeat(self._app.ctx, callback_id)
 
     def stop(self, arn: str, error: ErrorObject | None = None) -> None:
+        """End the execution as STOPPED, as StopDurableExecution does, with `error` as
+        the reason; an execution that has already ended is left as it is."""
         stop.stop_execution(self._app.ctx, arn, error)
 
     def pause_execution(
@@ -273,11 +317,15 @@ class DurableTestRunner:
         pause.pause(self._app.ctx, arn, reason, execution_timeout_paused)
 
     def resume_execution(self, arn: str, reason: str | None = None) -> None:
+        """Resume a paused (or pausing) execution: what was held while it was paused
+        runs. A running one is left as it is, an ended one refused."""
         pause.resume(self._app.ctx, arn, reason)
 
     # -- inspection -------------------------------------------------------------------
 
     def get_execution(self, arn: str) -> dict[str, Any]:
+        """The execution as GetDurableExecution returns it (status, input, result,
+        timestamps), at this moment."""
         return execution_to_json(queries.get_execution(self._app.ctx, arn))
 
     def get_execution_history(self, arn: str, include_data: bool = True) -> list[dict[str, Any]]:
@@ -289,10 +337,14 @@ class DurableTestRunner:
         ]
 
     def get_logs(self, arn: str) -> list[Mapping[str, Any]]:
+        """The records the execution logged through `context.logger` (and plugins'
+        JSON log lines), in order, each as the dict the SDK logger emitted."""
         with self._log_lock:
             return list(self._logs.get(arn, ()))
 
     def result(self, arn: str) -> TestResult:
+        """The execution as it stands now, ended or not: status, result or error, its
+        operations, history and logs. `wait_for_result` returns the same once it ends."""
         ex = queries.get_execution(self._app.ctx, arn)
         _, state = self._app.ctx.load(arn)
         return TestResult(
