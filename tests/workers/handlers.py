@@ -61,3 +61,24 @@ def charge_then_ship(event: Any, context: DurableContext) -> dict[str, Any]:
 
     shipped = context.step(ship, name="ship")
     return {"receipt": receipt, "shipped": shipped}
+
+
+@durable_execution
+def chatter(event: Any, context: DurableContext) -> int:
+    """Many quick steps, each logged: its process is nearly always talking to the
+    worker over their pipe, so a worker killed at any moment breaks that pipe mid-call."""
+    key = str(event["id"])
+
+    def chatting(_step: StepContext) -> None:
+        record("chatting", key)
+
+    def count(_step: StepContext) -> int:
+        return 1
+
+    total = 0
+    for i in range(int(event.get("steps", 400))):
+        context.logger.info("step %d", i)
+        if i == 1:
+            context.step(chatting, name="chatting")
+        total += context.step(count, name=f"step-{i}")
+    return total

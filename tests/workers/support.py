@@ -65,26 +65,40 @@ class Workers:
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(
-        self, *, concurrency: int = 4, lease_seconds: int = 2, isolation: str = "thread"
+        self,
+        *,
+        concurrency: int = 4,
+        lease_seconds: int = 2,
+        isolation: str = "thread",
+        output: Path | None = None,
     ) -> subprocess.Popen[bytes]:
         """A worker process. Handlers run on its threads unless `isolation` says
-        "process": the tests that record which process ran a step compare pids."""
+        "process": the tests that record which process ran a step compare pids.
+        `output`: a file for its stdout and stderr (and its handler processes'),
+        which otherwise go to the test's."""
         env = {**os.environ, RECORD_ENV: str(self.record)}
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                _WORKER_MAIN,
-                self.base_url,
-                MODULE,
-                str(concurrency),
-                str(lease_seconds),
-                isolation,
-            ],
-            cwd=ROOT,
-            env=env,
-        )
+        sink = output.open("ab") if output is not None else None
+        try:
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    _WORKER_MAIN,
+                    self.base_url,
+                    MODULE,
+                    str(concurrency),
+                    str(lease_seconds),
+                    isolation,
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT if sink is not None else None,
+            )
+        finally:
+            if sink is not None:
+                sink.close()  # the worker has its own copy
         self.procs.append(proc)
         return proc
 

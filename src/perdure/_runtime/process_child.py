@@ -6,6 +6,11 @@ requests over the pipe, and answers `done` (the handler's output) or `raised` (a
 exception that escaped it). Anything else (a signal, `os._exit`, a segfault) leaves the
 pipe without an answer, and the parent records the exit status.
 
+The other way round, a pipe that breaks means the parent is gone (a worker SIGKILLed):
+nobody can use the invocation's outcome any more, so the child exits at once with one
+line on stderr, rather than failing its handler and printing a traceback per handler
+process into the log of a worker that no longer exists.
+
 Kept apart from the parent side so that a spawned child imports only the SDK and the
 wire shapes, not the service.
 """
@@ -18,8 +23,9 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from perdure._clock import SystemClock
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
@@ -37,6 +43,49 @@ from perdure.errors import (
     GetExecutionStateError,
 )
 
+# The exit status of a child whose parent went away (nobody reads it but the fork server).
+PARENT_GONE_STATUS = 75
+
+
+class Parent:
+    """The pipe to the invoking process. Sending or receiving fails only once that
+    process has closed its end, i.e. it is gone or has given up on this invocation:
+    then this process exits quietly (`parent_gone`), from whichever thread noticed."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection, request_id: str) -> None:
+        self._conn = conn
+        self._request_id = request_id
+
+    def send(self, text: str) -> None:
+        """Send one JSON message."""
+        try:
+            self._conn.send(text)
+        except (OSError, EOFError):
+            self.parent_gone()
+
+    def receive(self) -> Any:
+        try:
+            return json.loads(self._conn.recv())
+        except (OSError, EOFError):
+            self.parent_gone()
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def parent_gone(self) -> NoReturn:
+        """Exit now, saying so in one line. `os._exit`: a normal exit would wait for the
+        handler's threads, and run exit hooks written for a process that lives on."""
+        try:
+            sys.stdout.flush()
+            sys.stderr.write(
+                f"perdure: handler process of invocation {self._request_id} exits: "
+                "the process that invoked it is gone\n"
+            )
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass  # nowhere left to say it
+        os._exit(PARENT_GONE_STATUS)
+
 
 class PipeApiError(ApiError):
     """A refusal from the service, carried across the pipe with its code and status."""
@@ -53,12 +102,12 @@ class PipeClient:
     server unreachable from a remote worker) as the SDK's invocation-level error, as
     the HTTP client raises it."""
 
-    def __init__(self, conn: multiprocessing.connection.Connection) -> None:
-        self._conn = conn
+    def __init__(self, parent: Parent) -> None:
+        self._parent = parent
 
     def _call(self, message: Mapping[str, Any], failed: type[Exception]) -> Any:
-        self._conn.send(json.dumps(message))
-        reply = json.loads(self._conn.recv())
+        self._parent.send(json.dumps(message))
+        reply = self._parent.receive()
         if "error" in reply:
             err = reply["error"]
             raise PipeApiError(err["code"], err["message"], err["status"])
@@ -114,27 +163,28 @@ def child_main(conn: multiprocessing.connection.Connection, target: str, payload
     # the handler may still start processes of its own, as it could in a thread.
     multiprocessing.current_process().daemon = False
     data = json.loads(payload)
+    parent = Parent(conn, str(data["request_id"]))
     # A child forked from a long-lived server process would otherwise see the
     # environment of when that server started, not the invoking process's.
     os.environ.clear()
     os.environ.update(data["env"])
 
     def sink(record: Mapping[str, Any]) -> None:
-        conn.send(json.dumps({"op": "log", "record": dict(record)}, default=str))
+        parent.send(json.dumps({"op": "log", "record": dict(record)}, default=str))
 
     event = EmbeddedInvocation(
         input=invocation_input_from_json(data["input"]),
-        client=PipeClient(conn),
+        client=PipeClient(parent),
         clock=SystemClock(),
         log_sink=sink,
         request_id=data["request_id"],
     )
     try:
         raw = load_target(target)(event, None)
-        conn.send(json.dumps({"op": "done", "output": raw}))
+        parent.send(json.dumps({"op": "done", "output": raw}))
     except BaseException as exc:
         err = failure_of(exc)
-        conn.send(
+        parent.send(
             json.dumps(
                 {
                     "op": "raised",
@@ -142,4 +192,4 @@ def child_main(conn: multiprocessing.connection.Connection, target: str, payload
                 }
             )
         )
-    conn.close()
+    parent.close()
