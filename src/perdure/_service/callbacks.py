@@ -25,9 +25,8 @@ def _resolve(ctx: ServiceContext, callback_id: str) -> CallbackRef:
 def _run(
     ctx: ServiceContext, callback_id: str, rule: Callable[[ExecutionState, CallbackRef], Transition]
 ) -> None:
-    with ctx.lock:
-        ref = _resolve(ctx, callback_id)
-        ctx.transact(ref.arn, lambda state: rule(state, ref))
+    ref = _resolve(ctx, callback_id)
+    ctx.transact(ref.arn, lambda state: rule(state, ref))
     ctx.notify()
 
 

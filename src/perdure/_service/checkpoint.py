@@ -43,7 +43,7 @@ def checkpoint(
     carries the next token and every operation changed since the invocation last looked.
     A retried request with the same `client_token` gets the first one's answer."""
     decision = _Decision(ctx, token, updates, ctx.new_token(), _mint(ctx, updates))
-    with ctx.lock:
+    with ctx.locked(arn):
         if client_token is not None:
             saved = ctx.store.saved_reply(arn, client_token, token)
             if saved is not None:
@@ -143,7 +143,7 @@ def get_state(
     ctx: ServiceContext, arn: str, token: str, marker: str | None, max_items: int | None
 ) -> StateResponse:
     limit = page_size(ctx.settings.limits, max_items)
-    with ctx.lock:
+    with ctx.locked(arn):
         _, state = ctx.load(arn)
         check_token(state, token)
         ops = list(state.ops.values())

@@ -1,5 +1,9 @@
 """What every use case needs: the store, the clock, id minting, an execution cache and
-the one place where a decision is committed (`transact`)."""
+the one place where a decision is committed (`transact`).
+
+Decisions on one execution take turns under that execution's lock (`locked`); those on
+different executions run, and commit, at the same time (`execution_locks`). A short
+lock guards only the cache's index."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from perdure._model.durable_config import (
 )
 from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import ExecutionState, Transition
+from perdure._service.execution_locks import ExecutionLocks
 from perdure._service.liveness import Liveness
 from perdure._store.store import StaleStateError, Store
 from perdure.errors import ResourceNotFoundError
@@ -53,7 +58,8 @@ class ServiceSettings:
 class ServiceContext:
     """Shared by the use cases of one process. The cache keeps each execution's state
     in memory and is trusted only while the stored row version matches, so replay cost
-    stays flat however long an execution's history grows."""
+    stays flat however long an execution's history grows. A cached state is read and
+    changed only under its execution's lock."""
 
     def __init__(
         self,
@@ -72,9 +78,11 @@ class ServiceContext:
         self._configs: Callable[[str], DurableConfig | None] = configs or store.function_config
         # Configs this process recorded for remote workers' functions, and when.
         self.recorded_configs: dict[str, tuple[DurableConfig, int]] = {}
+        self.configs_lock = threading.Lock()  # guards recorded_configs
         self.next_prune_at = 0  # when `retention.prune_due` looks for expired executions
-        self.lock = threading.RLock()
+        self.locked = ExecutionLocks()
         self._cache: OrderedDict[str, tuple[int, ExecutionState]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self.liveness = Liveness()  # the process's loops report here; `/health` reads it
 
@@ -101,11 +109,13 @@ class ServiceContext:
         return self.clock.now_ms()
 
     def load(self, arn: str) -> tuple[int, ExecutionState]:
-        cached = self._cache.get(arn)
+        """The execution's row version and state, from the cache while the row version
+        matches. Call it under `locked(arn)` to read the state it returns."""
+        cached = self._cached(arn)
         if cached is not None:
             version = self.store.row_version(arn)
             if version == cached[0]:
-                self._cache.move_to_end(arn)
+                self._touch(arn)
                 return cached
         loaded = self.store.load(arn)
         if loaded is None:
@@ -113,12 +123,30 @@ class ServiceContext:
         self.remember(arn, loaded)
         return loaded
 
+    def _cached(self, arn: str) -> tuple[int, ExecutionState] | None:
+        with self._cache_lock:
+            return self._cache.get(arn)
+
+    def _touch(self, arn: str) -> None:
+        with self._cache_lock:
+            if arn in self._cache:
+                self._cache.move_to_end(arn)
+
     def remember(self, arn: str, entry: tuple[int, ExecutionState]) -> None:
         """Cache `entry` (row version, state) for `arn`, evicting the least recently used."""
-        self._cache[arn] = entry
-        self._cache.move_to_end(arn)
-        while len(self._cache) > self.settings.cache_size:
-            self._cache.popitem(last=False)
+        with self._cache_lock:
+            self._cache[arn] = entry
+            self._cache.move_to_end(arn)
+            while len(self._cache) > self.settings.cache_size:
+                self._cache.popitem(last=False)
+
+    def adopt(self, arn: str, state: ExecutionState) -> None:
+        """Cache a just-created execution at version 1, unless another thread has
+        already loaded it from the store: that one cannot be older."""
+        with self._cache_lock:
+            if arn in self._cache:
+                return
+        self.remember(arn, (1, state))
 
     def transact(
         self,
@@ -133,10 +161,11 @@ class ServiceContext:
         A cached state is decided on without asking the store for its row version
         first: the commit is guarded by that version, so a stale cache can only cost a
         retry. A decision that commits nothing (None, or an error) is trusted only
-        once the version has been checked."""
-        with self.lock:
+        once the version has been checked. Runs under `arn`'s lock, so the decisions
+        of this process on one execution take turns and those on others do not wait."""
+        with self.locked(arn):
             for _ in range(20):
-                cached = self._cache.get(arn)
+                cached = self._cached(arn)
                 if cached is None:
                     version, state = self.load(arn)
                 else:
@@ -151,7 +180,7 @@ class ServiceContext:
                     if cached is not None:
                         if self._stale(arn, version):
                             continue
-                        self._cache.move_to_end(arn)
+                        self._touch(arn)
                     return state, None
                 kids = children(transition) if children else ()
                 try:
@@ -159,13 +188,13 @@ class ServiceContext:
                         arn, version, transition, kids, lease() if lease else None
                     )
                 except StaleStateError:
-                    self._cache.pop(arn, None)
+                    self.forget(arn)
                     continue
                 state.apply(transition)
                 self.remember(arn, (new_version, state))
                 for kid_state, kid_transition in kids:
                     kid_state.apply(kid_transition)
-                    self.remember(kid_state.record.execution.arn, (1, kid_state))
+                    self.adopt(kid_state.record.execution.arn, kid_state)
                 return state, transition
             raise StaleStateError(arn)
 
@@ -173,11 +202,12 @@ class ServiceContext:
         """Whether the cached state of `arn` is behind the store (and drop it if so)."""
         if self.store.row_version(arn) == version:
             return False
-        self._cache.pop(arn, None)
+        self.forget(arn)
         return True
 
     def forget(self, arn: str) -> None:
-        self._cache.pop(arn, None)
+        with self._cache_lock:
+            self._cache.pop(arn, None)
 
     # -- ids --------------------------------------------------------------------------
 

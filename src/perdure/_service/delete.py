@@ -10,7 +10,7 @@ from perdure.errors import ResourceNotFoundError
 def delete_execution(ctx: ServiceContext, arn: str) -> int:
     """Delete `arn`; returns when the deletion was requested (epoch ms). Refused with
     ResourceConflictError unless the execution has ended."""
-    with ctx.lock:
+    with ctx.locked(arn):
         execution = ctx.store.get_execution(arn)
         if execution is None:
             raise ResourceNotFoundError(f"Durable execution {arn} does not exist")

@@ -24,7 +24,7 @@ def register_configs(ctx: ServiceContext, configs: Mapping[str, DurableConfig]) 
     """Record what a worker says about its functions; a no-op for what this process
     recorded recently, so a claim costs no write in the steady state."""
     now = ctx.now()
-    with ctx.lock:
+    with ctx.configs_lock:
         recent = ctx.recorded_configs
         changed = {
             name: config

@@ -151,8 +151,9 @@ def release_leases_of(ctx: ServiceContext, owner: str, limit: int = 256) -> int:
 
 
 def _give_up(ctx: ServiceContext, arn: str, message: str) -> bool:
-    _, state = ctx.load(arn)
-    request_id = state.record.request_id
+    with ctx.locked(arn):
+        _, state = ctx.load(arn)
+        request_id = state.record.request_id
     if request_id is None:
         return False
     return finish_invocation(

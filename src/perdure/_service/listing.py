@@ -18,8 +18,7 @@ __all__ = ["ExecutionQuery", "list_page"]
 
 def list_page(ctx: ServiceContext, query: ExecutionQuery) -> tuple[list[Execution], int | None]:
     """One page of `query` and the offset of the next page (None on the last page)."""
-    with ctx.lock:
-        rows = ctx.store.list_executions(dataclasses.replace(query, limit=query.limit + 1))
+    rows = ctx.store.list_executions(dataclasses.replace(query, limit=query.limit + 1))
     if len(rows) > query.limit:
         return rows[: query.limit], query.offset + query.limit
     return rows, None

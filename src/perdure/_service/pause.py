@@ -28,7 +28,7 @@ def pause(
 
 
 def resume(ctx: ServiceContext, arn: str, reason: str | None = None) -> Execution:
-    with ctx.lock:
+    with ctx.locked(arn):  # the pause read is the one the decision sees
         info = pause_info(ctx, arn)
 
         def decide(state: ExecutionState) -> Transition | None:

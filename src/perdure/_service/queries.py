@@ -35,10 +35,9 @@ def get_history(
             raise InvalidParameterValueError(
                 "Invalid Marker: pass the NextMarker of the previous page unchanged"
             ) from None
-    with ctx.lock:
-        if ctx.store.row_version(arn) is None:
-            raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
-        events = ctx.store.events(arn, after, limit + 1, reverse)
+    if ctx.store.row_version(arn) is None:
+        raise ResourceNotFoundError(f"Durable execution {arn} does not exist")
+    events = ctx.store.events(arn, after, limit + 1, reverse)
     more = len(events) > limit
     events = events[:limit]
     nxt = str(events[-1].event_id) if more and events else None
@@ -58,5 +57,4 @@ def all_events(ctx: ServiceContext, arn: str) -> list[Event]:
 
 
 def list_executions(ctx: ServiceContext, query: ExecutionQuery) -> list[Execution]:
-    with ctx.lock:
-        return ctx.store.list_executions(query)
+    return ctx.store.list_executions(query)

@@ -111,28 +111,30 @@ def start_execution(
         except ValueError as exc:
             raise InvalidParameterValueError(str(exc)) from None
     check_invoke_input(ctx.settings.limits, payload_size(payload), synchronous=synchronous)
-    with ctx.lock:
-        if name is not None:
-            existing = ctx.store.find_by_name(function_name, name)
-            if existing is not None:
-                return _same_or_conflict(existing, payload)
-        execution = new_execution(
-            ctx,
-            function_name,
-            payload,
-            name=name,
-            version=version,
-            execution_timeout=execution_timeout,
-            tenant_id=tenant_id,
-            synchronous=synchronous,
-        )
-        state, transition = engine_start(execution, ctx.now())
-        if not ctx.store.create_execution(state, transition):
-            existing = ctx.store.find_by_name(function_name, execution.name)
-            assert existing is not None
+    # No lock: the store creates an execution only if its name is free, so of two
+    # starts under one name, here or in another process, one creates and the other
+    # finds it.
+    if name is not None:
+        existing = ctx.store.find_by_name(function_name, name)
+        if existing is not None:
             return _same_or_conflict(existing, payload)
-        state.apply(transition)
-        ctx.remember(execution.arn, (1, state))
+    execution = new_execution(
+        ctx,
+        function_name,
+        payload,
+        name=name,
+        version=version,
+        execution_timeout=execution_timeout,
+        tenant_id=tenant_id,
+        synchronous=synchronous,
+    )
+    state, transition = engine_start(execution, ctx.now())
+    if not ctx.store.create_execution(state, transition):
+        existing = ctx.store.find_by_name(function_name, execution.name)
+        assert existing is not None
+        return _same_or_conflict(existing, payload)
+    state.apply(transition)
+    ctx.adopt(execution.arn, state)
     ctx.notify()
     return Started(arn=execution.arn, created=True)
 
