@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from perdure._sdk.batch_result import BatchCompletionError, BatchResult
 from perdure._sdk.config import (
-    BatchItemStatus,
     CallbackConfig,
     ChildConfig,
     CompletionConfig,
-    CompletionDecision,
-    CompletionItemStatus,
-    CompletionOutcome,
-    CompletionStatus,
-    Duration,
     InvokeConfig,
-    JitterStrategy,
     MapConfig,
     NestingType,
     ParallelBranch,
@@ -28,8 +21,6 @@ from perdure._sdk.config import (
     StepConfig,
     StepSemantics,
     WaitForCallbackConfig,
-    complete_batch,
-    continue_batch,
 )
 from perdure._sdk.context import DurableContext
 from perdure._sdk.decorators import (
@@ -47,6 +38,17 @@ from perdure._sdk.retries import (
     create_retry_strategy,
 )
 from perdure._sdk.types import StepContext
+from perdure._sdk.values import (
+    BatchItemStatus,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionStatus,
+    Duration,
+    JitterStrategy,
+    complete_batch,
+    continue_batch,
+)
 from perdure._sdk.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,

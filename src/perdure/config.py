@@ -6,17 +6,10 @@ from __future__ import annotations
 
 from perdure._model.durable_config import DurableConfig
 from perdure._sdk.config import (
-    BatchItemStatus,
     CallbackConfig,
     ChildConfig,
     CompletionConfig,
-    CompletionDecision,
-    CompletionItemStatus,
-    CompletionOutcome,
-    CompletionStatus,
-    Duration,
     InvokeConfig,
-    JitterStrategy,
     MapConfig,
     NestingType,
     OperationSubType,
@@ -25,6 +18,15 @@ from perdure._sdk.config import (
     StepConfig,
     StepSemantics,
     WaitForCallbackConfig,
+)
+from perdure._sdk.values import (
+    BatchItemStatus,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionStatus,
+    Duration,
+    JitterStrategy,
     complete_batch,
     continue_batch,
 )

@@ -11,7 +11,6 @@ from perdure._model import OperationSubType, OperationType
 from perdure._sdk.config import (
     CallbackConfig,
     ChildConfig,
-    Duration,
     InvokeConfig,
     MapConfig,
     ParallelBranch,
@@ -41,6 +40,7 @@ from perdure._sdk.types import (
     WaitForCallbackContext,
     WaitForConditionCheckContext,
 )
+from perdure._sdk.values import Duration
 from perdure.errors import (
     CallbackError,
     CallbackExternalError,

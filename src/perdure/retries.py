@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from perdure._sdk.config import Duration, JitterStrategy
 from perdure._sdk.retries import (
     LinearRetryStrategyConfig,
-    RetryDecision,
     RetryPresets,
     RetryStrategyConfig,
     WithRetryConfig,
     create_linear_retry_strategy,
     create_retry_strategy,
 )
+from perdure._sdk.values import Duration, JitterStrategy, RetryDecision
 from perdure._sdk.with_retry import with_retry
 from perdure.errors import SuspendExecution
 

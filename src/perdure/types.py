@@ -11,10 +11,10 @@ from perdure._sdk.types import (
     LoggerInterface,
     OperationContext,
     StepContext,
-    SummaryGenerator,
     WaitForCallbackContext,
     WaitForConditionCheckContext,
 )
+from perdure._sdk.values import SummaryGenerator
 
 __all__ = [
     "BatchResult",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from perdure._sdk.config import Duration, JitterStrategy, WaitForCallbackConfig
+from perdure._sdk.config import WaitForCallbackConfig
+from perdure._sdk.values import Duration, JitterStrategy
 from perdure._sdk.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,

@@ -11,24 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any, Generic, TypeVar, cast
 
 from perdure._model import ErrorObject
-from perdure._sdk.config import (
-    BatchItemStatus,
-    CompletionConfig,
-    CompletionDecision,
-    CompletionItemStatus,
-    CompletionOutcome,
-    CompletionStatus,
-)
+from perdure._sdk.config import CompletionConfig
 from perdure._sdk.error_mapping import (
     error_object_from_dict,
     error_object_to_dict,
     raise_as_operation_error,
 )
 from perdure._sdk.types import BatchResult as BatchResultProtocol
+from perdure._sdk.values import (
+    BatchItemStatus,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionReason,
+    CompletionStatus,
+)
 from perdure.errors import (
     ChildContextError,
     DurableOperationError,
@@ -39,21 +39,11 @@ from perdure.errors import (
 __all__ = [
     "BatchCompletionError",
     "BatchItem",
-    "BatchItemStatus",
     "BatchResult",
     "CompletionPolicy",
-    "CompletionReason",
 ]
 
 R = TypeVar("R")
-
-
-class CompletionReason(Enum):
-    ALL_COMPLETED = "ALL_COMPLETED"
-    MIN_SUCCESSFUL_REACHED = "MIN_SUCCESSFUL_REACHED"
-    FAILURE_TOLERANCE_EXCEEDED = "FAILURE_TOLERANCE_EXCEEDED"
-    CUSTOM_COMPLETION_SUCCEEDED = "CUSTOM_COMPLETION_SUCCEEDED"
-    CUSTOM_COMPLETION_FAILED = "CUSTOM_COMPLETION_FAILED"
 
 
 class BatchCompletionError(DurableOperationError):

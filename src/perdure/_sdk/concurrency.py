@@ -28,26 +28,23 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from perdure._model import ErrorObject, OperationStatus
-from perdure._sdk.batch_result import (
-    BatchItem,
-    BatchResult,
-    CompletionPolicy,
-    CompletionReason,
-)
+from perdure._sdk.batch_result import BatchItem, BatchResult, CompletionPolicy
 from perdure._sdk.checkpoint_batcher import ScheduledRefresh
-from perdure._sdk.config import (
-    BatchItemStatus,
-    CompletionConfig,
-    CompletionDecision,
-    CompletionItemStatus,
-)
+from perdure._sdk.config import CompletionConfig
 from perdure._sdk.error_mapping import error_object_from_exception
 from perdure._sdk.identifier import branch_id
 from perdure._sdk.operations.child import run_child
-from perdure._sdk.serdes import SerDes
+from perdure._sdk.operations.scope import ScopeT
+from perdure._sdk.values import (
+    BatchItemStatus,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionReason,
+    SerDes,
+)
 from perdure.errors import (
     BackgroundThreadError,
     DurableOperationError,
@@ -59,16 +56,13 @@ from perdure.errors import (
     TimedSuspendExecution,
 )
 
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
-
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Executable(Generic[T]):
+class Executable(Generic[ScopeT, T]):
     index: int
-    func: Callable[[DurableContext], T]
+    func: Callable[[ScopeT], T]
     name: str  # what the branch records
     explicit_name: str | None  # what a completion predicate sees
 
@@ -94,12 +88,12 @@ class _Event:
     at_ms: int = 0
 
 
-class ConcurrentExecutor(Generic[T]):
+class ConcurrentExecutor(Generic[ScopeT, T]):
     def __init__(
         self,
-        ctx: DurableContext,
+        ctx: ScopeT,
         batch_operation_id: str,
-        executables: Sequence[Executable[T]],
+        executables: Sequence[Executable[ScopeT, T]],
         *,
         max_concurrency: int | None,
         completion_config: CompletionConfig,
@@ -118,7 +112,7 @@ class ConcurrentExecutor(Generic[T]):
 
     # -- one branch, on a pool thread ---------------------------------------------------
 
-    def run_branch(self, exe: Executable[T]) -> T:
+    def run_branch(self, exe: Executable[ScopeT, T]) -> T:
         return run_child(
             self._ctx,
             exe.func,
@@ -130,7 +124,7 @@ class ConcurrentExecutor(Generic[T]):
             parent_id=self._batch_id,
         )
 
-    def _branch_worker(self, exe: Executable[T], events: queue.SimpleQueue[_Event]) -> None:
+    def _branch_worker(self, exe: Executable[ScopeT, T], events: queue.SimpleQueue[_Event]) -> None:
         state = self._ctx.state
         state.producer_started()
         try:

@@ -7,34 +7,28 @@ dataclass validated at construction: a bad config fails before anything is check
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from enum import Enum
+from typing import Any, Generic, TypeVar
 
-from perdure._ids import jitter
 from perdure._model import OperationSubType
+from perdure._sdk.values import (
+    CompletionDecision,
+    CompletionStatus,
+    Duration,
+    RetryStrategy,
+    SerDes,
+    SummaryGenerator,
+)
 from perdure.errors import ValidationError
 
-if TYPE_CHECKING:
-    from perdure._sdk.retries import RetryDecision
-    from perdure._sdk.serdes import SerDes
-    from perdure._sdk.types import SummaryGenerator
-
 __all__ = [
-    "BatchItemStatus",
     "CallbackConfig",
     "ChildConfig",
     "CompletionConfig",
-    "CompletionDecision",
-    "CompletionItemStatus",
-    "CompletionOutcome",
-    "CompletionStatus",
-    "Duration",
     "InvokeConfig",
-    "JitterStrategy",
     "MapConfig",
     "NestingType",
     "OperationSubType",
@@ -43,15 +37,11 @@ __all__ = [
     "StepConfig",
     "StepSemantics",
     "WaitForCallbackConfig",
-    "complete_batch",
-    "continue_batch",
 ]
 
 T = TypeVar("T")
 P = TypeVar("P")
 R = TypeVar("R")
-
-RetryStrategy = Callable[[Exception, int], "RetryDecision"]
 
 _SUB_TYPE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
@@ -65,54 +55,6 @@ def _validate_sub_type(sub_type: object) -> None:
         raise ValidationError(
             f"sub_type must be 1-32 characters of [A-Za-z0-9_-], got {sub_type!r}"
         )
-
-
-@dataclass(frozen=True)
-class Duration:
-    """A whole number of seconds: the service schedules timers at second granularity."""
-
-    seconds: int = 0
-
-    def __post_init__(self) -> None:
-        if self.seconds < 0:
-            raise ValidationError(f"Duration seconds must be >= 0, got {self.seconds}")
-
-    def to_seconds(self) -> int:
-        return self.seconds
-
-    @classmethod
-    def from_seconds(cls, value: float) -> Duration:
-        return cls(seconds=int(value))
-
-    @classmethod
-    def from_minutes(cls, value: float) -> Duration:
-        return cls(seconds=int(value * 60))
-
-    @classmethod
-    def from_hours(cls, value: float) -> Duration:
-        return cls(seconds=int(value * 3600))
-
-    @classmethod
-    def from_days(cls, value: float) -> Duration:
-        return cls(seconds=int(value * 86400))
-
-
-class JitterStrategy(StrEnum):
-    NONE = "NONE"
-    FULL = "FULL"
-    HALF = "HALF"
-
-    def apply_jitter(self, delay: float) -> float:
-        """NONE keeps `delay`; HALF draws from [delay/2, delay); FULL from [0, delay)."""
-        if self is JitterStrategy.NONE:
-            return delay
-        if self is JitterStrategy.HALF:
-            return delay / 2 + jitter() * (delay / 2)
-        return jitter() * delay
-
-    def finalize_delay(self, delay: float) -> int:
-        """The delay actually sent to the service: jittered, rounded up, at least 1 s."""
-        return max(1, math.ceil(self.apply_jitter(delay)))
 
 
 class StepSemantics(Enum):
@@ -144,58 +86,6 @@ class ChildConfig(Generic[T]):
 
     def __post_init__(self) -> None:
         _validate_sub_type(self.sub_type)
-
-
-class BatchItemStatus(Enum):
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    STARTED = "STARTED"
-
-
-class CompletionOutcome(Enum):
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-
-
-@dataclass(frozen=True)
-class CompletionItemStatus:
-    """One branch as a completion predicate sees it. `name` is the explicit name only;
-    `status=None` means the branch has not been scheduled yet."""
-
-    index: int
-    name: str | None = None
-    status: BatchItemStatus | None = None
-
-
-@dataclass(frozen=True)
-class CompletionStatus:
-    """Progress of a batch; `items[i]` is always branch i."""
-
-    success_count: int
-    failure_count: int
-    completed_count: int
-    total_count: int
-    items: tuple[CompletionItemStatus, ...] = ()
-
-
-@dataclass(frozen=True)
-class CompletionDecision:
-    complete: bool
-    outcome: CompletionOutcome | None = None
-
-    def __post_init__(self) -> None:
-        if self.complete and self.outcome is None:
-            raise ValidationError("CompletionDecision(complete=True) requires an outcome")
-        if not self.complete and self.outcome is not None:
-            raise ValidationError("CompletionDecision(complete=False) must not have an outcome")
-
-
-def continue_batch() -> CompletionDecision:
-    return CompletionDecision(complete=False)
-
-
-def complete_batch(outcome: CompletionOutcome = CompletionOutcome.SUCCEEDED) -> CompletionDecision:
-    return CompletionDecision(complete=True, outcome=outcome)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ decides from its own recorded state.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from perdure._model import TERMINAL_OPERATION_STATUSES, OperationType
@@ -19,7 +18,6 @@ from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.config import (
     CallbackConfig,
     ChildConfig,
-    Duration,
     InvokeConfig,
     MapConfig,
     ParallelBranch,
@@ -34,11 +32,12 @@ from perdure._sdk.operations.child import run_child
 from perdure._sdk.operations.invoke import run_invoke
 from perdure._sdk.operations.map import run_map
 from perdure._sdk.operations.parallel import run_parallel
+from perdure._sdk.operations.scope import ExecutionContext
 from perdure._sdk.operations.step import run_step
 from perdure._sdk.operations.wait import run_wait
 from perdure._sdk.operations.wait_for_callback import run_wait_for_callback
 from perdure._sdk.operations.wait_for_condition import run_wait_for_condition
-from perdure._sdk.serdes import PassThroughSerDes, SerDes
+from perdure._sdk.serdes import PassThroughSerDes
 from perdure._sdk.state import ExecutionState, ReplayStatus
 from perdure._sdk.types import DurableContext as DurableContextProtocol
 from perdure._sdk.types import (
@@ -48,6 +47,7 @@ from perdure._sdk.types import (
     WaitForCallbackContext,
     WaitForConditionCheckContext,
 )
+from perdure._sdk.values import Duration, SerDes
 from perdure._sdk.waits import WaitForConditionConfig
 from perdure.errors import ValidationError
 
@@ -65,11 +65,6 @@ R = TypeVar("R")
 
 PASS_THROUGH_SERDES: SerDes[Any] = PassThroughSerDes()
 """Hands callback results to user code as the raw strings they arrived as."""
-
-
-@dataclass(frozen=True)
-class ExecutionContext:
-    durable_execution_arn: str
 
 
 def _resolve_name(name: str | None, func: object) -> str | None:

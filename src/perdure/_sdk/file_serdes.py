@@ -21,8 +21,9 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from perdure._sdk.checkpoint_size import CHECKPOINT_SIZE_LIMIT_BYTES
-from perdure._sdk.serdes import EXTENDED_TYPES_SERDES, SerDes, SerDesContext
+from perdure._sdk.serdes import EXTENDED_TYPES_SERDES
 from perdure._sdk.types import DurableExecutionArn
+from perdure._sdk.values import SerDes, SerDesContext
 
 __all__ = [
     "FileSystemPathEncoding",

@@ -26,8 +26,9 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from perdure._clock import Clock
 from perdure._model import (
     TERMINAL_OPERATION_STATUSES,
     ErrorObject,
@@ -58,9 +59,8 @@ from perdure._sdk.plugin_types import (
 
 if TYPE_CHECKING:
     from perdure._sdk.identifier import OperationIdentifier
-    from perdure._sdk.state import ExecutionState
 
-__all__ = ["PluginHost"]
+__all__ = ["PluginHost", "RecordedExecution"]
 
 T = TypeVar("T")
 _log = logging.getLogger("perdure.plugins")
@@ -83,10 +83,26 @@ def _overrides(plugin: DurableInstrumentationPlugin, hook: str) -> bool:
     return hook in own or getattr(type(plugin), hook, None) is not getattr(_BASE, hook)
 
 
+class RecordedExecution(Protocol):
+    """What the host reads of the execution's state (`ExecutionState` is one): the host
+    reports on that state and never changes it, and the state holds the host."""
+
+    @property
+    def durable_execution_arn(self) -> str: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def operations(self) -> Mapping[str, Operation]: ...
+
+    def execution_operation(self) -> Operation | None: ...
+
+
 class PluginHost:
     def __init__(
         self,
-        state: ExecutionState,
+        state: RecordedExecution,
         request_id: str | None,
         is_first: bool,
         updated_ids: Iterable[str],
@@ -130,7 +146,7 @@ class PluginHost:
     def create(
         cls,
         factories: Sequence[Any],
-        state: ExecutionState,
+        state: RecordedExecution,
         invocation: InvocationInput,
         request_id: str | None,
         is_first: bool,

@@ -8,17 +8,15 @@ returns READY when the delay is up), so a strategy must not sleep. Jitter draws 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from perdure._sdk.config import ChildConfig, Duration, JitterStrategy
+from perdure._sdk.config import ChildConfig
+from perdure._sdk.values import Duration, JitterStrategy, RetryDecision, RetryStrategy
 
 __all__ = [
     "LinearRetryStrategyConfig",
-    "RetryDecision",
     "RetryPresets",
-    "RetryStrategy",
     "RetryStrategyConfig",
     "WithRetryConfig",
     "create_linear_retry_strategy",
@@ -26,28 +24,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-@dataclass
-class RetryDecision:
-    should_retry: bool
-    delay: Duration
-
-    @classmethod
-    def retry(cls, delay: Duration) -> RetryDecision:
-        return cls(should_retry=True, delay=delay)
-
-    @classmethod
-    def no_retry(cls) -> RetryDecision:
-        return cls(should_retry=False, delay=Duration())
-
-    @property
-    def delay_seconds(self) -> int:
-        return self.delay.to_seconds()
-
-
-RetryStrategy = Callable[[Exception, int], RetryDecision]
-"""`(error, attempts_made)`: attempts_made is the 1-based number of the failed attempt."""
 
 ErrorFilter = str | re.Pattern[str]
 

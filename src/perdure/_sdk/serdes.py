@@ -13,9 +13,7 @@ serdes becomes `SerDesError` (the op FAILs, 3.0 §2.7), except that `SerDesError
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.codecs import (
@@ -33,6 +31,7 @@ from perdure._sdk.codecs import (
     TypeTag,
     UuidCodec,
 )
+from perdure._sdk.values import SerDes, SerDesContext
 from perdure.errors import DurableExecutionsError, RetryableSerDesError, SerDesError
 
 __all__ = [
@@ -67,27 +66,6 @@ __all__ = [
 T = TypeVar("T")
 
 _COMPACT = (",", ":")
-
-
-@dataclass(frozen=True)
-class SerDesContext:
-    operation_id: str = ""
-    durable_execution_arn: str = ""
-
-
-class SerDes(ABC, Generic[T]):
-    @abstractmethod
-    def serialize(self, value: T, serdes_context: SerDesContext) -> str: ...
-
-    @abstractmethod
-    def deserialize(self, data: str, serdes_context: SerDesContext) -> T: ...
-
-    @staticmethod
-    def is_primitive(obj: Any) -> bool:
-        """Whether `obj` is plain JSON as it is: a primitive, or a list of such (nested)."""
-        if obj is None or isinstance(obj, str | int | float | bool):
-            return True
-        return isinstance(obj, list) and all(SerDes.is_primitive(item) for item in obj)
 
 
 # The context parameters are named `_` as in AWS's SDK, so keyword callers port too.

@@ -22,7 +22,6 @@ import threading
 from collections.abc import Iterable
 from concurrent.futures import Executor
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from perdure._clock import Clock
 from perdure._model import (
@@ -34,6 +33,7 @@ from perdure._model import (
 )
 from perdure._sdk.checkpoint_batcher import BatcherConfig, CheckpointBatcher, ScheduledRefresh, Stop
 from perdure._sdk.identifier import OperationIdentifier
+from perdure._sdk.plugins import PluginHost
 from perdure._sdk.transport.service_client import DurableServiceClient
 from perdure.errors import (
     ApiError,
@@ -44,9 +44,6 @@ from perdure.errors import (
     OrphanedChildException,
     SuspendExecution,
 )
-
-if TYPE_CHECKING:
-    from perdure._sdk.plugins import PluginHost
 
 _PAGE_SIZE = 1000
 _ENDING_ACTIONS = frozenset({OperationAction.SUCCEED, OperationAction.FAIL})

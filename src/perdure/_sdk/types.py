@@ -16,12 +16,12 @@ if TYPE_CHECKING:
     from perdure._sdk.config import (
         CallbackConfig,
         ChildConfig,
-        Duration,
         MapConfig,
         ParallelBranch,
         ParallelConfig,
         StepConfig,
     )
+    from perdure._sdk.values import Duration
 
 __all__ = [
     "BatchResult",
@@ -32,7 +32,6 @@ __all__ = [
     "LoggerInterface",
     "OperationContext",
     "StepContext",
-    "SummaryGenerator",
     "WaitForCallbackContext",
     "WaitForConditionCheckContext",
 ]
@@ -40,7 +39,6 @@ __all__ = [
 T = TypeVar("T")
 U = TypeVar("U")
 C_co = TypeVar("C_co", covariant=True)
-T_contra = TypeVar("T_contra", contravariant=True)
 
 
 class LoggerInterface(Protocol):
@@ -169,12 +167,6 @@ class LambdaContext(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
     def log(self, msg: str) -> None: ...
-
-
-class SummaryGenerator(Protocol[T_contra]):
-    """Builds the short summary stored instead of a result that is too large."""
-
-    def __call__(self, result: T_contra) -> str: ...
 
 
 _ARN = re.compile(

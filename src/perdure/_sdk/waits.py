@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
-from perdure._sdk.config import Duration, JitterStrategy
+from perdure._sdk.values import Duration, JitterStrategy, SerDes
 from perdure.errors import WaitForConditionError
-
-if TYPE_CHECKING:
-    from perdure._sdk.serdes import SerDes
 
 __all__ = [
     "WaitForConditionConfig",

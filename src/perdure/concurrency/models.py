@@ -7,21 +7,16 @@ AWS's executor internals that also live in that module (`Branch`, `BranchEvent`,
 from __future__ import annotations
 
 from perdure._model import ErrorObject
-from perdure._sdk.batch_result import (
-    BatchCompletionError,
-    BatchItem,
-    BatchResult,
-    CompletionPolicy,
-    CompletionReason,
-)
-from perdure._sdk.config import (
+from perdure._sdk.batch_result import BatchCompletionError, BatchItem, BatchResult, CompletionPolicy
+from perdure._sdk.types import BatchResult as BatchResultProtocol
+from perdure._sdk.values import (
     BatchItemStatus,
     CompletionDecision,
     CompletionItemStatus,
     CompletionOutcome,
+    CompletionReason,
     CompletionStatus,
 )
-from perdure._sdk.types import BatchResult as BatchResultProtocol
 from perdure.errors import (
     ChildContextError,
     DurableOperationError,

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from perdure._model import ErrorObject
-from perdure._sdk.batch_result import BatchItem, BatchResult, CompletionReason
-from perdure._sdk.config import (
+from perdure._sdk.batch_result import BatchItem, BatchResult
+from perdure._sdk.config import CompletionConfig
+from perdure._sdk.values import (
     BatchItemStatus,
-    CompletionConfig,
     CompletionOutcome,
+    CompletionReason,
     CompletionStatus,
     complete_batch,
     continue_batch,

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._sdk.batch_result import CompletionPolicy, CompletionReason, completion_status
-from perdure._sdk.config import (
+from perdure._sdk.batch_result import CompletionPolicy, completion_status
+from perdure._sdk.config import CompletionConfig
+from perdure._sdk.values import (
     BatchItemStatus,
-    CompletionConfig,
     CompletionDecision,
     CompletionItemStatus,
     CompletionOutcome,
+    CompletionReason,
     CompletionStatus,
     complete_batch,
     continue_batch,

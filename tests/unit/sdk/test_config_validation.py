@@ -10,11 +10,7 @@ from perdure._sdk.config import (
     CallbackConfig,
     ChildConfig,
     CompletionConfig,
-    CompletionDecision,
-    CompletionOutcome,
-    Duration,
     InvokeConfig,
-    JitterStrategy,
     MapConfig,
     NestingType,
     OperationSubType,
@@ -23,6 +19,12 @@ from perdure._sdk.config import (
     StepConfig,
     StepSemantics,
     WaitForCallbackConfig,
+)
+from perdure._sdk.values import (
+    CompletionDecision,
+    CompletionOutcome,
+    Duration,
+    JitterStrategy,
     complete_batch,
     continue_batch,
 )

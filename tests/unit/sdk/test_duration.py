@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._sdk.config import Duration
+from perdure._sdk.values import Duration
 from perdure.errors import ValidationError
 
 

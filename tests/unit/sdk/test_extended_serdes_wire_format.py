@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from perdure._sdk.batch_result import BatchItem, BatchResult, CompletionReason
-from perdure._sdk.config import BatchItemStatus
+from perdure._sdk.batch_result import BatchItem, BatchResult
 from perdure._sdk.serdes import EXTENDED_TYPES_SERDES, SerDesContext
+from perdure._sdk.values import BatchItemStatus, CompletionReason
 from perdure.errors import SerDesError
 
 CTX = SerDesContext("op", "arn")

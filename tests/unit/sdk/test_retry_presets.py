@@ -6,17 +6,15 @@ import re
 
 import pytest
 
-from perdure._sdk import config as config_module
-from perdure._sdk.config import Duration, JitterStrategy
+from perdure._sdk import values as values_module
 from perdure._sdk.retries import (
     LinearRetryStrategyConfig,
-    RetryDecision,
     RetryPresets,
-    RetryStrategy,
     RetryStrategyConfig,
     create_linear_retry_strategy,
     create_retry_strategy,
 )
+from perdure._sdk.values import Duration, JitterStrategy, RetryDecision, RetryStrategy
 
 ERR = RuntimeError("boom")
 
@@ -25,7 +23,7 @@ ERR = RuntimeError("boom")
 def draw(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Pin the jitter draw: tests set draw[0]."""
     value = [0.5]
-    monkeypatch.setattr(config_module, "jitter", lambda: value[0])
+    monkeypatch.setattr(values_module, "jitter", lambda: value[0])
     return value
 
 

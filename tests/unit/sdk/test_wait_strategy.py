@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._sdk.config import Duration, JitterStrategy
+from perdure._sdk.values import Duration, JitterStrategy
 from perdure._sdk.waits import (
     WaitForConditionConfig,
     WaitForConditionDecision,

@@ -8,7 +8,7 @@ handler asks for the result.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeVar
 
 from perdure._model import (
     CallbackOptions,
@@ -22,7 +22,9 @@ from perdure._sdk.config import CallbackConfig
 from perdure._sdk.error_mapping import raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import FAIL, RETURN, START, SUSPEND, Action, Decision
+from perdure._sdk.operations.scope import OperationScope
 from perdure._sdk.serdes import PassThroughSerDes, deserialize
+from perdure._sdk.state import ExecutionState
 from perdure._sdk.types import Callback as CallbackProtocol
 from perdure.errors import (
     CallbackError,
@@ -30,10 +32,6 @@ from perdure.errors import (
     CallbackTimeoutError,
     SuspendExecution,
 )
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
-    from perdure._sdk.state import ExecutionState
 
 T = TypeVar("T")
 
@@ -110,7 +108,7 @@ def _raise_recorded(
 
 
 def run_create_callback(
-    ctx: DurableContext, name: str | None, config: CallbackConfig | None
+    ctx: OperationScope, name: str | None, config: CallbackConfig | None
 ) -> Callback[Any]:
     config = config or CallbackConfig()
     state = ctx.state

@@ -13,7 +13,7 @@ with their own subtype and body.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from perdure._model import (
     ContextOptions,
@@ -27,16 +27,15 @@ from perdure._sdk.checkpoint_size import CHECKPOINT_SIZE_LIMIT_BYTES
 from perdure._sdk.error_mapping import error_object_from_exception, raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import EXECUTE, FAIL, RETURN, START, Action, Decision
-from perdure._sdk.serdes import SerDes, deserialize, serialize
+from perdure._sdk.operations.scope import OperationScope, ScopeT
+from perdure._sdk.serdes import deserialize, serialize
+from perdure._sdk.values import SerDes
 from perdure.errors import (
     ChildContextError,
     ExecutionError,
     InvocationError,
     NonDeterministicExecutionError,
 )
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 T = TypeVar("T")
 
@@ -62,8 +61,8 @@ def decide_child(op: Operation | None) -> Decision:
 
 
 def run_child(
-    ctx: DurableContext,
-    func: Callable[[DurableContext], T],
+    ctx: ScopeT,
+    func: Callable[[ScopeT], T],
     name: str | None,
     *,
     sub_type: str,
@@ -159,7 +158,7 @@ def run_child(
 
 
 def _fail(
-    ctx: DurableContext,
+    ctx: OperationScope,
     ident: OperationIdentifier,
     exc: Exception,
     silent: bool,

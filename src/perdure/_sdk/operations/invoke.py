@@ -7,7 +7,7 @@ and result use plain JSON by default, not the extended serdes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from perdure._model import (
     ChainedInvokeOptions,
@@ -21,12 +21,10 @@ from perdure._sdk.config import InvokeConfig
 from perdure._sdk.error_mapping import raise_as_operation_error
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import FAIL, RETURN, START, SUSPEND, Action, Decision
+from perdure._sdk.operations.scope import OperationScope
 from perdure._sdk.plugin_types import PropagationInput
 from perdure._sdk.serdes import DEFAULT_JSON_SERDES, deserialize, serialize
 from perdure.errors import InvokeError, SuspendExecution
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 
 def decide_invoke(op: Operation | None) -> Decision:
@@ -40,7 +38,7 @@ def decide_invoke(op: Operation | None) -> Decision:
 
 
 def run_invoke(
-    ctx: DurableContext,
+    ctx: OperationScope,
     function_name: str,
     payload: Any,
     name: str | None,

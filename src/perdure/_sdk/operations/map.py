@@ -10,25 +10,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.concurrency import ConcurrentExecutor, Executable, summary_envelope
 from perdure._sdk.config import MapConfig, NestingType
 from perdure._sdk.operations.child import run_child
+from perdure._sdk.operations.scope import OperationScope, ScopeT
 from perdure.errors import ValidationError
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 T = TypeVar("T")
 U = TypeVar("U")
 
 
 def run_map(
-    ctx: DurableContext,
+    ctx: ScopeT,
     inputs: Sequence[U],
-    func: Callable[[DurableContext, U, int, Sequence[U]], T],
+    func: Callable[[ScopeT, U, int, Sequence[U]], T],
     name: str | None,
     config: MapConfig[T] | None,
 ) -> BatchResult[T]:
@@ -42,7 +40,7 @@ def run_map(
     namer: Callable[[Any, int], str] | None = config.item_namer
     explicit = [namer(item, i) if namer is not None else None for i, item in enumerate(items)]
 
-    def branch(i: int, item: U) -> Callable[[DurableContext], T]:
+    def branch(i: int, item: U) -> Callable[[ScopeT], T]:
         return lambda c: func(c, item, i, inputs)
 
     executables = [
@@ -65,9 +63,9 @@ def run_map(
 
 
 def run_batch(
-    ctx: DurableContext,
+    ctx: ScopeT,
     name: str | None,
-    executables: list[Executable[T]],
+    executables: list[Executable[ScopeT, T]],
     *,
     kind: str,
     iteration_sub_type: str,
@@ -80,7 +78,7 @@ def run_batch(
 ) -> BatchResult[T]:
     """The batch container shared by map and parallel."""
 
-    def body(batch_ctx: DurableContext) -> BatchResult[T]:
+    def body(batch_ctx: ScopeT) -> BatchResult[T]:
         batch_id = batch_ctx._namespace.prefix
         assert batch_id is not None
         executor = ConcurrentExecutor(
@@ -108,7 +106,7 @@ def run_batch(
     return result
 
 
-def _recorded_summary(batch_ctx: DurableContext, batch_id: str) -> dict[str, Any] | None:
+def _recorded_summary(batch_ctx: OperationScope, batch_id: str) -> dict[str, Any] | None:
     op = batch_ctx.state.get_operation(batch_id)
     raw = op.context_details.result if op is not None and op.context_details else None
     if not raw:

@@ -8,23 +8,21 @@ branches are ParallelBranch child contexts named by `ParallelBranch.name` or
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from perdure._sdk.batch_result import BatchResult
 from perdure._sdk.concurrency import Executable
 from perdure._sdk.config import NestingType, ParallelBranch, ParallelConfig
 from perdure._sdk.operations.map import run_batch
+from perdure._sdk.operations.scope import ScopeT
 from perdure.errors import ValidationError
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 T = TypeVar("T")
 
 
 def run_parallel(
-    ctx: DurableContext,
-    functions: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+    ctx: ScopeT,
+    functions: Sequence[Callable[[ScopeT], T] | ParallelBranch[T]],
     name: str | None,
     config: ParallelConfig | None,
 ) -> BatchResult[T]:
@@ -35,10 +33,10 @@ def run_parallel(
         raise ValidationError(
             f"min_successful ({minimum}) exceeds the number of branches ({len(branches)})"
         )
-    executables: list[Executable[T]] = []
+    executables: list[Executable[ScopeT, T]] = []
     for i, fn in enumerate(branches):
         explicit = fn.name if isinstance(fn, ParallelBranch) else None
-        call: Callable[[DurableContext], Any] = fn
+        call: Callable[[ScopeT], Any] = fn
         executables.append(Executable(i, call, explicit or f"parallel-branch-{i}", explicit))
     return run_batch(
         ctx,

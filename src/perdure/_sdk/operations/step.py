@@ -12,7 +12,7 @@ its next-attempt time, and the invocation suspends until then.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import NoReturn, TypeVar
 
 from perdure._model import (
     ErrorObject,
@@ -27,6 +27,7 @@ from perdure._sdk.error_mapping import error_object_from_exception, raise_as_ope
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.logger import LogInfo
 from perdure._sdk.operations import FAIL, RETURN, Action, Decision
+from perdure._sdk.operations.scope import OperationScope
 from perdure._sdk.retries import RetryPresets
 from perdure._sdk.serdes import deserialize, serialize
 from perdure._sdk.types import StepContext
@@ -39,9 +40,6 @@ from perdure.errors import (
     StepInterruptedError,
     TimedSuspendExecution,
 )
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 T = TypeVar("T")
 
@@ -73,7 +71,7 @@ def decide_step(op: Operation | None, semantics: StepSemantics, now_ms: int) -> 
 
 
 def run_step(
-    ctx: DurableContext,
+    ctx: OperationScope,
     func: Callable[[StepContext], T],
     name: str | None,
     config: StepConfig | None,
@@ -124,7 +122,7 @@ def run_step(
 
 
 def _execute(
-    ctx: DurableContext,
+    ctx: OperationScope,
     ident: OperationIdentifier,
     func: Callable[[StepContext], T],
     config: StepConfig,
@@ -162,7 +160,7 @@ def _execute(
 
 
 def _handle_failure(
-    ctx: DurableContext,
+    ctx: OperationScope,
     ident: OperationIdentifier,
     config: StepConfig,
     exc: Exception,

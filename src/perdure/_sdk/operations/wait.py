@@ -7,16 +7,12 @@ yet SUCCEEDED suspends for its full duration from now (the recorded end time is 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from perdure._model import Operation, OperationAction, OperationStatus, OperationType, WaitOptions
-from perdure._sdk.config import Duration
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.operations import RETURN, START, Action, Decision
+from perdure._sdk.operations.scope import OperationScope
+from perdure._sdk.values import Duration
 from perdure.errors import TimedSuspendExecution, ValidationError
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 
 def decide_wait(op: Operation | None, wait_seconds: int, now_ms: int) -> Decision:
@@ -27,7 +23,7 @@ def decide_wait(op: Operation | None, wait_seconds: int, now_ms: int) -> Decisio
     return Decision(Action.SUSPEND, resume_at_ms=now_ms + wait_seconds * 1000)
 
 
-def run_wait(ctx: DurableContext, duration: Duration, name: str | None) -> None:
+def run_wait(ctx: OperationScope, duration: Duration, name: str | None) -> None:
     seconds = duration.to_seconds()
     if seconds < 1:
         raise ValidationError("Wait duration must be at least 1 second")

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from perdure._sdk.config import StepConfig, WaitForCallbackConfig
+from perdure._sdk.operations.callback import run_create_callback
 from perdure._sdk.operations.child import run_child
+from perdure._sdk.operations.scope import ScopeT
+from perdure._sdk.operations.step import run_step
 from perdure._sdk.types import StepContext, WaitForCallbackContext
 from perdure.errors import CallbackError, CallbackSubmitterError, ChildContextError, StepError
 
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
-
 
 def run_wait_for_callback(
-    ctx: DurableContext,
+    ctx: ScopeT,
     submitter: Callable[[str, WaitForCallbackContext], Any],
     name: str | None,
     config: WaitForCallbackConfig | None,
@@ -30,9 +30,9 @@ def run_wait_for_callback(
     config = config or WaitForCallbackConfig()
     takes_context = _accepts_two_arguments(submitter)
 
-    def body(child: DurableContext) -> Any:
-        callback = child.create_callback(
-            name=f"{name} create callback id" if name else "create callback id", config=config
+    def body(child: ScopeT) -> Any:
+        callback = run_create_callback(
+            child, f"{name} create callback id" if name else "create callback id", config
         )
 
         def submit(step_ctx: StepContext) -> None:
@@ -41,10 +41,11 @@ def run_wait_for_callback(
             else:
                 cast(Callable[[str], Any], submitter)(callback.callback_id)
 
-        child.step(
+        run_step(
+            child,
             submit,
-            name=f"{name} submitter" if name else "submitter",
-            config=StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes),
+            f"{name} submitter" if name else "submitter",
+            StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes),
         )
         return callback.result()
 

@@ -9,7 +9,7 @@ delay passes, then re-invokes; the next attempt reads the state back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from perdure._model import (
     ErrorObject,
@@ -23,6 +23,7 @@ from perdure._sdk.error_mapping import error_object_from_exception, raise_as_ope
 from perdure._sdk.identifier import OperationIdentifier
 from perdure._sdk.logger import LogInfo
 from perdure._sdk.operations import EXECUTE, FAIL, RETURN, Action, Decision
+from perdure._sdk.operations.scope import OperationScope
 from perdure._sdk.serdes import deserialize, serialize
 from perdure._sdk.types import WaitForConditionCheckContext
 from perdure._sdk.waits import WaitForConditionConfig
@@ -33,9 +34,6 @@ from perdure.errors import (
     TimedSuspendExecution,
     WaitForConditionError,
 )
-
-if TYPE_CHECKING:
-    from perdure._sdk.context import DurableContext
 
 T = TypeVar("T")
 
@@ -63,7 +61,7 @@ def decide_wait_for_condition(op: Operation | None, now_ms: int) -> Decision:
 
 
 def run_wait_for_condition(
-    ctx: DurableContext,
+    ctx: OperationScope,
     check: Callable[[T, WaitForConditionCheckContext], T],
     config: WaitForConditionConfig[T],
     name: str | None,
@@ -149,7 +147,7 @@ def run_wait_for_condition(
     )
 
 
-def _fail(ctx: DurableContext, ident: OperationIdentifier, exc: Exception) -> NoReturn:
+def _fail(ctx: OperationScope, ident: OperationIdentifier, exc: Exception) -> NoReturn:
     error = error_object_from_exception(exc)
     ctx.state.create_checkpoint(ident.update(OperationAction.FAIL, error=error), is_sync=True)
     raise_as_operation_error(error, WaitForConditionError)
