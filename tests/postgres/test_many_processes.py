@@ -2,12 +2,16 @@
 `perdure worker`s, real processes on free ports sharing one PostgreSQL database, run
 1,000 executions that mix steps, at-most-once steps, waits of 1-2 s and callbacks
 answered through the API. As the run progresses, one worker is SIGKILLed (and started
-again), one server is SIGKILLed and restarted (the clients' server), and every
-connection to the database is dropped and refused for two seconds. Then every
-execution must complete, every timer fire once, no at-most-once step run twice, and
-every history be gap-free with one InvocationCompleted per invocation.
+again), one server is SIGKILLed and restarted (the clients' server), PostgreSQL itself
+is stopped and started again (down for 2 s), and later every connection to the
+database is dropped and refused for 2 s. Then every execution must complete, every
+timer fire once, no at-most-once step run twice, and every history be gap-free with
+one InvocationCompleted per invocation.
 
-PERDURE_TEST_PG_EXECUTIONS sets another number of executions (a quicker local run)."""
+The PostgreSQL restart needs PERDURE_TEST_POSTGRES_CTL (tests/postgres/outages.py;
+`.ci/run` sets it): without it the run leaves the restart out and prints why, except
+under CI, where it fails. PERDURE_TEST_PG_EXECUTIONS sets another number of executions
+(a quicker local run)."""
 
 from __future__ import annotations
 
@@ -21,10 +25,19 @@ import psycopg
 
 from tests.chaos.processes import PerdureProcess
 from tests.postgres import invariants, runs
-from tests.postgres.outages import Admin, database_of, outage
+from tests.postgres.outages import (
+    Restart,
+    database_of,
+    no_restart_reason,
+    outage,
+    restart,
+    restart_command,
+)
+from tests.postgres_databases import TestDatabases
 
 EXECUTIONS = int(os.environ.get("PERDURE_TEST_PG_EXECUTIONS", "1000"))
 SETTLE_BOUND = 240.0
+DOWN_SECONDS = 2.0  # how long PostgreSQL stays stopped, and connections refused
 
 
 def _succeeded(url: str) -> int:
@@ -34,18 +47,24 @@ def _succeeded(url: str) -> int:
         return 0  # the database is refusing connections just now
 
 
-def _when(url: str, share: float, timeout: float = 180.0) -> float:
-    """Wait until `share` of the executions succeeded; the monotonic time then."""
+def _when(url: str, share: float, processes: list[PerdureProcess], timeout: float = 180.0) -> float:
+    """Wait until `share` of the executions succeeded; the monotonic time then. Fails
+    at once if a process has exited: none should but the ones the test kills."""
     deadline = time.monotonic() + timeout
     while _succeeded(url) < share * EXECUTIONS:
+        for process in processes:
+            assert process.alive(), f"{process.name} exited:\n{process.tail(20)}"
         assert time.monotonic() < deadline, f"{_succeeded(url)} succeeded after {timeout} s"
         time.sleep(0.1)
     return time.monotonic()
 
 
-def test_two_servers_and_three_workers_complete_every_execution_through_kills_and_outages(
-    postgres_url: str, admin: Admin, tmp_path: Path
+def test_two_servers_and_three_workers_complete_every_execution_through_kills_and_restarts(
+    postgres_databases: TestDatabases, postgres_url: str, tmp_path: Path
 ) -> None:
+    ctl = restart_command()
+    if ctl is None:
+        print(f"\nPostgreSQL is not restarted in this run: {no_restart_reason()}")
     environment = runs.environment(tmp_path)
     steady = runs.server(environment, postgres_url, "server-a")
     restarted = runs.server(environment, postgres_url, "server-b")
@@ -56,6 +75,26 @@ def test_two_servers_and_three_workers_complete_every_execution_through_kills_an
         runs.worker(environment, restarted.url, "worker-3", 8),
     ]
     processes = [steady, restarted, *workers]
+    database = database_of(postgres_url)
+    restarts: list[Restart] = []
+
+    def restart_postgresql() -> None:
+        assert ctl is not None
+        restarts.append(restart(ctl, postgres_url, DOWN_SECONDS))
+
+    def drop_connections() -> None:
+        # A connection of its own: the restart ended every earlier one.
+        with psycopg.connect(postgres_databases.url, autocommit=True) as admin:
+            outage(admin, database, DOWN_SECONDS)
+
+    plan: list[tuple[str, float, Callable[[], None]]] = [
+        ("kill worker", 0.15, lambda: _crash(workers[0], restart_after=1.0)),
+        ("restart server", 0.3, lambda: _crash(restarted, restart_after=0.5)),
+    ]
+    if ctl is not None:
+        plan.append(("restart PostgreSQL", 0.45, restart_postgresql))
+    plan.append(("drop connections", 0.65, drop_connections))
+
     faults: dict[str, float] = {}
     with runs.running(processes):
         run = runs.Run(postgres_url, restarted.url, environment)
@@ -64,7 +103,9 @@ def test_two_servers_and_three_workers_complete_every_execution_through_kills_an
             began = time.monotonic()
             stop_feeding = run.feed()
             try:
-                faults.update(_strike(postgres_url, admin, workers[0], restarted))
+                for name, share, fault in plan:
+                    faults[name] = _when(postgres_url, share, processes)
+                    fault()
                 settled = run.settle(timeout=SETTLE_BOUND)
             finally:
                 stop_feeding.set()
@@ -81,6 +122,11 @@ def test_two_servers_and_three_workers_complete_every_execution_through_kills_an
         f"\n{EXECUTIONS} executions ({findings.events} events) on 2 servers and 3 workers: "
         f"done in {elapsed:.1f} s, {EXECUTIONS / elapsed:.1f} executions/s; faults at "
         + ", ".join(f"{name} {t - began:.1f} s" for name, t in faults.items())
+        + "".join(
+            f" (PostgreSQL stopping {r.stopping:.1f} s, down {r.down:.1f} s, "
+            f"starting {r.starting:.1f} s)"
+            for r in restarts
+        )
         + f"; settled {settled:.1f} s after the last ({elapsed - last_fault:.1f} s after it "
         f"struck); {run.workload.refused} start attempts refused and sent again"
     )
@@ -88,22 +134,6 @@ def test_two_servers_and_three_workers_complete_every_execution_through_kills_an
     assert healths == {"server-a": 200, "server-b": 200}, healths
     assert findings.statuses == {"SUCCEEDED": EXECUTIONS}, findings.failures[:10]
     assert not findings.violations, "\n".join(str(v) for v in findings.violations[:20])
-
-
-def _strike(
-    url: str, admin: Admin, worker: PerdureProcess, server: PerdureProcess
-) -> dict[str, float]:
-    """The faults, each once a share of the executions has succeeded; when each struck."""
-    struck: dict[str, float] = {}
-    plan: list[tuple[str, float, Callable[[], None]]] = [
-        ("kill worker", 0.15, lambda: _crash(worker, restart_after=1.0)),
-        ("restart server", 0.35, lambda: _crash(server, restart_after=0.5)),
-        ("drop connections", 0.6, lambda: outage(admin, database_of(url), 2.0)),
-    ]
-    for name, share, fault in plan:
-        struck[name] = _when(url, share)
-        fault()
-    return struck
 
 
 def _crash(process: PerdureProcess, restart_after: float) -> None:

@@ -5,34 +5,37 @@ client gets a retryable 503 ServiceException and `/health` says the store is
 unavailable; afterwards every execution completes, no process has exited, no timer
 fired twice and no at-most-once step ran twice.
 
-A true restart of the PostgreSQL server is tested too, when asked for:
-PERDURE_TEST_POSTGRES_CTL is a command that takes `stop` or `start` for the server
-of PERDURE_TEST_POSTGRES_URL (e.g. `pg_ctlcluster 15 main`). It is opt-in because it
-stops the whole server, which would fail anything else using it at the time; the
-server is started again whatever happens."""
+A true restart of the PostgreSQL server is tested too: PERDURE_TEST_POSTGRES_CTL is a
+command that takes `stop` or `start` for the server of PERDURE_TEST_POSTGRES_URL (e.g.
+`pg_ctlcluster 15 main`; `.ci/run` finds it). It stops the whole server, which would
+fail anything else using it at the time, so without it the test skips, except under
+CI, where it fails (tests/postgres/outages.py); the server is started again whatever
+happens."""
 
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import subprocess
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from tests.chaos.processes import PerdureProcess
 from tests.postgres import runs
-from tests.postgres.outages import Admin, database_of, refused_connections, terminate_backends
+from tests.postgres.outages import (
+    Admin,
+    database_of,
+    no_restart_reason,
+    refused_connections,
+    restart_command,
+    stopped,
+    terminate_backends,
+)
 
 EXECUTIONS = 24
-CTL_ENV = "PERDURE_TEST_POSTGRES_CTL"
 
 
 @dataclass(frozen=True)
@@ -119,33 +122,15 @@ def test_processes_resume_every_execution_after_dropped_connections_and_an_outag
 def test_a_server_and_its_worker_resume_every_execution_after_postgresql_restarts(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    ctl = os.environ.get(CTL_ENV, "").strip()
-    if not ctl:
-        pytest.skip(f"{CTL_ENV} is not set (e.g. 'pg_ctlcluster 15 main'): it stops the server")
+    ctl = restart_command()
+    if ctl is None:
+        pytest.skip(no_restart_reason())
 
     def strike(look: Callable[[], Seen]) -> Seen:
-        with _stopped(ctl, postgres_url):
+        with stopped(ctl, postgres_url):
             time.sleep(0.5)
             seen = look()
             time.sleep(2.0)
         return seen
 
     _through("server", postgres_url, tmp_path, strike)
-
-
-@contextmanager
-def _stopped(ctl: str, url: str) -> Iterator[None]:
-    """The PostgreSQL server stopped while inside, and accepting connections after."""
-    subprocess.run([*shlex.split(ctl), "stop"], check=True, capture_output=True, timeout=60)
-    try:
-        yield
-    finally:
-        subprocess.run([*shlex.split(ctl), "start"], check=True, capture_output=True, timeout=60)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                psycopg.connect(url, connect_timeout=2).close()
-                break
-            except psycopg.OperationalError:
-                assert time.monotonic() < deadline, "PostgreSQL did not come back"
-                time.sleep(0.2)
