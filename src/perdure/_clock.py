@@ -3,6 +3,9 @@
 `SystemClock` is real time. `ManualClock` is virtual time for the local test runner: it
 never moves on its own; the runner advances it to the next due timer when nothing else
 can make progress, so a day-long wait costs no wall time.
+
+Code that waits for "whichever comes first: a notification, or a time on this clock"
+asks the clock (`wait_until`), so product code never tests which clock it was given.
 """
 
 from __future__ import annotations
@@ -21,6 +24,14 @@ class Clock(Protocol):
         """Block the calling thread for `seconds` of this clock's time."""
         ...
 
+    def wait_until(
+        self, cond: threading.Condition, at_ms: int | None, timeout: float | None = None
+    ) -> None:
+        """Wait on `cond`, which the caller holds, until it is notified, this clock reaches
+        `at_ms` or `timeout` real seconds pass (None: no such bound). It may return
+        sooner, as `Condition.wait` may, so callers check what they wait for again."""
+        ...
+
 
 class SystemClock:
     def now_ms(self) -> int:
@@ -29,6 +40,11 @@ class SystemClock:
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             time.sleep(seconds)
+
+    def wait_until(
+        self, cond: threading.Condition, at_ms: int | None, timeout: float | None = None
+    ) -> None:
+        cond.wait(_sooner(timeout, _seconds_until(self, at_ms)))
 
 
 class ManualClock:
@@ -57,7 +73,26 @@ class ManualClock:
         with self._cond:
             target = self._now + int(seconds * 1000)
             while self._now < target:
-                self._cond.wait(0.05)
+                self._cond.wait(_VIRTUAL_POLL_S)
+
+    def wait_until(
+        self, cond: threading.Condition, at_ms: int | None, timeout: float | None = None
+    ) -> None:
+        """Virtual time jumps without notifying `cond`, so a wait for a clock time is cut
+        into short real-time slices; the caller, checking again, sees the jump."""
+        until = _seconds_until(self, at_ms)
+        cond.wait(_sooner(timeout, None if until is None else min(until, _VIRTUAL_POLL_S)))
+
+
+_VIRTUAL_POLL_S = 0.05  # how often a wait for a virtual time reads the clock again
+
+
+def _seconds_until(clock: Clock, at_ms: int | None) -> float | None:
+    return None if at_ms is None else max(0.0, (at_ms - clock.now_ms()) / 1000)
+
+
+def _sooner(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
 
 
 def monotonic() -> float:

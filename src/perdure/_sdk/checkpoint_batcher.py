@@ -33,7 +33,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from perdure._clock import Clock, SystemClock, monotonic
+from perdure._clock import Clock, monotonic
 from perdure._model import OperationUpdate
 
 MAX_BATCH_OPS = 250
@@ -41,7 +41,6 @@ MAX_BATCH_BYTES = 750 * 1024
 MAX_BATCH_WINDOW_S = 1.0
 ASYNC_IDLE_S = 0.1
 SYNC_IDLE_S = 0.001
-_VIRTUAL_POLL_S = 0.05  # how often a refresh due in virtual time re-reads the clock
 _IDLE_POLLS = 10  # empty async-idle periods before the collector sleeps until woken
 
 
@@ -323,20 +322,20 @@ class CheckpointBatcher:
                 while True:
                     if self._terminal is not None:
                         return None  # a caller's batch ended checkpointing
-                    timeout: float | None = None
+                    refresh_at: int | None = None
                     if not self._sending:
                         self._take_due_refreshes()
                         if self._queue or self._due:
                             break
                         if self._closing:
                             return None
-                        timeout = self._refresh_timeout()
+                        refresh_at = self._next_refresh_ms()
                     self._sleeping = idle_polls >= _IDLE_POLLS
+                    poll: float | None = None
                     if not self._sleeping:
                         idle_polls += 1
                         poll = cfg.async_idle_s
-                        timeout = poll if timeout is None else min(timeout, poll)
-                    self._cond.wait(timeout)
+                    self._clock.wait_until(self._cond, refresh_at, poll)
                     self._sleeping = False
                 idle_polls = 0
                 taken = self._taken
@@ -358,11 +357,9 @@ class CheckpointBatcher:
                     quiet_left = self._last_at + idle - now
                     if quiet_left <= 0:
                         return self._take(count)  # a quiet gap closes the batch
-                    timeout = min(quiet_left, window_left)
-                    refresh_timeout = self._refresh_timeout()
-                    if refresh_timeout is not None:
-                        timeout = min(timeout, refresh_timeout)
-                    self._cond.wait(timeout)
+                    self._clock.wait_until(
+                        self._cond, self._next_refresh_ms(), min(quiet_left, window_left)
+                    )
                     if self._taken != taken or self._sending or self._terminal is not None:
                         break  # a caller sent it meanwhile; start over
                     self._take_due_refreshes()
@@ -384,15 +381,11 @@ class CheckpointBatcher:
                 due.append(refresh)
         return due
 
-    def _refresh_timeout(self) -> float | None:
+    def _next_refresh_ms(self) -> int | None:
+        """When the earliest refresh still wanted falls due, in clock time."""
         while self._refreshes and self._refreshes[0][2].cancelled:
             heapq.heappop(self._refreshes)
-        if not self._refreshes:
-            return None
-        delta = max(0.0, (self._refreshes[0][0] - self._clock.now_ms()) / 1000)
-        if not isinstance(self._clock, SystemClock):
-            delta = min(delta, _VIRTUAL_POLL_S)
-        return delta
+        return self._refreshes[0][0] if self._refreshes else None
 
     # -- settling -----------------------------------------------------------------------
 

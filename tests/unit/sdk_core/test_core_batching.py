@@ -193,6 +193,33 @@ def test_scheduled_refresh_is_sent_when_due_and_shared() -> None:
     state.close()
 
 
+class _WaitRecordingClock(ManualClock):
+    """A manual clock that notes each clock time it was asked to wait for."""
+
+    def __init__(self, start_ms: int) -> None:
+        super().__init__(start_ms)
+        self.waited_for: list[int | None] = []
+
+    def wait_until(
+        self, cond: threading.Condition, at_ms: int | None, timeout: float | None = None
+    ) -> None:
+        self.waited_for.append(at_ms)
+        super().wait_until(cond, at_ms, timeout)
+
+
+def test_a_refresh_is_waited_for_through_the_clock_whatever_the_clock() -> None:
+    clock = _WaitRecordingClock(1_000)
+    svc = RecordingService(clock=clock)
+    state = _state(svc)
+    refresh = state.schedule_refresh(2_000)
+    time.sleep(0.1)
+    assert 2_000 in clock.waited_for
+    clock.advance_to(2_000)
+    assert refresh.wait(2)
+    assert svc.batches == [[]]
+    state.close()
+
+
 def test_concurrent_producers_share_batches() -> None:
     svc = RecordingService()
     state = _state(svc)
