@@ -1,9 +1,13 @@
-"""Settings that come from the environment, parsed once and checked up front.
+"""Settings that come from the environment, parsed once and checked up front, and the
+service's retry policy for failed invocations.
 
 Every process (`perdure dev`, `perdure server`, the CLI's client commands) reads the same
 variables, so they are parsed in one place and a bad value fails at start with a message
 naming the variable, instead of deep inside a socket or SQLite call later. Command-line
-options override these values; this module only knows the environment.
+options override these values; `Settings` only knows the environment.
+
+`RetryPolicy` is configuration too: `ServiceSettings.retry` carries it and the engine
+applies it, and the test runner sets it, so it lives here, below both.
 
 A leaf: standard library only, so anything may import it.
 """
@@ -144,3 +148,16 @@ def parse_isolation(value: str | None, source: str) -> Isolation | None:
         if lower == choice:
             return choice
     raise ConfigError(f"{source} must be one of {', '.join(ISOLATION_VALUES)}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the service treats failed invocations (crashes, raised errors, bad output)."""
+
+    max_consecutive_failures: int = 5
+    first_backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 60.0
+
+    def backoff_ms(self, failures: int) -> int:
+        seconds = min(self.first_backoff_seconds * 2 ** (failures - 1), self.max_backoff_seconds)
+        return int(seconds * 1000)

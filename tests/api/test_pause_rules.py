@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from perdure._config import RetryPolicy
 from perdure._engine import pause
-from perdure._engine.invocations import RetryPolicy, begin_invocation, complete_invocation
+from perdure._engine.invocations import begin_invocation, complete_invocation
 from perdure._engine.lifecycle import start_execution, stop_execution
 from perdure._model import Execution, ExecutionStatus, InvocationOutput, InvocationStatus
 from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition

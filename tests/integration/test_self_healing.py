@@ -18,7 +18,7 @@ import pytest
 
 from perdure import DurableContext, StepContext, durable_execution, durable_step
 from perdure._clock import SystemClock
-from perdure._engine.invocations import RetryPolicy
+from perdure._config import RetryPolicy
 from perdure._model import ExecutionStatus
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient

@@ -10,8 +10,7 @@ one was told to stop, so its PENDING is expected and it runs again after the res
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from perdure._config import RetryPolicy
 from perdure._engine.draft import Draft
 from perdure._engine.lifecycle import end_invocation, finish_execution
 from perdure._engine.pause import after_invocation, held, may_invoke
@@ -26,19 +25,6 @@ from perdure._model import (
     OperationType,
 )
 from perdure._model.state import ExecutionState, InvocationState, Transition
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How the service treats failed invocations (crashes, raised errors, bad output)."""
-
-    max_consecutive_failures: int = 5
-    first_backoff_seconds: float = 1.0
-    max_backoff_seconds: float = 60.0
-
-    def backoff_ms(self, failures: int) -> int:
-        seconds = min(self.first_backoff_seconds * 2 ** (failures - 1), self.max_backoff_seconds)
-        return int(seconds * 1000)
 
 
 def begin_invocation(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from perdure import _ids
 from perdure._clock import Clock, SystemClock
-from perdure._engine.invocations import RetryPolicy
+from perdure._config import RetryPolicy
 from perdure._model.durable_config import (
     DEFAULT_EXECUTION_TIMEOUT,
     DEFAULT_RETENTION_DAYS,

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from perdure._app import EmbeddedApp, InvokerKind, build_embedded
 from perdure._clock import ManualClock, SystemClock, monotonic, real_sleep
-from perdure._config import Synchronous
+from perdure._config import RetryPolicy, Synchronous
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
@@ -98,8 +98,6 @@ class DurableTestRunner:
         self._invoked: set[str] = set()  # executions this runner handed a log sink to
         # JSON lines logged outside the SDK logger (plugins) join get_logs: log_capture.py
         self._capture = JsonLogCapture(self._invoked.__contains__, self._append_log)
-        from perdure._engine.invocations import RetryPolicy
-
         settings = ServiceSettings(
             retry=RetryPolicy(max_consecutive_failures=max_invocation_failures),
             limits=limits,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from perdure._config import RetryPolicy
 from perdure._engine.callbacks import (
     callback_failure,
     callback_heartbeat,
@@ -13,7 +14,7 @@ from perdure._engine.callbacks import (
     settle_chained_invoke,
 )
 from perdure._engine.checkpoint import ChildIds, Minted
-from perdure._engine.invocations import RetryPolicy, complete_invocation
+from perdure._engine.invocations import complete_invocation
 from perdure._engine.lifecycle import stop_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import (

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+from perdure._config import RetryPolicy
 from perdure._engine.callbacks import callback_success
 from perdure._engine.checkpoint import Minted
-from perdure._engine.invocations import (
-    RetryPolicy,
-    begin_invocation,
-    complete_invocation,
-    has_pending_work,
-)
+from perdure._engine.invocations import begin_invocation, complete_invocation, has_pending_work
 from perdure._engine.pause import pause_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import (

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from perdure._config import RetryPolicy
 from perdure._engine.draft import Draft
-from perdure._engine.invocations import RetryPolicy, begin_invocation, complete_invocation
+from perdure._engine.invocations import begin_invocation, complete_invocation
 from perdure._engine.lifecycle import stop_execution
 from perdure._engine.pause import (
     MAX_PAUSE_MS,

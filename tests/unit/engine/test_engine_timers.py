@@ -3,9 +3,10 @@ the handler to see it, and a timer that no longer applies is dropped without a t
 
 from __future__ import annotations
 
+from perdure._config import RetryPolicy
 from perdure._engine.checkpoint import Minted
 from perdure._engine.draft import Draft
-from perdure._engine.invocations import RetryPolicy, complete_invocation
+from perdure._engine.invocations import complete_invocation
 from perdure._engine.lifecycle import stop_execution
 from perdure._engine.timers import fire_due_in_checkpoint, fire_timer
 from perdure._model import (

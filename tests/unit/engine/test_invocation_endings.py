@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from perdure._config import RetryPolicy
 from perdure._engine.checkpoint import checkpoint_transition
-from perdure._engine.invocations import RetryPolicy, begin_invocation, complete_invocation
+from perdure._engine.invocations import begin_invocation, complete_invocation
 from perdure._engine.lifecycle import start_execution, stop_execution
 from perdure._engine.pause import pause_execution, resume_execution
 from perdure._engine.timers import fire_timer
