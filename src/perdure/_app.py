@@ -13,10 +13,19 @@ from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from perdure._api.app import PerdureApi, create_app
-from perdure._api.auth import AuthConfig, auth_required_for, missing_credentials_message
+from perdure._api.auth import (
+    AuthConfig,
+    auth_required_for,
+    is_loopback_name,
+    missing_credentials_message,
+)
 from perdure._api.context import DEFAULT_INVOKE_TIMEOUT
 from perdure._clock import Clock, SystemClock
 from perdure._config import ConfigError, Synchronous
+from perdure._dashboard.app import Dashboard
+from perdure._dashboard.catalog import Catalog, FunctionEntry, no_functions
+from perdure._dashboard.mount import Asgi, Mounted
+from perdure._dashboard.security import Gate, open_gate, secret_gate
 from perdure._model.durable_config import DurableConfig
 from perdure._runtime.dispatcher import Dispatcher
 from perdure._runtime.embedded_client import EmbeddedClient
@@ -265,6 +274,61 @@ def embedded_api(
     return create_app(app.ctx, invoke_timeout=invoke_timeout, auth=auth)
 
 
+def dashboard_gate(auth: AuthConfig | None) -> Gate:
+    """Who may use the dashboard: whom the API admits. With credentials, a person logs
+    in with any of the server's tokens or access keys' secrets; without, only pages on
+    loopback are served. Sessions expire by the wall clock, not the service's."""
+    wall = SystemClock()
+
+    def now() -> float:
+        return wall.now_ms() / 1000
+
+    if auth is None or not auth.required:
+        return open_gate(is_loopback_name, now)
+    return secret_gate([*auth.tokens, *auth.access_keys.values()], is_loopback_name, now)
+
+
+def with_dashboard(
+    api: Asgi, ctx: ServiceContext, auth: AuthConfig | None, catalog: Catalog = no_functions
+) -> Mounted:
+    """`api` with the dashboard over `ctx` mounted at `/ui`, admitting whom `auth` does."""
+    return Mounted(Dashboard(ctx, dashboard_gate(auth), catalog), api)
+
+
+_RUNS: dict[str, str] = {
+    "thread": "Python, in threads of this server",
+    "process": "Python, a child process per invocation",
+}
+
+
+def embedded_site(
+    app: EmbeddedApp,
+    api: PerdureApi,
+    *,
+    auth: AuthConfig | None,
+    invoker: InvokerKind,
+    origins: Mapping[str, str] | None = None,
+) -> Mounted:
+    """What `perdure dev` serves: `api` and the dashboard, which lists `app`'s
+    functions with how each runs and where its handler was found (`origins`)."""
+    lambdas = app.lambda_invoker.functions if app.lambda_invoker is not None else {}
+
+    def catalog() -> list[FunctionEntry]:
+        return [
+            FunctionEntry(
+                name,
+                f"AWS Lambda handler {lambdas[name].handler}, in a warm Lambda-style process"
+                if name in lambdas
+                else _RUNS[invoker],
+                (origins or {}).get(name),
+                app.registry.config(name),
+            )
+            for name in sorted(app.registry)
+        ]
+
+    return with_dashboard(api, app.ctx, auth, catalog)
+
+
 def server_auth(
     host: str, port: int, *, token: str | None, access_key: tuple[str, str] | None, ways: str
 ) -> AuthConfig | None:
@@ -288,7 +352,7 @@ def server_auth(
 
 @dataclass
 class ServerApp:
-    """A `perdure server` process: the HTTP API (`api`, an ASGI app to serve) over the
+    """A `perdure server` process: the HTTP API (`api`) and the dashboard over the
     store, with a scheduler that fires timers and expires leases. Handlers run in
     remote workers (`perdure worker`), which claim invocations through the API."""
 
@@ -296,6 +360,8 @@ class ServerApp:
     ctx: ServiceContext
     scheduler: Dispatcher
     api: PerdureApi
+    site: Mounted
+    """What to serve: the API, and the dashboard at `/ui`."""
 
     def close(self) -> None:
         self.scheduler.stop()
@@ -324,4 +390,4 @@ def build_server(
     api = create_app(ctx, invoke_timeout=invoke_timeout, auth=auth)
     store.watch(scheduler.kick)
     scheduler.start()
-    return ServerApp(store, ctx, scheduler, api)
+    return ServerApp(store, ctx, scheduler, api, with_dashboard(api, ctx, auth))

@@ -104,6 +104,7 @@ def run_here(ctx: CliContext) -> int:
     from perdure._app import (
         build_embedded,
         embedded_api,
+        embedded_site,
         lambda_handler_access,
         prepare_database,
     )
@@ -151,9 +152,15 @@ def run_here(ctx: CliContext) -> int:
         sock.close()  # an unusable database must not leave the port bound
         raise
     try:
-        api = embedded_api(app, auth=auth)
+        site = embedded_site(
+            app,
+            embedded_api(app, auth=auth),
+            auth=creds.auth,  # people log in to the dashboard with the user's credentials
+            invoker=isolation,
+            origins=loaded.origins,
+        )
         serve(
-            api,
+            site,
             sock,
             lambda: banner(
                 ctx, url, db, loaded, creds, isolation, reloading=args.supervised, lambdas=lambdas
@@ -194,6 +201,7 @@ def banner(
     lines = [
         con.style("Perdure dev server", "bold", err=True),
         f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
+        f"  Dashboard  {con.style(url + '/ui/', 'cyan', err=True)}",
         f"  Access     {credentials.describe(creds)}",
         f"  Database   {describe_database(db)}",
         "  Functions  " + "\n             ".join(f"{n}  ({origins[n]})" for n in names),

@@ -92,6 +92,7 @@ def server(ctx: CliContext) -> int:
         con.note(
             f"{con.style('Perdure server', 'bold', err=True)}\n"
             f"  API       {con.style(url, 'cyan', err=True)}  ({credentials.describe(creds)})\n"
+            f"  Dashboard {con.style(url + '/ui/', 'cyan', err=True)}\n"
             f"  Database  {describe_database(db)}\n"
             f"  Workers   perdure worker MODULE... --endpoint {url}"
             f"{credentials.worker_hint(creds)}\n"
@@ -99,7 +100,7 @@ def server(ctx: CliContext) -> int:
         )
 
     try:
-        serve(app.api, sock, announce)
+        serve(app.site, sock, announce)
     finally:
         app.close()
     return OK
