@@ -170,7 +170,7 @@ class Response:
     def page(cls, status: int, html: str) -> Response:
         return cls(
             status,
-            html.encode("utf-8", "surrogateescape"),
+            html.encode("utf-8", "replace"),
             [("content-type", "text/html; charset=utf-8")],
         )
 
