@@ -1,9 +1,10 @@
 """What a Lambda-style function is, and what Lambda gives its handler besides the event.
 
 A Lambda function here is an AWS handler named as Lambda names it (`module.function`,
-`folder/module.function`) plus the settings Lambda keeps beside it: a timeout and a
-memory size. From those, and from where Perdure's API is (`HandlerAccess`), come the two
-things Lambda hands a handler besides the event:
+`folder/module.function`) plus the settings Lambda keeps beside it: its runtime (Python
+or Node.js), the folder its code is in, a timeout and a memory size. From those, and
+from where Perdure's API is (`HandlerAccess`), come the two things Lambda hands a
+handler besides the event:
 
 - the **environment** of its process (`handler_environment`): Lambda's reserved
   variables (`AWS_LAMBDA_FUNCTION_NAME`, `AWS_REGION`, `_HANDLER`, ...), the endpoint of
@@ -44,6 +45,16 @@ MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10240
 # attribute, as awslambdaric splits it on the last dot.
 _IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 _HANDLER_RE = re.compile(rf"{_IDENTIFIER}(?:[./]{_IDENTIFIER})*\.{_IDENTIFIER}")
+# Lambda's Node.js handler setting: a file path without its extension (folders may hold
+# any character but '/'), a dot, and the exported function, dotted when nested
+# (`index.handler`, `src/orders/app.handlers.create`), as Lambda's Node.js runtime splits
+# it on the first dot of the last path segment.
+_JS_IDENTIFIER = r"[A-Za-z_$][A-Za-z0-9_$]*"
+_NODE_HANDLER_RE = re.compile(rf"(?:[^/\s]+/)*[^./\s]+\.{_JS_IDENTIFIER}(?:\.{_JS_IDENTIFIER})*")
+# Lambda's runtime identifiers: python3.12, nodejs20.x; a bare family name means the
+# interpreter found here (the worker's own Python, the `node` on PATH).
+PYTHON, NODEJS = "python", "nodejs"
+_RUNTIME_RE = re.compile(r"(python)(?:3\.\d+)?|(nodejs)(?:\d+\.x)?")
 _FUNCTION_NAME_RE = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 # Credentials a handler signs with when the server checks none (a loopback server
@@ -80,6 +91,34 @@ class HandlerNameError(ValueError):
     """A Lambda handler setting that names no `module.function`."""
 
 
+def runtime_family(runtime: str) -> str:
+    """PYTHON or NODEJS for a Lambda runtime identifier (`python3.13`, `nodejs20.x`, or
+    the bare family name); ValueError for any other runtime."""
+    match = _RUNTIME_RE.fullmatch(runtime.strip())
+    if match is None:
+        raise HandlerNameError(
+            f"runtime {runtime!r} is not supported: Perdure runs Python (python3.x) and "
+            "Node.js (nodejsN.x) handlers"
+        )
+    return match.group(1) or match.group(2)
+
+
+def parse_node_handler(handler: str) -> tuple[str, str]:
+    """(file path without extension, exported function) of a Node.js handler setting:
+    `index.handler` → (`index`, `handler`), `src/app.handlers.create` → (`src/app`,
+    `handlers.create`). Raises HandlerNameError for anything else."""
+    text = handler.strip()
+    if not _NODE_HANDLER_RE.fullmatch(text):
+        raise HandlerNameError(
+            f"{handler!r} is not a Node.js Lambda handler: give it as file.function (for "
+            "example index.handler, or src/orders/app.handler for src/orders/app.mjs), the "
+            "file's path relative to the function's folder and without its extension"
+        )
+    folder, _, last = text.rpartition("/")
+    module, _, attribute = last.partition(".")
+    return (f"{folder}/{module}" if folder else module), attribute
+
+
 def parse_handler(handler: str) -> tuple[str, str]:
     """(module, attribute) of a Lambda handler setting: `app.handler` → (`app`,
     `handler`), `src/orders/app.handler` → (`src.orders.app`, `handler`). Raises
@@ -106,6 +145,17 @@ def default_function_name(handler: str) -> str:
     return name
 
 
+def default_node_function_name(handler: str) -> str:
+    """The function name a Node.js handler is served under when none is given: its
+    file's name (`orders.handler` → `orders`), or for Node's `index` its folder's
+    (`functions/hello-world/index.handler` → `hello-world`)."""
+    path, _ = parse_node_handler(handler)
+    folder, _, module = path.rpartition("/")
+    if module == "index" and folder:
+        module = folder.rpartition("/")[2]
+    return re.sub(r"[^a-zA-Z0-9_-]", "-", module)[:64] or "index"
+
+
 def check_function_name(name: str) -> str:
     if not _FUNCTION_NAME_RE.fullmatch(name):
         raise HandlerNameError(
@@ -126,10 +176,18 @@ class LambdaFunction:
     version: str = "$LATEST"
     # Extra variables for the handler's environment (a template's `Environment`).
     environment: Mapping[str, str] = field(default_factory=dict)
+    # Lambda's runtime identifier (a template's `Runtime`): python3.x or nodejsN.x.
+    runtime: str = PYTHON
+    # The folder the handler's path is relative to, Lambda's task root (a template's
+    # `CodeUri`); None for the current folder. Node.js handlers are loaded from it.
+    task_root: str | None = None
 
     def __post_init__(self) -> None:
         check_function_name(self.name)
-        parse_handler(self.handler)
+        if runtime_family(self.runtime) == NODEJS:
+            parse_node_handler(self.handler)
+        else:
+            parse_handler(self.handler)
         if not 0 < self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
             raise ValueError(
                 f"function {self.name}: the timeout must be more than 0 and at most "
@@ -145,22 +203,32 @@ class LambdaFunction:
     def log_group_name(self) -> str:
         return f"/aws/lambda/{self.name}"
 
+    @property
+    def family(self) -> str:
+        """PYTHON or NODEJS: which runtime runs the handler."""
+        return runtime_family(self.runtime)
+
 
 def lambda_function(
     spec: str,
     *,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    runtime: str = PYTHON,
 ) -> LambdaFunction:
-    """A LambdaFunction from a command line's `[NAME=]module.function`."""
+    """A LambdaFunction from a command line's `[NAME=]module.function` (for Node.js,
+    `[NAME=]path/file.function`)."""
     name, sep, handler = spec.partition("=")
     if not sep:
-        handler, name = spec, default_function_name(spec)
+        handler = spec
+        node = runtime_family(runtime) == NODEJS
+        name = default_node_function_name(spec) if node else default_function_name(spec)
     return LambdaFunction(
         name=check_function_name(name.strip()),
         handler=handler.strip(),
         timeout_seconds=timeout_seconds,
         memory_mb=memory_mb,
+        runtime=runtime,
     )
 
 

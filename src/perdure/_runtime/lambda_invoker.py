@@ -30,9 +30,10 @@ What Lambda does, this does:
   execution when there is one, one record per line (a JSON line is the record itself),
   and to this process's stderr otherwise.
 
-Node.js and other runtimes can reuse the envelope (`_wire.envelope`), the context and
-environment (`lambda_function`) and the outcome (`invokers.outcome_of`) behind a Lambda
-Runtime API server; only the process protocol here is Python's.
+Node.js handlers run in the same pool, with the same envelope, context, environment,
+timeouts and outcomes: only their environment differs, a `node` process polling a Lambda
+Runtime API that Perdure serves for it (`lambda_node.NodeEnvironment`), chosen by the
+function's runtime.
 """
 
 from __future__ import annotations
@@ -48,26 +49,26 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from perdure._clock import SystemClock, monotonic
 from perdure._model import ErrorObject, InvocationInput
 from perdure._runtime.invokers import Outcome, outcome_of
-from perdure._runtime.lambda_bootstrap import END_MARKER
 from perdure._runtime.lambda_function import (
+    NODEJS,
     HandlerAccess,
     LambdaFunction,
     handler_environment,
     invocation_context,
     log_stream_name,
 )
+from perdure._runtime.lambda_node import NodeEnvironment, find_node
+from perdure._runtime.lambda_output import LogSink, OutputPump, stderr_line, timed_out
 from perdure._runtime.process_invoker import exit_failure
 from perdure._runtime.registry import Handler
 from perdure._wire.envelope import invocation_input_to_json
 
 log = logging.getLogger("perdure.lambda")
-
-LogSink = Callable[[Mapping[str, Any]], None]
 
 BOOTSTRAP = Path(__file__).with_name("lambda_bootstrap.py")
 # Loads the bootstrap by its path, so the handler's process imports no Perdure package.
@@ -99,6 +100,29 @@ class LambdaInitError(Exception):
 
 class _TimedOut(Exception):
     pass
+
+
+class Environment(Protocol):
+    """One warm execution environment of a function, whatever runs its handler."""
+
+    fn: LambdaFunction
+    log_stream: str
+
+    @property
+    def pid(self) -> int: ...
+
+    @property
+    def alive(self) -> bool: ...
+
+    def wait_ready(self, timeout: float, request_id: str) -> ErrorObject | None: ...
+
+    def invoke(
+        self, request: Mapping[str, Any], request_id: str, sink: LogSink | None
+    ) -> Outcome: ...
+
+    def kill(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class _HandlerProcess:
@@ -149,15 +173,10 @@ class _HandlerProcess:
         self._buffer = b""
         self._selector = selectors.DefaultSelector()
         self._selector.register(outbox_r, selectors.EVENT_READ)
-        self._lock = threading.Lock()
-        self._sink: LogSink | None = None
-        self._request_id: str | None = None
-        self._output_done = threading.Event()
-        self._default_output = default_output
-        self._pump = threading.Thread(
-            target=self._read_output, name=f"perdure-lambda-output-{self.pid}", daemon=True
+        assert self._proc.stdout is not None
+        self._output = OutputPump(
+            self._proc.stdout, f"perdure-lambda-output-{self.pid}", default_output
         )
-        self._pump.start()
 
     @property
     def pid(self) -> int:
@@ -191,9 +210,7 @@ class _HandlerProcess:
 
     def invoke(self, request: Mapping[str, Any], request_id: str, sink: LogSink | None) -> Outcome:
         deadline = monotonic() + self.fn.timeout_seconds
-        with self._lock:
-            self._sink, self._request_id = sink, request_id
-            self._output_done.clear()
+        self._output.attach(request_id, sink)
         try:
             try:
                 self._inbox.write(json.dumps(request).encode("utf-8") + b"\n")
@@ -203,14 +220,13 @@ class _HandlerProcess:
                 message = None
             except _TimedOut:
                 self.kill()
-                return Outcome(None, _timed_out(request_id, self.fn.timeout_seconds))
+                return Outcome(None, timed_out(request_id, self.fn.timeout_seconds))
             if message is None:
                 return Outcome(None, exit_failure(request_id, self._wait_exit()))
-            self._output_done.wait(_OUTPUT_GRACE_SECONDS)
+            self._output.wait_end(_OUTPUT_GRACE_SECONDS)
             return _outcome(message)
         finally:
-            with self._lock:
-                self._sink, self._request_id = None, None
+            self._output.detach()
 
     @property
     def alive(self) -> bool:
@@ -280,45 +296,6 @@ class _HandlerProcess:
         message: dict[str, Any] = json.loads(line)
         return message
 
-    def _read_output(self) -> None:
-        stdout = self._proc.stdout
-        assert stdout is not None
-        with stdout:
-            for raw in stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                if line.startswith(END_MARKER):
-                    with self._lock:
-                        if line[len(END_MARKER) :] == self._request_id:
-                            self._output_done.set()
-                    continue
-                with self._lock:
-                    sink = self._sink
-                if sink is not None:
-                    sink(_record(line))
-                else:
-                    self._default_output(line)
-        self._output_done.set()
-
-
-def _record(line: str) -> Mapping[str, Any]:
-    """A log record from one line of output: a JSON object is the record (Lambda's JSON
-    log format, or a handler's own structured line); anything else is its message."""
-    if line.startswith("{"):
-        try:
-            parsed = json.loads(line)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, dict):
-            return parsed
-    return {"message": line}
-
-
-def _timed_out(request_id: str, seconds: float) -> ErrorObject:
-    return ErrorObject(
-        f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds",
-        "Sandbox.Timedout",
-    )
-
 
 def _outcome(message: Mapping[str, Any]) -> Outcome:
     if message.get("op") == "result":
@@ -335,19 +312,13 @@ def _outcome(message: Mapping[str, Any]) -> Outcome:
     )
 
 
-def _stderr_line(line: str) -> None:
-    try:
-        sys.stderr.write(line + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
-
-
 class LambdaInvoker:
     """Runs the functions in `functions` (by name) in warm handler processes. `access`
     is how their SDKs reach the API; `log_sink` gives the sink for an execution's log
     records (by ARN), or None to write them to stderr. `python` is the interpreter of
-    the handler processes (this one's by default: AWS's SDK must be installed in it)."""
+    Python handlers (this one's by default: AWS's SDK must be installed in it); Node.js
+    handlers run on the `node` on PATH, and NodeNotFoundError says so at once when
+    there is none."""
 
     def __init__(
         self,
@@ -357,17 +328,19 @@ class LambdaInvoker:
         *,
         python: str | None = None,
         environ: Mapping[str, str] | None = None,
-        output: Callable[[str], None] = _stderr_line,
+        output: Callable[[str], None] = stderr_line,
     ) -> None:
         self.functions = dict(functions)
         self._access = access
         self._log_sink = log_sink
         self._python = python or sys.executable
         self._environ = dict(os.environ if environ is None else environ)
+        needs_node = any(fn.family == NODEJS for fn in self.functions.values())
+        self._node = find_node(self._environ) if needs_node else None
         self._output = output
         self._lock = threading.Lock()
-        self._idle: dict[str, list[_HandlerProcess]] = {name: [] for name in self.functions}
-        self._busy: set[_HandlerProcess] = set()
+        self._idle: dict[str, list[Environment]] = {name: [] for name in self.functions}
+        self._busy: set[Environment] = set()
         self._closed = False
 
     def start(self) -> None:
@@ -443,14 +416,19 @@ class LambdaInvoker:
 
     # -- the pool ----------------------------------------------------------------------
 
-    def _spawn(self, fn: LambdaFunction) -> _HandlerProcess:
-        proc = _HandlerProcess(fn, self._access, self._python, self._environ, self._output)
+    def _spawn(self, fn: LambdaFunction) -> Environment:
+        proc: Environment
+        if fn.family == NODEJS:
+            assert self._node is not None
+            proc = NodeEnvironment(fn, self._access, self._node, self._environ, self._output)
+        else:
+            proc = _HandlerProcess(fn, self._access, self._python, self._environ, self._output)
         with self._lock:
             self._busy.add(proc)
         log.debug("started a handler process for %s (pid %d)", fn.name, proc.pid)
         return proc
 
-    def _take(self, fn: LambdaFunction) -> _HandlerProcess | None:
+    def _take(self, fn: LambdaFunction) -> Environment | None:
         with self._lock:
             idle = self._idle[fn.name]
             while idle:
@@ -461,7 +439,7 @@ class LambdaInvoker:
                 proc.kill()
         return None
 
-    def _give_back(self, proc: _HandlerProcess) -> None:
+    def _give_back(self, proc: Environment) -> None:
         with self._lock:
             self._busy.discard(proc)
             if not self._closed and proc.alive:
@@ -469,6 +447,6 @@ class LambdaInvoker:
                 return
         proc.close()
 
-    def _forget(self, proc: _HandlerProcess) -> None:
+    def _forget(self, proc: Environment) -> None:
         with self._lock:
             self._busy.discard(proc)
