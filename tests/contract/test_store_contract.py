@@ -29,6 +29,7 @@ from perdure._store.sqlite import SqliteStore
 from perdure._store.store import (
     CopyConflictError,
     ExecutionQuery,
+    SavedReply,
     StaleStateError,
     Store,
 )
@@ -193,13 +194,24 @@ def test_listing_filters_by_status_name_and_time_newest_first(store: Store) -> N
     assert [e.name for e in page] == ["a"]
 
 
-def test_checkpoint_replies_are_kept_for_retries(store: Store) -> None:
+def test_a_checkpoint_reply_is_saved_by_its_commit_for_retries(store: Store) -> None:
     state = create(store, "a")
     arn = state.record.execution.arn
     assert store.saved_reply(arn, "ct", "tok") is None
-    store.save_reply(arn, "ct", "tok", '{"token": "n"}', NOW)
+    begun = begin_invocation(state, NOW, "tok", "req-1")
+    assert begun is not None
+    store.commit(arn, 1, begun[0], reply=SavedReply("ct", "tok", '{"token": "n"}', NOW))
     assert store.saved_reply(arn, "ct", "tok") == '{"token": "n"}'
     assert store.saved_reply(arn, "ct", "other") is None
+
+
+def test_a_refused_commit_saves_no_reply(store: Store) -> None:
+    state = create(store, "a")
+    arn = state.record.execution.arn
+    store.commit(arn, 1, Transition(record=state.record))
+    with pytest.raises(StaleStateError):
+        store.commit(arn, 1, Transition(record=state.record), reply=SavedReply("ct", "t", "r", NOW))
+    assert store.saved_reply(arn, "ct", "t") is None
 
 
 def test_deleting_removes_the_execution_and_its_history(store: Store) -> None:
@@ -299,11 +311,13 @@ def test_stats_and_the_next_wakeup_follow_queued_running_and_timed_work(store: S
 
 
 def test_a_saved_reply_is_replaced_and_old_ones_expire(store: Store) -> None:
-    arn = create(store, "a").record.execution.arn
-    store.save_reply(arn, "ct", "tok", "first", NOW)
-    store.save_reply(arn, "ct", "tok", "second", NOW)
+    record = create(store, "a").record
+    arn = record.execution.arn
+    store.commit(arn, 1, Transition(record=record), reply=SavedReply("ct", "tok", "first", NOW))
+    store.commit(arn, 2, Transition(record=record), reply=SavedReply("ct", "tok", "second", NOW))
     assert store.saved_reply(arn, "ct", "tok") == "second"
-    store.save_reply(arn, "ct2", "tok", "later", NOW + 16 * 60 * 1000)
+    later = SavedReply("ct2", "tok", "later", NOW + 16 * 60 * 1000)
+    store.commit(arn, 3, Transition(record=record), reply=later)
     assert store.saved_reply(arn, "ct", "tok") is None
     assert store.saved_reply(arn, "ct2", "tok") == "later"
 
@@ -318,14 +332,14 @@ def test_an_executions_retention_and_invocation_type_are_stored(store: Store) ->
     assert found is not None and found.retention_days == 30
 
 
-def end_by_timeout(store: Store, state: ExecutionState) -> int:
-    """End `state`'s execution (TIMED_OUT) and return when it ended."""
+def end_by_timeout(store: Store, state: ExecutionState, reply: SavedReply | None = None) -> int:
+    """End `state`'s execution (TIMED_OUT), saving `reply` with it; when it ended."""
     ended = NOW + 61_000
     transition = fire_timer(
         state, state.record.execution.execution_id, TimerKind.EXECUTION_TIMEOUT, ended
     )
     assert transition is not None
-    store.commit(state.record.execution.arn, 1, transition)
+    store.commit(state.record.execution.arn, 1, transition, reply=reply)
     return ended
 
 
@@ -333,10 +347,9 @@ def test_pruning_deletes_executions_ended_longer_ago_than_their_retention(store:
     short = create(store, "short", retention_days=1)
     long = create(store, "long", retention_days=3)
     running = create(store, "running", retention_days=1)
-    ended = end_by_timeout(store, short)
+    ended = end_by_timeout(store, short, SavedReply("ct", "tok", "reply", NOW + 61_000))
     end_by_timeout(store, long)
     short_arn, long_arn = short.record.execution.arn, long.record.execution.arn
-    store.save_reply(short_arn, "ct", "tok", "reply", ended)
 
     assert store.prune_ended(ended + DAY_MS - 1, 10) == []
     assert store.prune_ended(ended + DAY_MS, 10) == [short_arn]
@@ -404,9 +417,9 @@ def suspend_on_a_wait_and_a_callback(store: Store, name: str) -> ExecutionState:
     ]
     minted = Minted(callback_ids={"c1": f"cb-{name}"})
     transition = checkpoint_transition(state, updates, NOW + 1, f"tok-{name}-2", minted)
-    store.commit(arn, 2, transition)
+    saved = SavedReply("client-1", f"tok-{name}-1", '{"CheckpointToken": "t"}', NOW + 1)
+    store.commit(arn, 2, transition, reply=saved)
     state.apply(transition)
-    store.save_reply(arn, "client-1", f"tok-{name}-1", '{"CheckpointToken": "t"}', NOW + 1)
     return state
 
 

@@ -1,10 +1,13 @@
 """The checkpoint use case over a real SQLite store: the identifiers a batch needs are
 minted before the decision and are the ones recorded, a chained invoke's target function
-is checked before the engine decides, and a stale token is still reported first."""
+is checked before the engine decides, a stale token is still reported first, a retry
+gets the answer its first attempt's commit saved, and threads checkpointing different
+executions at once lose nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -100,3 +103,45 @@ def test_a_stale_token_is_reported_before_an_unregistered_function(ctx: ServiceC
     with pytest.raises(InvalidParameterValueError) as caught:
         checkpoint.checkpoint(ctx, arn, "0" * 32, [invoke("nobody")])
     assert caught.value.message.startswith(INVALID_CHECKPOINT_TOKEN_PREFIX)
+
+
+def step(op_id: str) -> list[OperationUpdate]:
+    return [
+        OperationUpdate(op_id, T.STEP, A.START, name="s"),
+        OperationUpdate(op_id, T.STEP, A.SUCCEED, name="s", payload="1"),
+    ]
+
+
+def test_a_retried_checkpoint_gets_the_answer_its_commit_saved(ctx: ServiceContext) -> None:
+    arn, token = claimed(ctx)
+    first = checkpoint.checkpoint(ctx, arn, token, step("a"), client_token="ct-1")
+    ctx.forget(arn)  # the retry is answered from the database, not this process's cache
+    retried = checkpoint.checkpoint(ctx, arn, token, step("a"), client_token="ct-1")
+    assert retried == first
+    assert [op.operation_id for op in first.operations] == ["a"]
+    assert [e.event_type.value for e in queries.all_events(ctx, arn)].count("StepSucceeded") == 1
+
+
+def test_a_used_token_with_another_client_token_is_still_refused(ctx: ServiceContext) -> None:
+    arn, token = claimed(ctx)
+    checkpoint.checkpoint(ctx, arn, token, step("a"), client_token="ct-1")
+    with pytest.raises(InvalidParameterValueError) as caught:
+        checkpoint.checkpoint(ctx, arn, token, step("b"), client_token="ct-2")
+    assert caught.value.message.startswith(INVALID_CHECKPOINT_TOKEN_PREFIX)
+
+
+def test_threads_checkpointing_many_executions_at_once_lose_no_step(ctx: ServiceContext) -> None:
+    executions = [claimed(ctx) for _ in range(6)]
+
+    def run(arn: str, token: str) -> None:
+        for i in range(20):
+            answer = checkpoint.checkpoint(ctx, arn, token, step(f"s{i}"), client_token=f"c{i}")
+            assert answer.checkpoint_token is not None
+            token = answer.checkpoint_token
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda pair: run(*pair), executions))
+    for arn, _ in executions:
+        ctx.forget(arn)
+        _, state = ctx.load(arn)
+        assert [op for op in state.ops if op.startswith("s")] == [f"s{i}" for i in range(20)]

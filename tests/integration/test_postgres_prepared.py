@@ -1,7 +1,7 @@
 """The PostgreSQL store writes each commit as one statement, prepared on its connection.
 
 The checkpoints go through the service's use cases, as the HTTP API sends them (with a
-ClientToken, so the saved reply is written too), over a store with a pool of one
+ClientToken, so the reply is saved in the same statement), over a store with a pool of one
 connection, so the test can look at that session's prepared statements
 (`pg_prepared_statements` shows only the session's own). Each test gets a fresh database
 (tests/postgres_databases.py); without PERDURE_TEST_POSTGRES_URL they are skipped."""
@@ -70,7 +70,7 @@ def test_step_checkpoints_are_one_statement_each_prepared_once(
     prepared = prepared_statements(store)
     commits = [s for s in prepared if "UPDATE executions" in s and "INSERT INTO events" in s]
     assert len(commits) == 1 and "INSERT INTO operations" in commits[0]
-    assert any("INSERT INTO checkpoint_replies" in s for s in prepared)
+    assert "INSERT INTO checkpoint_replies" in commits[0]  # the reply, in the same commit
     run_steps(ctx, arn, token, [f"s{i}" for i in range(8, 16)])
     assert sorted(prepared_statements(store)) == sorted(prepared)  # no new shapes
     ctx.forget(arn)  # read the database, not this process's cache

@@ -30,7 +30,13 @@ from typing import Any
 
 from perdure._engine.draft import Draft
 from perdure._model import TERMINAL_EXECUTION_STATUSES, EventType, ExecutionStatus
-from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
+from perdure._model.state import (
+    ExecutionRecord,
+    ExecutionState,
+    InvocationState,
+    TimerKind,
+    Transition,
+)
 from perdure.errors import InvalidParameterValueError, ResourceConflictError
 
 PAUSED_STATUSES = frozenset({ExecutionStatus.PAUSED, ExecutionStatus.PAUSING})
@@ -139,7 +145,11 @@ def take_hold(draft: Draft) -> bool:
 def held(state: ExecutionState) -> bool:
     """Whether the running invocation's token was withdrawn by a pause (a token withdrawn
     because the handler checkpointed the execution's result leaves `closing_status`)."""
-    rec = state.record
+    return held_record(state.record)
+
+
+def held_record(rec: ExecutionRecord) -> bool:
+    """`held` for a record not yet applied (the one a transition commits)."""
     return (
         rec.invocation is InvocationState.RUNNING
         and rec.token is None

@@ -8,8 +8,10 @@ what that invocation has already seen. `Transition` is everything one decision c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import chain
 
 from perdure._model import ErrorObject, Event, Execution, Operation
 
@@ -123,13 +125,23 @@ class ExecutionState:
             self.timers[(timer.op_id, timer.kind)] = timer.due_ms
 
     def changed_since(self, seq: int) -> list[Operation]:
+        return [self.ops[op_id] for op_id in self.changed_ids_since(seq)]
+
+    def changed_ids_since(self, seq: int, pending: Transition | None = None) -> list[str]:
+        """The ids of the operations changed since `seq`, in the order of their last
+        change; with `pending`, as they will be once it is applied (a checkpoint's
+        saved reply names them in the commit that applies it)."""
         self._ensure_changes()
+        changes: Iterable[tuple[int, str]] = reversed(self._changes)
+        if pending is not None and pending.ops:
+            new = [(pending.record.seq, op_id) for op_id in reversed(pending.ops)]
+            changes = chain(new, changes)
         ids: dict[str, None] = {}
-        for change_seq, op_id in reversed(self._changes):
+        for change_seq, op_id in changes:
             if change_seq <= seq:
                 break
             ids[op_id] = None
-        return [self.ops[op_id] for op_id in reversed(ids)]
+        return list(reversed(ids))
 
     def _ensure_changes(self) -> None:
         if not self._changes and self.op_seq:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from perdure._engine.checkpoint import NOTHING_MINTED, ChildIds, Minted, checkpoint_transition
 from perdure._engine.lifecycle import start_execution as engine_start
-from perdure._engine.pause import held
+from perdure._engine.pause import held_record
 from perdure._engine.validation import check_token, invoke_target
 from perdure._model import (
     CheckpointResponse,
@@ -29,6 +29,7 @@ from perdure._service.context import ServiceContext
 from perdure._service.limits import check_checkpoint, page_size
 from perdure._service.settle import settle_parents
 from perdure._service.start import new_execution, new_execution_ids
+from perdure._store.store import SavedReply
 from perdure.errors import InvalidParameterValueError
 
 
@@ -41,25 +42,30 @@ def checkpoint(
 ) -> CheckpointResponse:
     """Apply the running invocation's batch of `updates` under its `token`; the response
     carries the next token and every operation changed since the invocation last looked.
-    A retried request with the same `client_token` gets the first one's answer."""
-    decision = _Decision(ctx, token, updates, ctx.new_token(), _mint(ctx, updates))
+    A retried request with the same `client_token` gets the first one's answer: the
+    commit saves it, so a retry finds its token used up and the answer saved."""
+    minted = _mint(ctx, updates)
+    decision = _Decision(ctx, token, updates, ctx.new_token(), minted, client_token)
     with ctx.locked(arn):
-        if client_token is not None:
-            saved = ctx.store.saved_reply(arn, client_token, token)
-            if saved is not None:
-                return _replay_reply(ctx, arn, saved)
-        state, transition = ctx.transact(arn, decision, decision.children)
+        try:
+            state, transition = ctx.transact(
+                arn, decision, decision.children, reply=decision.saved_reply
+            )
+        except InvalidParameterValueError:
+            # Every commit rotates or withdraws the token, so a request whose reply was
+            # saved is refused for its token before anything else is checked.
+            saved = None
+            if client_token is not None:
+                saved = ctx.store.saved_reply(arn, client_token, token)
+            if saved is None:
+                raise
+            return _replay_reply(ctx, arn, saved)
         assert transition is not None
-        resp_token = transition.record.token
-        # A pause that took hold sends neither token nor operations (reference §3.2).
-        ops = [] if held(state) else state.changed_since(decision.seen_before)
-        if client_token is not None:
-            reply = json.dumps({"token": resp_token, "ops": [op.operation_id for op in ops]})
-            ctx.store.save_reply(arn, client_token, token, reply, ctx.now())
+        ops = [state.ops[op_id] for op_id in decision.answered]
     if transition.child_starts or transition.parent_notices:
         settle_parents(ctx, transition)
         ctx.notify()
-    return CheckpointResponse(checkpoint_token=resp_token, operations=ops)
+    return CheckpointResponse(checkpoint_token=transition.record.token, operations=ops)
 
 
 def _mint(ctx: ServiceContext, updates: Sequence[OperationUpdate]) -> Minted:
@@ -89,15 +95,17 @@ def _mint(ctx: ServiceContext, updates: Sequence[OperationUpdate]) -> Minted:
 @dataclass(slots=True)
 class _Decision:
     """One checkpoint's decision, made again as is if another writer commits first.
-    `seen_before` is how far the invocation had seen before this checkpoint: its
-    response carries every operation changed since."""
+    Its answer carries the next token and `answered`: every operation changed since
+    the invocation last looked."""
 
     ctx: ServiceContext
     token: str
     updates: Sequence[OperationUpdate]
     new_token: str
     minted: Minted
-    seen_before: int = 0
+    client_token: str | None = None
+    answered: list[str] = field(default_factory=list)
+    answer_token: str | None = None
 
     def __call__(self, state: ExecutionState) -> Transition:
         check_token(state, self.token)
@@ -108,10 +116,22 @@ class _Decision:
                     f"Function not found: {child.function_name}. Register it with the "
                     "runtime before invoking it"
                 )
-        self.seen_before = state.record.token_seen_seq
-        return checkpoint_transition(
+        seen_before = state.record.token_seen_seq
+        transition = checkpoint_transition(
             state, self.updates, self.ctx.now(), self.new_token, self.minted
         )
+        self.answer_token = transition.record.token
+        # A pause that took hold sends neither token nor operations (reference §3.2).
+        held = held_record(transition.record)
+        self.answered = [] if held else state.changed_ids_since(seen_before, transition)
+        return transition
+
+    def saved_reply(self) -> SavedReply | None:
+        """The answer of the decision just made, to save in its commit for retries."""
+        if self.client_token is None:
+            return None
+        reply = json.dumps({"token": self.answer_token, "ops": self.answered})
+        return SavedReply(self.client_token, self.token, reply, self.ctx.now())
 
     def children(self, transition: Transition) -> list[tuple[ExecutionState, Transition]]:
         """The child executions `transition` starts, built to commit with it."""

@@ -26,7 +26,7 @@ from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.execution_locks import ExecutionLocks
 from perdure._service.liveness import Liveness
-from perdure._store.store import StaleStateError, Store
+from perdure._store.store import SavedReply, StaleStateError, Store
 from perdure.errors import ResourceNotFoundError
 
 Decision = Callable[[ExecutionState], "Transition | None"]
@@ -154,9 +154,11 @@ class ServiceContext:
         decide: Decision,
         children: Callable[[Transition], Sequence[tuple[ExecutionState, Transition]]] | None = None,
         lease: Callable[[], tuple[str, int]] | None = None,
+        reply: Callable[[], SavedReply | None] | None = None,
     ) -> tuple[ExecutionState, Transition | None]:
         """Load, decide, commit; retry the decision if another writer got in first.
-        `lease` gives the invocation lease to set in the same commit.
+        `lease` gives the invocation lease to set in the same commit, `reply` the
+        answer to save with it (asked after each decision).
 
         A cached state is decided on without asking the store for its row version
         first: the commit is guarded by that version, so a stale cache can only cost a
@@ -185,7 +187,12 @@ class ServiceContext:
                 kids = children(transition) if children else ()
                 try:
                     new_version = self.store.commit(
-                        arn, version, transition, kids, lease() if lease else None
+                        arn,
+                        version,
+                        transition,
+                        kids,
+                        lease() if lease else None,
+                        reply() if reply else None,
                     )
                 except StaleStateError:
                     self.forget(arn)

@@ -79,6 +79,7 @@ from perdure._store.rows import (
 )
 from perdure._store.store import (
     EXECUTION_TABLES,
+    REPLY_TTL_MS,
     CallbackRef,
     CopyConflictError,
     DueTimer,
@@ -90,6 +91,7 @@ from perdure._store.store import (
     LeaseHolding,
     PageKey,
     RowCounts,
+    SavedReply,
     StaleStateError,
     StoreStats,
     StoreUnavailableError,
@@ -117,11 +119,10 @@ _GUARD = " WHERE arn=%s AND row_version=%s RETURNING 1"
 _GUARDED_UPDATE = _UPDATE_SET + _GUARD
 _GUARDED_UPDATE_AND_LEASE = _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
 _NOTIFY = f"NOTIFY {CHANNEL}"
-_REPLY_TTL_MS = 15 * 60 * 1000
 _SAVE_REPLY = (
     "INSERT INTO checkpoint_replies "
     "(execution_id, client_token, checkpoint_token, reply, created_ms) "
-    "SELECT id, %s, %s, %s, %s FROM executions WHERE arn=%s "
+    "VALUES (%s, %s, %s, %s, %s) "
     "ON CONFLICT (execution_id, client_token, checkpoint_token) "
     "DO UPDATE SET reply=excluded.reply, created_ms=excluded.created_ms"
 )
@@ -163,7 +164,7 @@ def classify_postgres_error(exc: BaseException) -> StoreFaultError | None:
 
 @translate_faults(
     classify_postgres_error,
-    writes=("create_execution", "commit", "lease", "renew_lease", "save_reply", "delete_execution"),
+    writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
 )
 class PostgresStore:
     def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
@@ -343,6 +344,7 @@ class PostgresStore:
         transition: Transition,
         children: Sequence[tuple[ExecutionState, Transition]] = (),
         lease: tuple[str, int] | None = None,
+        reply: SavedReply | None = None,
     ) -> int:
         rec = transition.record
         # Fails (division by zero, so nothing is written) when the version moved.
@@ -354,6 +356,8 @@ class PostgresStore:
         for child_state, child_transition in children:
             script.add(_INSERT_EXECUTION, insert_values(child_transition.record))
             script.write(child_state.record.execution.execution_id, child_transition)
+        if reply is not None:
+            self._save_reply(script, rec.execution.execution_id, reply)
         if children or _queues_work(transition):
             script.notify(CHANNEL)
         try:
@@ -361,6 +365,15 @@ class PostgresStore:
         except psycopg.errors.DivisionByZero:
             raise StaleStateError(arn) from None
         return version + 1
+
+    @staticmethod
+    def _save_reply(script: Script, exec_id: str, r: SavedReply) -> None:
+        """The reply's upsert and the expiry of old ones, as parts of the commit."""
+        values = (exec_id, r.client_token, r.checkpoint_token, r.reply, r.created_ms)
+        script.add(_SAVE_REPLY, values)
+        script.add(
+            _EXPIRE_REPLIES, (r.created_ms - REPLY_TTL_MS, r.client_token, r.checkpoint_token)
+        )
 
     def _run(self, script: Script) -> None:
         """Send the write as one statement (`postgres_script`): one transaction, one
@@ -604,15 +617,6 @@ class PostgresStore:
             (arn, client_token, checkpoint_token),
         )
         return None if row is None else str(row[0])
-
-    def save_reply(
-        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
-    ) -> None:
-        # Every checkpoint over HTTP saves one: one statement, like a commit.
-        script = Script()
-        script.add(_SAVE_REPLY, (client_token, checkpoint_token, reply, now, arn))
-        script.add(_EXPIRE_REPLIES, (now - _REPLY_TTL_MS, client_token, checkpoint_token))
-        self._run(script)
 
     # -- copying between databases (`perdure db copy`) -------------------------------
 

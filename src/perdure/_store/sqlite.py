@@ -56,6 +56,7 @@ from perdure._store.rows import (
 )
 from perdure._store.store import (
     EXECUTION_TABLES,
+    REPLY_TTL_MS,
     CallbackRef,
     CopyConflictError,
     DueTimer,
@@ -67,6 +68,7 @@ from perdure._store.store import (
     LeaseHolding,
     PageKey,
     RowCounts,
+    SavedReply,
     StaleStateError,
     StoreStats,
     StoreUnavailableError,
@@ -129,7 +131,7 @@ def classify_sqlite_error(exc: BaseException) -> StoreFaultError | None:
 
 @translate_faults(
     classify_sqlite_error,
-    writes=("create_execution", "commit", "lease", "renew_lease", "save_reply", "delete_execution"),
+    writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
 )
 class SqliteStore:
     def __init__(
@@ -293,6 +295,7 @@ class SqliteStore:
         transition: Transition,
         children: Sequence[tuple[ExecutionState, Transition]] = (),
         lease: tuple[str, int] | None = None,
+        reply: SavedReply | None = None,
     ) -> int:
         rec = transition.record
         with self._tx() as db:
@@ -308,7 +311,21 @@ class SqliteStore:
                 self._write(
                     db, child_state.record.execution.execution_id, child_state, child_transition
                 )
+            if reply is not None:
+                self._save_reply(db, rec.execution.execution_id, reply)
         return version + 1
+
+    def _save_reply(self, db: sqlite3.Connection, exec_id: str, reply: SavedReply) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO checkpoint_replies "
+            "(execution_id, client_token, checkpoint_token, reply, created_ms) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (exec_id, reply.client_token, reply.checkpoint_token, reply.reply, reply.created_ms),
+        )
+        db.execute(
+            "DELETE FROM checkpoint_replies WHERE created_ms < ?",
+            (reply.created_ms - REPLY_TTL_MS,),
+        )
 
     def _write(
         self,
@@ -619,20 +636,6 @@ class SqliteStore:
                 (arn, client_token, checkpoint_token),
             ).fetchone()
         return None if row is None else str(row[0])
-
-    def save_reply(
-        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
-    ) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO checkpoint_replies "
-                "(execution_id, client_token, checkpoint_token, reply, created_ms) "
-                "SELECT id, ?, ?, ?, ? FROM executions WHERE arn=?",
-                (client_token, checkpoint_token, reply, now, arn),
-            )
-            db.execute(
-                "DELETE FROM checkpoint_replies WHERE created_ms < ?", (now - 15 * 60 * 1000,)
-            )
 
     # -- copying between databases (`perdure db copy`) -------------------------------
 

@@ -159,6 +159,23 @@ class RowCounts:
     versions: int
 
 
+@dataclass(frozen=True)
+class SavedReply:
+    """A checkpoint's answer, kept so that a retry of the same request (same client
+    token, same checkpoint token) gets it again instead of being refused for its used
+    token. Written in the checkpoint's own commit: one durable write per checkpoint, and
+    never a commit whose answer could be lost."""
+
+    client_token: str
+    checkpoint_token: str  # the token the checkpoint was sent with
+    reply: str
+    created_ms: int
+
+
+# How long a saved reply is kept (AWS's SDK retries a checkpoint for far less).
+REPLY_TTL_MS = 15 * 60 * 1000
+
+
 class CopyConflictError(Exception):
     """An execution being copied in collides with a different one the database holds
     (same function and name, or same ARN, under another id); the message names it."""
@@ -206,11 +223,14 @@ class Store(Protocol):
         transition: Transition,
         children: Sequence[tuple[ExecutionState, Transition]] = (),
         lease: tuple[str, int] | None = None,
+        reply: SavedReply | None = None,
     ) -> int:
         """Persist `transition` if the row is still at `version`, create the child
-        executions it started and set the invocation lease (owner, expires; as `lease()`)
-        when given, in one transaction; return the new row version. Raises
-        StaleStateError when another writer got there first."""
+        executions it started, set the invocation lease (owner, expires; as `lease()`)
+        and save the checkpoint's `reply` (replacing one saved under the same tokens,
+        and dropping those older than REPLY_TTL_MS) when given, in one transaction;
+        return the new row version. Raises StaleStateError when another writer got
+        there first."""
         ...
 
     def resolve_callback(self, callback_id: str) -> CallbackRef | None: ...
@@ -270,11 +290,9 @@ class Store(Protocol):
         """Running invocations with their lease owner and expiry, soonest expiry first."""
         ...
 
-    def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None: ...
-
-    def save_reply(
-        self, arn: str, client_token: str, checkpoint_token: str, reply: str, now: int
-    ) -> None: ...
+    def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
+        """The reply a commit saved for these tokens (`commit`'s `reply`), or None."""
+        ...
 
     def running_count(self) -> int: ...
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from perdure._engine.checkpoint import ChildIds, Minted, apply_checkpoint, checkpoint_transition
+from perdure._engine.checkpoint import (
+    NOTHING_MINTED,
+    ChildIds,
+    Minted,
+    apply_checkpoint,
+    checkpoint_transition,
+)
 from perdure._engine.pause import pause_execution
 from perdure._model import (
     ChainedInvokeOptions,
@@ -300,3 +306,16 @@ def test_events_are_numbered_on_from_the_history_and_stamped_now() -> None:
     assert {e.timestamp for e in t.events} == {NOW}
     assert t.record.event_count == before + 2
     assert state.record.token == TOKEN
+
+
+def test_the_operations_a_checkpoint_answers_with_are_known_before_it_is_applied() -> None:
+    state = running()
+    checkpoint(state, step("a", A.START), wait("w", 30))
+    checkpoint(state, step("b", A.START))
+    batch = (step("a", A.SUCCEED, payload="1"), step("c", A.START))  # "a" changes again
+    pending = checkpoint_transition(state, batch, NOW + 1, "next", NOTHING_MINTED)
+    before = {seq: state.changed_ids_since(seq, pending) for seq in range(pending.record.seq + 1)}
+    state.apply(pending)
+    after = {seq: [op.operation_id for op in state.changed_since(seq)] for seq in before}
+    assert before == after
+    assert before[0][-4:] == ["w", "b", "a", "c"]
