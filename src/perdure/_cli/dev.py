@@ -24,7 +24,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from perdure._cli.serve import bind, require_uvicorn, serve, url_of
 from perdure._clock import monotonic, real_sleep
 from perdure._config import DEFAULT_ENDPOINT, Isolation, parse_port
 from perdure._runtime import lifeline
-from perdure._runtime.lambda_function import LambdaFunction
+from perdure._runtime.lambda_function import NODEJS, LambdaFunction
 
 POLL_SECONDS = 0.5
 STOP_GRACE_SECONDS = 10.0
@@ -52,8 +52,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Serve the durable functions in FILE_OR_MODULE... (every "
         "@durable_execution handler, named after its attribute) on the embedded SQLite "
         "store, with the HTTP API, scheduler and workers in one process, and the AWS "
-        "Lambda handlers given with --lambda. Restarts when a watched file changes; the "
-        "database is kept.",
+        "Lambda handlers given with --lambda (Python) and --lambda-node (Node.js). "
+        "Restarts when a watched file changes; the database is kept.",
     )
     p.add_argument(
         "targets",
@@ -85,8 +85,10 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 def dev(ctx: CliContext) -> int:
-    if not ctx.args.targets and not ctx.args.lambda_handlers:
-        raise UsageError("name at least one FILE_OR_MODULE, or an AWS handler with --lambda")
+    if not ctx.args.targets and not lambda_options.given(ctx.args):
+        raise UsageError(
+            "name at least one FILE_OR_MODULE, or an AWS handler with --lambda or --lambda-node"
+        )
     if ctx.args.supervised:
         return run_here(ctx)  # a failing import exits USER_CODE_ERROR for the supervisor
     if ctx.args.no_reload:
@@ -191,7 +193,8 @@ def banner(
     origins = {
         **loaded.origins,
         **{
-            fn.name: f"AWS handler {fn.handler}, Lambda-style, {fn.timeout_seconds:g} s timeout"
+            fn.name: f"AWS {'Node.js ' if fn.family == NODEJS else ''}handler {fn.handler}, "
+            f"Lambda-style, {fn.timeout_seconds:g} s timeout"
             for fn in lambdas
         },
     }
@@ -295,11 +298,14 @@ def _stop(child: subprocess.Popen[bytes]) -> int:
 
 def supervise(ctx: CliContext) -> int:
     con = ctx.console
-    # The modules of --lambda handlers are watched as module targets are.
-    targets: list[str] = [
-        *ctx.args.targets,
-        *lambda_options.handler_modules(lambda_options.functions(ctx.args)),
-    ]
+    # The modules of --lambda handlers are watched as module targets are, the files of
+    # --lambda-node handlers' folders beside them.
+    lambdas = lambda_options.functions(ctx.args)
+    targets: list[str] = [*ctx.args.targets, *lambda_options.handler_modules(lambdas)]
+
+    def watched() -> list[Path]:
+        return [*discovery.watch_paths(targets), *lambda_options.node_watch_paths(lambdas)]
+
     # The child's end of the lifeline; this process holds the only write end, so the
     # child reads end-of-file the moment this process is gone.
     child_end, our_end = os.pipe()
@@ -308,7 +314,7 @@ def supervise(ctx: CliContext) -> int:
     previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     child: subprocess.Popen[bytes] | None = None
     try:
-        seen = _mtimes(discovery.watch_paths(targets))
+        seen = _mtimes(watched())
         while True:
             child = subprocess.Popen(command, pass_fds=(child_end,))
             code, changed = _watch(child, seen)
@@ -316,12 +322,12 @@ def supervise(ctx: CliContext) -> int:
                 shown = ", ".join(str(p.name) for p in changed[:3])
                 con.note(con.style(f"\n{shown} changed; restarting…", "yellow", err=True))
                 _stop(child)
-                seen = _mtimes(discovery.watch_paths(targets))
+                seen = _mtimes(watched())
                 continue
             if code != discovery.USER_CODE_ERROR:
                 return code
             con.note(con.style("waiting for a change to the code…", "yellow", err=True))
-            seen = _wait_for_change(targets, seen)
+            seen = _wait_for_change(watched, seen)
     except KeyboardInterrupt:
         if child is not None:
             _stop(child)
@@ -349,9 +355,11 @@ def _watch(child: subprocess.Popen[bytes], seen: dict[Path, float]) -> tuple[int
             return -1, changed
 
 
-def _wait_for_change(targets: list[str], seen: dict[Path, float]) -> dict[Path, float]:
+def _wait_for_change(
+    watched: Callable[[], list[Path]], seen: dict[Path, float]
+) -> dict[Path, float]:
     while True:
         real_sleep(POLL_SECONDS)
-        now = _mtimes(discovery.watch_paths(targets))
+        now = _mtimes(watched())
         if _changed(seen, now):
             return now

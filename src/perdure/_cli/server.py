@@ -43,7 +43,8 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="run the durable functions of modules for a server",
         description="Claim and run invocations of the durable functions in MODULE... "
-        "(module names or .py files), and of AWS Lambda handlers given with --lambda, "
+        "(module names or .py files), and of AWS Lambda handlers given with --lambda "
+        "(Python) and --lambda-node (Node.js), "
         "for the server at --endpoint, until SIGTERM or Ctrl-C (it drains the "
         "invocations under way first). Lambda handlers sign their requests with the "
         "access key in PERDURE_ACCESS_KEY_ID and PERDURE_SECRET_ACCESS_KEY.",
@@ -122,7 +123,9 @@ def worker(ctx: CliContext) -> int:
     defaults = durable_options.defaults(args)
     lambdas = lambda_options.functions(args)
     if not args.modules and not lambdas:
-        raise UsageError("name at least one MODULE, or an AWS handler with --lambda")
+        raise UsageError(
+            "name at least one MODULE, or an AWS handler with --lambda or --lambda-node"
+        )
     access = lambda_options.worker_access(ctx, lambdas)
     modules = discovery.module_names(args.modules)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")

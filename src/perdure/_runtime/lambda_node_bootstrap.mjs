@@ -195,11 +195,17 @@ async function loadModule(root, folder, name) {
     if (existsSync(`${base}.mjs`)) return await loadFile(`${base}.mjs`, true);
     if (existsSync(`${base}.cjs`)) return await loadFile(`${base}.cjs`, false);
     // A package of that name under node_modules, as require() finds one.
-    const resolved = createRequire(path.join(root, folder, "noop.js")).resolve(name, {
-      paths: [path.resolve(root, folder), root],
-    });
+    let resolved;
+    try {
+      resolved = createRequire(path.join(root, folder, "index.js")).resolve(name, {
+        paths: [path.resolve(root, folder), root],
+      });
+    } catch {
+      throw new RuntimeError("Runtime.ImportModuleError", `Error: Cannot find module '${name}'`);
+    }
     return await loadFile(resolved, resolved.endsWith(".mjs") || (resolved.endsWith(".js") && isModuleType(resolved)));
   } catch (error) {
+    if (error instanceof RuntimeError) throw error;
     if (error instanceof SyntaxError) {
       throw new RuntimeError("Runtime.UserCodeSyntaxError", `${error.name}: ${error.message}`, error);
     }
@@ -359,7 +365,7 @@ async function main() {
     handler = await loadHandler(process.env._HANDLER ?? "", root);
   } catch (error) {
     const shaped = errorBody(error);
-    process.stdout.write(`${JSON.stringify(shaped)}\n`);
+    console.error("Init Error", JSON.stringify({ ...shaped, trace: undefined }));
     await post("/init/error", JSON.stringify(shaped), shaped.errorType);
     process.exit(1);
   }
