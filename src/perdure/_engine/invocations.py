@@ -35,7 +35,10 @@ def begin_invocation(
         return None
     if rec.execution.status in TERMINAL_EXECUTION_STATUSES or not may_invoke(state):
         return None
-    updated = [op_id for op_id, seq in state.op_seq.items() if seq > rec.delivered_seq]
+    # What changed while the execution was suspended: AWS's SDK reports these to its
+    # plugins as news, so the changes the last invocation made, or was told of in its
+    # checkpoint responses (its `token_seen_seq`), are not among them.
+    updated = [op_id for op_id, seq in state.op_seq.items() if seq > rec.token_seen_seq]
     draft = Draft(state, now)
     draft.update_record(
         invocation=InvocationState.RUNNING,

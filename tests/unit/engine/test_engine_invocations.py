@@ -85,14 +85,15 @@ def test_a_queued_invocation_begins_with_its_token_and_the_whole_state() -> None
     assert given.updated_operation_ids == ["x"]  # everything is new to the first one
 
 
-def test_the_next_invocation_is_told_what_changed_since_the_last_one_began() -> None:
+def test_the_next_invocation_is_told_what_changed_while_the_execution_was_suspended() -> None:
     state = running()
     checkpoint(state, wait("w", 1), step("s", A.START))
     end(state, PENDING)
     apply(state, fire_timer(state, "w", TimerKind.WAIT_END, NOW + 1000))
     begun = begin_invocation(state, NOW + 1001, "t2", "r2")
     assert begun is not None
-    assert begun[1].updated_operation_ids == ["w", "s"]
+    # The step's START was the last invocation's own change: only the wait is news.
+    assert begun[1].updated_operation_ids == ["w"]
 
 
 def test_only_a_queued_invocation_begins() -> None:
