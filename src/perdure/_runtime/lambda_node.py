@@ -195,9 +195,30 @@ class NodeEnvironment:
             return exit_failure(request_id, self._wait_exit())
         assert isinstance(state, Reply)
         self.kill()
-        return _error_object(state.error())
+        return error_object(state.error())
 
     def invoke(self, request: Mapping[str, Any], request_id: str, sink: LogSink | None) -> Outcome:
+        """One invocation, read as Lambda reads it: the handler's JSON response is the
+        durable invocation's output, its error or the process's fate a failure."""
+        reply = self.run(request, request_id, sink)
+        if isinstance(reply, ErrorObject):
+            return Outcome(None, reply)
+        if not reply.ok:
+            return Outcome(None, error_object(reply.error()))
+        try:
+            result = json.loads(reply.body)
+        except ValueError as exc:
+            return Outcome(
+                None,
+                ErrorObject(f"The handler's response is not JSON: {exc}", "Runtime.MarshalError"),
+            )
+        return outcome_of(result)
+
+    def run(
+        self, request: Mapping[str, Any], request_id: str, sink: LogSink | None
+    ) -> Reply | ErrorObject:
+        """Hand the event to the runtime; its reply, or why there is none (the deadline
+        passed and the process was killed, or the process ended)."""
         context = request["context"]
         invocation = Invocation(
             request_id=request_id,
@@ -211,23 +232,12 @@ class NodeEnvironment:
             reply = self._api.run(invocation, self.fn.timeout_seconds)
             if reply is TIMED_OUT:
                 self.kill()
-                return Outcome(None, timed_out(request_id, self.fn.timeout_seconds))
+                return timed_out(request_id, self.fn.timeout_seconds)
             if reply is ENDED:
-                return Outcome(None, exit_failure(request_id, self._wait_exit()))
+                return exit_failure(request_id, self._wait_exit())
             assert isinstance(reply, Reply)
             self._output.wait_end(_OUTPUT_GRACE_SECONDS)
-            if not reply.ok:
-                return Outcome(None, _error_object(reply.error()))
-            try:
-                result = json.loads(reply.body)
-            except ValueError as exc:
-                return Outcome(
-                    None,
-                    ErrorObject(
-                        f"The handler's response is not JSON: {exc}", "Runtime.MarshalError"
-                    ),
-                )
-            return outcome_of(result)
+            return reply
         finally:
             self._output.detach()
 
@@ -281,7 +291,9 @@ class NodeEnvironment:
             pass
 
 
-def _error_object(error: Mapping[str, Any]) -> ErrorObject:
+def error_object(error: Mapping[str, Any]) -> ErrorObject:
+    """A runtime's error document (`errorType`, `errorMessage`, `stackTrace`) as the
+    failure it records."""
     return ErrorObject(
         str(error.get("errorMessage", "")),
         str(error.get("errorType", "Unknown")),

@@ -1,0 +1,2 @@
+// An .mjs file, loaded through import().
+export const handler = async (event) => ({ loadedAs: "mjs", echo: event });
