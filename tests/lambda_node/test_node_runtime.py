@@ -196,6 +196,9 @@ def test_a_result_json_cannot_hold_is_a_marshal_error(node: str) -> None:
 def test_a_response_over_six_megabytes_fails_the_invocation(node: str) -> None:
     with environment(node, "esm/report.large") as env:
         error = env.error()
+        # The runtime read the refusal and goes on: the same process serves the next.
+        assert env.error() == error
+        assert env.env.alive
     assert error["errorType"] == "Function.ResponseSizeTooLarge"
 
 

@@ -39,6 +39,9 @@ PREFIX = "/2018-06-01/runtime"
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 # A bound on any other body a runtime posts (an error, an init error).
 _MAX_ERROR_BYTES = 1024 * 1024
+# A body over its limit is read and dropped up to this size, so that the runtime reads
+# the refusal and its connection stays usable; a larger one closes the connection.
+_MAX_DRAINED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,9 @@ class RuntimeApi:
 
 
 class _BodyTooLarge(Exception):
-    pass
+    def __init__(self, drained: bool) -> None:
+        super().__init__("body too large")
+        self.drained = drained
 
 
 class _Server(ThreadingHTTPServer):
@@ -379,9 +384,9 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
     ) -> None:
         try:
             body = self._read_body(limit)
-        except _BodyTooLarge:
-            # The rest of the body is not read: this connection cannot be reused.
-            self.close_connection = True
+        except _BodyTooLarge as exc:
+            # A body not read to its end leaves the connection unusable.
+            self.close_connection = not exc.drained
             if too_large is not None:
                 too_large()
             else:
@@ -408,13 +413,24 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
                 if length == 0:
                     while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                         pass  # trailers
+                    if size > limit:
+                        raise _BodyTooLarge(drained=True)
                     return b"".join(chunks)
                 size += length
-                if size > limit:
-                    raise _BodyTooLarge
-                chunks.append(self.rfile.read(length))
+                if size > _MAX_DRAINED_BYTES:
+                    raise _BodyTooLarge(drained=False)
+                chunk = self.rfile.read(length)
+                if size <= limit:
+                    chunks.append(chunk)
                 self.rfile.readline(8)
         length = int(self.headers.get("Content-Length") or 0)
         if length > limit:
-            raise _BodyTooLarge
+            if length > _MAX_DRAINED_BYTES:
+                raise _BodyTooLarge(drained=False)
+            while length > 0:
+                dropped = self.rfile.read(min(length, 1 << 16))
+                if not dropped:
+                    break
+                length -= len(dropped)
+            raise _BodyTooLarge(drained=True)
         return self.rfile.read(length)
