@@ -30,7 +30,7 @@ import random
 import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -375,15 +375,21 @@ def _make_handlers_importable_by_child_processes() -> None:
 # ----------------------------------------------------------------------------- entry point
 
 
+Run = Callable[[Requirement, Bindings, Verdict, str | None], None]
+
+
 def run_requirement(
     requirement_id: str,
     *,
     root: Path | None = None,
     seed: int | None = None,
     db: str | None = None,
+    run: Run | None = None,
 ) -> Verdict:
     """Run one requirement end to end and judge it, on the database `db` (a
-    postgresql:// URL, say) or, by default, the runner's own temporary SQLite file."""
+    postgresql:// URL, say) or, by default, the runner's own temporary SQLite file.
+    `run` drives the execution and fills the verdict (default: Perdure's handlers on
+    its local runner; `aws_sdk.run` runs them under AWS's SDK)."""
     requirement = requirements.load_id(requirement_id, root)
     if seed is None:
         env_seed = os.environ.get(SEED_ENV)
@@ -392,7 +398,7 @@ def run_requirement(
     verdict = Verdict(requirement=requirement, category="driver", seed=seed)
     started = time.monotonic()
     try:
-        _run(requirement, bindings, verdict, db)
+        (run or _run)(requirement, bindings, verdict, db)
     except Exception as error:
         verdict.category = "driver"
         if isinstance(error, _Stuck):

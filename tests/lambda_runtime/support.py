@@ -18,7 +18,7 @@ import uvicorn
 
 from perdure._api.auth import AuthConfig
 from perdure._app import EmbeddedApp, build_embedded, embedded_api, lambda_handler_access
-from perdure._engine.invocations import RetryPolicy
+from perdure._config import RetryPolicy
 from perdure._model import TERMINAL_EXECUTION_STATUSES
 from perdure._runtime.lambda_function import HandlerAccess, LambdaFunction
 from perdure._service import queries, start
