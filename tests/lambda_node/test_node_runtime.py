@@ -64,14 +64,14 @@ class Environment:
 
 @contextmanager
 def environment(
-    node: str, handler: str, *, timeout: float = 20, ready: bool = True
+    node: str, handler: str, *, timeout: float = 20, ready: bool = True, runtime: str = "nodejs20.x"
 ) -> Iterator[Environment]:
     fn = LambdaFunction(
         "fixture",
         handler,
         timeout_seconds=timeout,
         memory_mb=512,
-        runtime="nodejs20.x",
+        runtime=runtime,
         task_root=str(RUNTIME_FIXTURES),
     )
     lines: list[str] = []
@@ -116,6 +116,12 @@ def test_an_es_module_handler_gets_the_lambda_context_and_environment(node: str)
     # A warm environment: the second invocation ran in the same process.
     assert again["pid"] == report["pid"]
     assert again["context"]["awsRequestId"] == "req-2"
+
+
+def test_a_bare_nodejs_runtime_is_named_after_the_node_that_runs_it(node: str) -> None:
+    with environment(node, "esm/report.handler", runtime="nodejs") as env:
+        execution_env = env.result({})["env"]["AWS_EXECUTION_ENV"]
+    assert re.fullmatch(r"AWS_Lambda_nodejs\d+\.x", execution_env)
 
 
 def test_console_output_is_formatted_as_lambda_formats_it(node: str) -> None:

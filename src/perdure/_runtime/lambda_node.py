@@ -37,6 +37,7 @@ from perdure._config import ConfigError
 from perdure._model import ErrorObject
 from perdure._runtime.invokers import Outcome, outcome_of
 from perdure._runtime.lambda_function import (
+    NODEJS,
     HandlerAccess,
     LambdaFunction,
     handler_environment,
@@ -136,7 +137,7 @@ class NodeEnvironment:
                 "AWS_LAMBDA_RUNTIME_API": self._api.address,
                 "LAMBDA_TASK_ROOT": task_root,
                 "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.runtime}",
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{_runtime_name(fn, node)}",
                 "PERDURE_LIFELINE_FD": str(life_r),
             }
         )
@@ -289,6 +290,15 @@ class NodeEnvironment:
             os.close(self._lifeline)
         except OSError:
             pass
+
+
+def _runtime_name(fn: LambdaFunction, node: str) -> str:
+    """Lambda's runtime identifier: the function's own (nodejs22.x), or for a bare
+    `nodejs` that of the node that runs it."""
+    if fn.runtime != NODEJS:
+        return fn.runtime
+    major = re.match(r"v?(\d+)", node_version(node))
+    return f"nodejs{major.group(1)}.x" if major else NODEJS
 
 
 def error_object(error: Mapping[str, Any]) -> ErrorObject:
