@@ -60,15 +60,6 @@ def _operations(infos: Any) -> list[tuple[Any, ...]]:
     return sorted((_operation(i) for i in infos.values()), key=repr)
 
 
-def _service_updates(infos: Any) -> list[tuple[Any, ...]]:
-    """The updated operations the service itself changed. A step's own SUCCEED checkpoint
-    sent after the invocation input was built is listed in UpdatedOperationIds by
-    Perdure's service, not by AWS's local runner; that is the runner's account, not the
-    plugin's, so it is left out here."""
-    kept = {k: i for k, i in infos.items() if _token(i.operation_type) not in ("STEP", "CONTEXT")}
-    return _operations(kept)
-
-
 def _recorder(sdk: types.SimpleNamespace, seen: list[tuple[Any, ...]]) -> Any:
     lock = threading.Lock()
     base = sdk.plugin.DurableInstrumentationPlugin
@@ -79,7 +70,7 @@ def _recorder(sdk: types.SimpleNamespace, seen: list[tuple[Any, ...]]) -> Any:
                 seen.append(record)
 
         def on_invocation_start(self, info: Any) -> None:
-            updated = _service_updates(info.updated_operations)
+            updated = _operations(info.updated_operations)
             self._add(
                 "invocation-start", info.is_first_invocation, _operations(info.operations), updated
             )
