@@ -5,6 +5,8 @@ machine) that cannot run them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -148,3 +150,47 @@ def test_a_worker_needs_something_to_run_and_says_node_handlers_count() -> None:
     run = _cli("worker", "--endpoint", "http://127.0.0.1:9")
     assert run.code == 2
     assert "--lambda-node" in run.err
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.usefixtures("handlers_dir")
+def test_the_node_processes_of_a_killed_worker_exit_with_it(tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = _env(tmp_path)
+    server = ["server", "--port", str(port), "--db", str(tmp_path / "server.db")]
+    with (tmp_path / "worker.log").open("w") as sink, ExitStack() as running:
+        running.enter_context(_process(server, env, tmp_path / "server.log", "Ctrl-C"))
+        command = [sys.executable, "-m", "perdure._cli.main", "worker", "--endpoint", url]
+        command += ["--lambda-node", f"{NODE_HANDLERS}/greeter.handler"]
+        worker = subprocess.Popen(
+            command,
+            env=env,
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while "serving" not in (tmp_path / "worker.log").read_text():
+                assert worker.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            nodes = _children(worker.pid)
+            assert nodes, "the worker started no node process"
+        finally:
+            worker.kill()
+            worker.wait(10)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in nodes):
+            assert time.monotonic() < deadline, f"node processes {nodes} outlived the worker"
+            time.sleep(0.05)
