@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -242,3 +244,16 @@ def test_an_error_nobody_catches_fails_the_invocation_and_ends_the_process(
         assert (error["errorType"], error["errorMessage"]) == (error_type, message)
         env.env.kill()  # it was exiting already
         assert not env.env.alive
+
+
+def test_a_warm_invocation_takes_milliseconds_not_a_delayed_ack(node: str) -> None:
+    """Each Runtime API answer is one small write the runtime waits for; with Nagle's
+    algorithm on, every one waited for the runtime's delayed ACK (about 40 ms)."""
+    with environment(node, "only.handler") as env:
+        env.result({"n": 0})
+        timings = []
+        for n in range(30):
+            started = time.perf_counter()
+            env.result({"n": n})
+            timings.append(time.perf_counter() - started)
+    assert statistics.median(timings) < 0.03, timings

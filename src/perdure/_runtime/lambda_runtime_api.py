@@ -271,6 +271,8 @@ class _Server(ThreadingHTTPServer):
 class _RuntimeHandler(BaseHTTPRequestHandler):
     runtime_api: RuntimeApi
     protocol_version = "HTTP/1.1"
+    # Each answer is one small write the runtime waits for: no Nagle delay on top.
+    disable_nagle_algorithm = True
     server_version = "PerdureRuntimeAPI"
     sys_version = ""
 
