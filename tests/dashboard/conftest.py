@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from perdure._api.auth import AuthConfig
 from perdure._app import EmbeddedApp, build_embedded, embedded_api, embedded_site
 from perdure._dashboard.mount import Mounted
 from tests.dashboard.asgi import Browser
+from tests.dashboard.chromium import headless_chromium
 from tests.dashboard.handlers import FUNCTIONS
 
 TOKEN = "s3cret-dashboard-token"
@@ -48,3 +50,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
 def protected(tmp_path: Path) -> Iterator[Site]:
     auth = AuthConfig(tokens=frozenset({TOKEN}), required=True)
     yield from _site(tmp_path, auth)
+
+
+@pytest.fixture
+def driver() -> Iterator[Any]:
+    """Headless Chromium driven by Selenium (`tests/dashboard/chromium.py`)."""
+    with headless_chromium() as chrome:
+        yield chrome
