@@ -138,6 +138,20 @@ def test_console_output_is_formatted_as_lambda_formats_it(node: str) -> None:
     assert any(line.endswith("\tINFO\ttwo\rlines") for line in env.lines), env.lines
 
 
+def test_json_log_format_writes_lambdas_json_lines(
+    node: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_LAMBDA_LOG_FORMAT", "JSON")
+    with environment(node, "esm/report.handler") as env:
+        env.result({"who": "Ann"})
+    records = [json.loads(line) for line in env.lines if line.startswith("{")]
+    reporting = [r for r in records if r.get("message") == "reporting for Ann"]
+    assert len(reporting) == 1, env.lines
+    assert reporting[0]["level"] == "INFO" and reporting[0]["requestId"] == "req-1"
+    assert reporting[0]["timestamp"].endswith("Z")
+    assert any(r.get("message") == "two\nlines" for r in records)
+
+
 @pytest.mark.parametrize(
     ("handler", "expected"),
     [
