@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, overload
 
 from perdure._clock import Clock, SystemClock
 from perdure._model import ErrorObject, InvocationInput, OperationAction, OperationType
@@ -61,13 +61,37 @@ Handler = Callable[[Any, DurableContext], Any]
 Output = dict[str, Any]
 
 
+# What the decorator makes: `(event, lambda_context=None) -> output`, as Lambda calls it.
+InvocationHandler = Callable[..., Output]
+
+
+@overload
+def durable_execution(
+    func: Handler,
+    *,
+    boto3_client: Any = None,
+    plugins: Sequence[Any] | None = None,
+    durable_config: DurableConfig | None = None,
+) -> InvocationHandler: ...
+
+
+@overload
+def durable_execution(
+    func: None = None,
+    *,
+    boto3_client: Any = None,
+    plugins: Sequence[Any] | None = None,
+    durable_config: DurableConfig | None = None,
+) -> Callable[[Handler], InvocationHandler]: ...
+
+
 def durable_execution(
     func: Handler | None = None,
     *,
     boto3_client: Any = None,
     plugins: Sequence[Any] | None = None,
     durable_config: DurableConfig | None = None,
-) -> Any:
+) -> InvocationHandler | Callable[[Handler], InvocationHandler]:
     """Decorate `handler(event, context: DurableContext)`; usable bare or with kwargs.
 
     `durable_config` (Perdure's addition; on AWS it is set on the function, not in

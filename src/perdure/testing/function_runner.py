@@ -70,7 +70,7 @@ def _plain_target(handler: Callable[..., Any]) -> Callable[..., Any]:
     def target(event: Any, context: DurableContext) -> Any:
         return handler(event, context.lambda_context)
 
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 class DurableFunctionTestRunner:
