@@ -87,6 +87,9 @@ class _Held:
     function_name: str
     event: Any
     lost: bool = field(default=False)
+    # Its handler has returned and its outcome is being reported: a heartbeat refused now
+    # is most likely refused because the report already ended the invocation.
+    reporting: bool = field(default=False)
 
 
 class Worker:
@@ -268,7 +271,9 @@ class Worker:
             if held is None:
                 return
             try:
-                self._complete(held, self._invoke(held))
+                outcome = self._invoke(held)
+                held.reporting = True
+                self._complete(held, outcome)
             except Exception:
                 log.exception("invocation %s could not be reported", held.request_id)
             finally:
@@ -346,7 +351,10 @@ class Worker:
         try:
             self._transport.call("POST", f"{INVOCATION}{held.request_id}/heartbeat", body)
         except ApiError as exc:
-            if exc.status in (404, 409):
+            if exc.status in (404, 409) and held.reporting:
+                # The report decides what happened; it says so if the lease was lost.
+                log.debug("heartbeat of reported invocation %s refused: %s", held.request_id, exc)
+            elif exc.status in (404, 409):
                 held.lost = True
                 log.warning("lost the lease of invocation %s: %s", held.request_id, exc)
             else:
