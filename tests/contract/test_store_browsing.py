@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from perdure._engine.lifecycle import start_execution
+from perdure._engine.lifecycle import start_execution, stop_execution
 from perdure._model import Execution, ExecutionStatus
 from perdure._model.state import InvocationState, Transition
 from perdure._store.postgres import PostgresStore
@@ -162,3 +162,24 @@ def test_lease_holdings_name_the_owner_and_expiry_of_running_invocations(store: 
         (a.arn, "f", "host:1", NOW + 30_000),
     ]
     assert len(store.lease_holdings(1)) == 1
+
+
+def test_the_list_follows_each_execution_s_status_and_end(store: Store) -> None:
+    ex = add(store, "a")
+    loaded = store.load(ex.arn)
+    assert loaded is not None
+    version, state = loaded
+    transition = stop_execution(state, None, NOW + 5_000)
+    store.commit(ex.arn, version, transition)
+    (row,) = store.browse_executions(ExecutionFilter(), limit=10)
+    assert row.status is ExecutionStatus.STOPPED and row.end_timestamp == NOW + 5_000
+    assert store.count_by_status(ExecutionFilter()) == {"STOPPED": 1}
+    assert store.browse_executions(ExecutionFilter(statuses=[ExecutionStatus.RUNNING])) == []
+
+
+def test_a_deleted_execution_leaves_the_list(store: Store) -> None:
+    gone = add(store, "gone")
+    add(store, "kept", start=NOW + 1)
+    assert store.delete_execution(gone.arn)
+    assert names(store.browse_executions(ExecutionFilter(), limit=10)) == ["kept"]
+    assert store.count_by_status(ExecutionFilter()) == {"RUNNING": 1}

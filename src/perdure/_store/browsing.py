@@ -1,9 +1,11 @@
 """The statements that browse every execution (the dashboard's list), shared by the
 backends: they differ only in their placeholder, which the callers pass in.
 
-Pages are read by key, newest first: `(start_ms, id)` is unique, and the indexes of
-migration 0003 lead with it (alone, after `status`, after `function_name`), so a page
-costs the rows it shows however deep into 100,000 executions it is.
+They read `execution_list`, the narrow copy of each execution's row that migration 0003
+keeps by triggers (no payloads, so counting and scanning stay cheap). Pages are read by
+key, newest first: `(start_ms, id)` is unique, and the copy's indexes lead with it
+(alone, after `status`, after `function_name`, after both), so a page costs the rows it
+shows however deep into 100,000 executions it is.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from perdure._model import ExecutionStatus
 from perdure._store.store import ExecutionFilter, ExecutionSummary, PageKey
 
 SUMMARY_COLUMNS = "arn, id, function_name, name, status, start_ms, end_ms"
+# The last code point: a prefix followed by it sorts after every name with the prefix.
+_AFTER_EVERY_CHARACTER = "\U0010ffff"
 
 
 def _conditions(where: ExecutionFilter, mark: str) -> tuple[list[str], list[Any]]:
@@ -24,10 +28,11 @@ def _conditions(where: ExecutionFilter, mark: str) -> tuple[list[str], list[Any]
         clauses.append(f"function_name = {mark}")
         args.append(where.function_name)
     if where.name_prefix:
-        # substr, not LIKE: LIKE would read '%' and '_' in the prefix as patterns, and
-        # SQLite's LIKE ignores case where PostgreSQL's does not.
-        clauses.append(f"substr(name, 1, {len(where.name_prefix)}) = {mark}")
-        args.append(where.name_prefix)
+        # A range of the bytewise order (both backends compare names so), which the
+        # index on name reads directly. Not LIKE: it would take '%' and '_' in the
+        # prefix as patterns, and SQLite's LIKE ignores case where PostgreSQL's does not.
+        clauses.append(f"name >= {mark} AND name < {mark}")
+        args.extend([where.name_prefix, where.name_prefix + _AFTER_EVERY_CHARACTER])
     if where.statuses:
         clauses.append(f"status IN ({', '.join([mark] * len(where.statuses))})")
         args.extend(ExecutionStatus(s).value for s in where.statuses)
@@ -62,7 +67,7 @@ def select_page(
     order = "ASC" if ascending else "DESC"
     where_sql = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     sql = (
-        f"SELECT {SUMMARY_COLUMNS} FROM executions {where_sql}"
+        f"SELECT {SUMMARY_COLUMNS} FROM execution_list {where_sql}"
         f"ORDER BY start_ms {order}, id {order} LIMIT {mark}"
     )
     args.append(limit)
@@ -72,7 +77,7 @@ def select_page(
 def count_statuses(where: ExecutionFilter, mark: str) -> tuple[str, list[Any]]:
     clauses, args = _conditions(where, mark)
     where_sql = f"WHERE {' AND '.join(clauses)} " if clauses else ""
-    return f"SELECT status, COUNT(*) FROM executions {where_sql}GROUP BY status", args
+    return f"SELECT status, COUNT(*) FROM execution_list {where_sql}GROUP BY status", args
 
 
 def summaries(rows: Sequence[Sequence[Any]], reverse: bool) -> list[ExecutionSummary]:

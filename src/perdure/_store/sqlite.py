@@ -129,6 +129,22 @@ def classify_sqlite_error(exc: BaseException) -> StoreFaultError | None:
     return StoreFaultError(reason, str(exc))
 
 
+def script_statements(script: str) -> Iterator[str]:
+    """The statements of an SQL script, one at a time: split at each `;` that ends a
+    complete statement, so a trigger's body (statements ending in `;` inside BEGIN ...
+    END) and a comment holding a `;` stay whole."""
+    buffer = ""
+    for piece in script.split(";"):
+        buffer += piece + ";"
+        if sqlite3.complete_statement(buffer):
+            if any(
+                line.strip() and not line.strip().startswith("--")
+                for line in buffer.rstrip(";").splitlines()
+            ):
+                yield buffer
+            buffer = ""
+
+
 @translate_faults(
     classify_sqlite_error,
     writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
@@ -183,9 +199,8 @@ class SqliteStore:
                     continue
                 sql = folder.joinpath(name).read_text(encoding="utf-8")
                 with self._tx() as db:
-                    for statement in sql.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
+                    for statement in script_statements(sql):
+                        db.execute(statement)
                     db.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
                 applied.append(name)
         return applied
