@@ -17,7 +17,7 @@ from perdure._dashboard.markup import Html, el, join
 from perdure._dashboard.requests import url
 from perdure._model import TERMINAL_EXECUTION_STATUSES, Event, Execution, ExecutionStatus
 from perdure._service.browsing import ExecutionView
-from perdure._wire.events import event_to_json
+from perdure._wire.events import details_key
 
 EVENT_DETAIL_CHARS = 4000
 _HOLDING = (ExecutionStatus.PAUSED, ExecutionStatus.PAUSING)
@@ -58,8 +58,8 @@ def _seconds(seconds: int) -> str:
 
 
 def _event_row(event: Event) -> Html:
-    doc = event_to_json(event, time_unit="ms")
-    details = {k: v for k, v in doc.items() if k.endswith("Details")}
+    # The details as stored are already the API's shape (times in epoch ms).
+    details = {details_key(event.event_type): event.details}
     text, left_out = capped(json.dumps(details, indent=1, ensure_ascii=False), EVENT_DETAIL_CHARS)
     return el(
         "tr",

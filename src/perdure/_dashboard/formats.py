@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 
 from perdure._dashboard.markup import Html, el, join
 from perdure._model import ErrorObject
@@ -26,6 +27,11 @@ def when(ms: int | None) -> str:
     """An epoch-ms time as `2025-01-31 12:00:00.000` (UTC), or an empty string."""
     if ms is None:
         return ""
+    return _when(ms)
+
+
+@lru_cache(maxsize=8192)
+def _when(ms: int) -> str:
     try:
         moment = dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
     except (OverflowError, OSError, ValueError):

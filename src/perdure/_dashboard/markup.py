@@ -42,41 +42,59 @@ def raw(markup: str) -> Html:
     return Html(markup)
 
 
-def _children(children: Iterable[object]) -> Iterable[str]:
+def _flatten(children: Iterable[object], out: list[str]) -> None:
     for child in children:
         if child is None or child is False:
             continue
-        if isinstance(child, str):  # Html is a str: `text` passes it through
-            yield text(child)
+        if type(child) is Html:
+            out.append(child)
+        elif isinstance(child, str):
+            out.append(escape(child, quote=True))
         elif isinstance(child, (int, float)):
-            yield escape(str(child))
+            out.append(escape(str(child)))
         else:
-            yield from _children(cast(Iterable[object], child))
+            _flatten(cast(Iterable[object], child), out)
 
 
 def join(*children: object) -> Html:
     """Several children as one piece of markup (strings escaped)."""
-    return Html("".join(_children(children)))
+    out: list[str] = []
+    _flatten(children, out)
+    return Html("".join(out))
+
+
+_attribute_names: dict[str, str] = {}
+
+
+def _attribute_name(name: str) -> str:
+    """`class_` -> `class`, `data_live` -> `data-live`; checked once per name."""
+    known = _attribute_names.get(name)
+    if known is None:
+        known = name.rstrip("_").replace("_", "-")
+        if not known or not set(known) <= _NAME_CHARS:
+            raise ValueError(f"not an attribute name: {name!r}")
+        _attribute_names[name] = known
+    return known
 
 
 def attrs(values: Mapping[str, AttrValue]) -> str:
     parts: list[str] = []
     for name, value in values.items():
-        name = name.rstrip("_").replace("_", "-")  # class_ -> class, data_live -> data-live
-        if not name or not set(name) <= _NAME_CHARS:
-            raise ValueError(f"not an attribute name: {name!r}")
+        checked = _attribute_name(name)
         if value is None or value is False:
             continue
         if value is True:
-            parts.append(f" {name}")
+            parts.append(f" {checked}")
         else:
-            parts.append(f' {name}="{escape(str(value), quote=True)}"')
+            parts.append(f' {checked}="{escape(str(value), quote=True)}"')
     return "".join(parts)
 
 
 def el(tag: str, attributes: Mapping[str, AttrValue] | None = None, *children: object) -> Html:
     """`<tag attributes>children</tag>`: attribute values and string children escaped."""
-    opening = f"<{tag}{attrs(attributes or {})}>"
+    out = [f"<{tag}{attrs(attributes) if attributes else ''}>"]
     if tag in _VOID:
-        return Html(opening)
-    return Html(f"{opening}{''.join(_children(children))}</{tag}>")
+        return Html(out[0])
+    _flatten(children, out)
+    out.append(f"</{tag}>")
+    return Html("".join(out))

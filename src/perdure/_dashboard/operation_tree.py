@@ -69,8 +69,8 @@ def _facts(*pairs: tuple[str, object]) -> Html:
 
 def _attempts(op: Operation, history: _History) -> Html | None:
     events = history.attempts.get(op.operation_id, [])
-    if not events:
-        return None
+    if len(events) < 2 and not any(e.event_type is EventType.STEP_FAILED for e in events):
+        return None  # one attempt that worked: the facts say it all
     rows = []
     for event in events:
         retry = event.details.get("RetryDetails")
