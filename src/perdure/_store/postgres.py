@@ -523,7 +523,8 @@ class PostgresStore:
             by_status = {
                 str(status): int(count)
                 for status, count in conn.execute(
-                    "SELECT status, COUNT(*) FROM executions GROUP BY status"
+                    # The narrow listing copy: its status index answers alone.
+                    "SELECT status, COUNT(*) FROM execution_list GROUP BY status"
                 )
             }
             due = conn.execute("SELECT COUNT(*) FROM timers WHERE due_ms <= %s", (now,))

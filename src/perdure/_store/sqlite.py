@@ -540,7 +540,8 @@ class SqliteStore:
             by_status = {
                 str(status): int(count)
                 for status, count in self._db.execute(
-                    "SELECT status, COUNT(*) FROM executions GROUP BY status"
+                    # The narrow listing copy: its status index answers alone.
+                    "SELECT status, COUNT(*) FROM execution_list GROUP BY status"
                 )
             }
             due = self._db.execute("SELECT COUNT(*) FROM timers WHERE due_ms <= ?", (now,))
