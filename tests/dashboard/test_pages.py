@@ -152,7 +152,8 @@ def test_the_detail_shows_attempts_waits_callbacks_and_batches(site: Site) -> No
     fanned = browser.get(detail_url(fan)).text
     fan_text = structure(fanned).text
     assert "doubles" in fan_text and "sides" in fan_text
-    assert "ALL_COMPLETED" in fan_text  # the map's and the parallel's completion reason
+    # How the map and the parallel completed, read from their results.
+    assert re.findall(r"<dt>Completion</dt><dd>(\w+)</dd>", fanned) == ["ALL_COMPLETED"] * 2
     assert "double-0" in fan_text and "left-step" in fan_text and "right-step" in fan_text
     child = re.search(r'href="(/ui/execution\?arn=[^"]*function%3Agreet[^"]*)"', fanned)
     assert child is not None, "the invoke links to the child execution"

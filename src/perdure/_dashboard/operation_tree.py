@@ -157,14 +157,24 @@ def _callback_forms(frame: Frame, arn: str, callback_id: str) -> Html:
     )
 
 
+def _unwrapped(value: Any) -> Any:
+    """`value` without the SDK's typed envelope (`{"t": "s", "v": "text"}`), which it
+    writes for results holding types JSON lacks (a map's or parallel's BatchResult)."""
+    if isinstance(value, dict) and set(value) == {"t", "v"} and isinstance(value["t"], str):
+        return value["v"]
+    return value
+
+
 def _completion_reason(result: str | None) -> str | None:
+    """How a map or parallel completed (`ALL_COMPLETED`, `MIN_SUCCESSFUL_REACHED`, ...),
+    read from its recorded BatchResult, plain or in the SDK's typed envelope."""
     if not result or len(result) > 1_000_000 or "completionReason" not in result:
         return None
     try:
-        doc: Any = json.loads(result)
+        doc: Any = _unwrapped(json.loads(result))
     except (ValueError, RecursionError):
         return None
-    reason = doc.get("completionReason") if isinstance(doc, dict) else None
+    reason = _unwrapped(doc.get("completionReason")) if isinstance(doc, dict) else None
     return reason if isinstance(reason, str) else None
 
 
