@@ -214,7 +214,8 @@ def build_embedded(
     own = function_configs(functions, configs)
     registry = Registry(functions if targets is None else targets, own)
     for fn in lambdas.values():
-        registry.register(fn.name, fn.handler)
+        # A Lambda function's DurableConfig is its configuration's (a template's).
+        registry.register(fn.name, fn.handler, (configs or {}).get(fn.name))
     store = open_store(db, synchronous=synchronous)
     the_clock = clock or SystemClock()
     ctx = ServiceContext(

@@ -24,7 +24,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from perdure._cli.errors import INTERRUPTED, OK, SERVICE, CliError, UsageError
 from perdure._cli.serve import bind, require_uvicorn, serve, url_of
 from perdure._clock import monotonic, real_sleep
 from perdure._config import DEFAULT_ENDPOINT, Isolation, parse_port
+from perdure._model.durable_config import DurableConfig
 from perdure._runtime import lifeline
 from perdure._runtime.lambda_function import NODEJS, LambdaFunction
 
@@ -102,7 +103,15 @@ def dev(ctx: CliContext) -> int:
 # -- the serving process ---------------------------------------------------------------
 
 
-def run_here(ctx: CliContext) -> int:
+def run_here(
+    ctx: CliContext,
+    lambdas: Sequence[LambdaFunction] | None = None,
+    lambda_configs: Mapping[str, DurableConfig] | None = None,
+    title: str = "Perdure dev server",
+) -> int:
+    """Serve until stopped. `lambdas` (with their `lambda_configs`) are the AWS
+    handlers to serve when the caller read them from elsewhere than --lambda and
+    --lambda-node (`perdure up`, from a template)."""
     from perdure._app import (
         build_embedded,
         embedded_api,
@@ -117,14 +126,16 @@ def run_here(ctx: CliContext) -> int:
         _end_with_supervisor(args.lifeline)
     settings = durable_options.settings(args)
     require_uvicorn()
-    isolation: Isolation = args.isolation or ctx.settings.isolation or DEFAULT_ISOLATION
+    isolation: Isolation = (
+        getattr(args, "isolation", None) or ctx.settings.isolation or DEFAULT_ISOLATION
+    )
     db = args.db or ctx.settings.db
     host = args.host or ctx.settings.host
     port = parse_port(args.port, "--port") if args.port is not None else ctx.settings.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     creds = credentials.server_credentials(ctx, host, port)
-    lambdas = lambda_options.functions(args)
-    loaded = discovery.load(args.targets)
+    lambdas = lambda_options.functions(args) if lambdas is None else list(lambdas)
+    loaded = discovery.load(getattr(args, "targets", []))
     prepare_database(db)
     sock = bind(host, port)
     url = url_of(sock)
@@ -140,7 +151,7 @@ def run_here(ctx: CliContext) -> int:
             invoker=isolation,
             synchronous=ctx.settings.synchronous,
             settings=settings,
-            configs=loaded.configs,
+            configs={**loaded.configs, **(lambda_configs or {})},
             lambda_functions=lambdas,
             lambda_access=access,
         )
@@ -165,7 +176,15 @@ def run_here(ctx: CliContext) -> int:
             site,
             sock,
             lambda: banner(
-                ctx, url, db, loaded, creds, isolation, reloading=args.supervised, lambdas=lambdas
+                ctx,
+                url,
+                db,
+                loaded,
+                creds,
+                isolation,
+                reloading=args.supervised,
+                lambdas=lambdas,
+                title=title,
             ),
         )
     finally:
@@ -182,6 +201,7 @@ def banner(
     isolation: Isolation,
     reloading: bool,
     lambdas: Sequence[LambdaFunction] = (),
+    title: str = "Perdure dev server",
 ) -> None:
     """What is served and commands to try. With a token required, the commands are
     preceded by how to give it to them, but never the token: a banner ends up in
@@ -202,7 +222,7 @@ def banner(
     first = names[0] if names else "FUNCTION"
     token_line = credentials.token_setup(creds)
     lines = [
-        con.style("Perdure dev server", "bold", err=True),
+        con.style(title, "bold", err=True),
         f"  API        {con.style(url, 'cyan', err=True)}  (Lambda durable-execution API)",
         f"  Dashboard  {con.style(url + '/ui/', 'cyan', err=True)}",
         f"  Access     {credentials.describe(creds)}",
@@ -296,15 +316,24 @@ def _stop(child: subprocess.Popen[bytes]) -> int:
     return child.returncode
 
 
-def supervise(ctx: CliContext) -> int:
+def supervise(
+    ctx: CliContext,
+    watched_elsewhere: Callable[[], list[Path]] | None = None,
+) -> int:
+    """Run this command again as a child with --supervised, restarting it when a
+    watched file changes: the code of its targets and handlers, and what
+    `watched_elsewhere` names (`perdure up`'s template and its functions' folders)."""
     con = ctx.console
     # The modules of --lambda handlers are watched as module targets are, the files of
     # --lambda-node handlers' folders beside them.
-    lambdas = lambda_options.functions(ctx.args)
-    targets: list[str] = [*ctx.args.targets, *lambda_options.handler_modules(lambdas)]
+    if watched_elsewhere is not None:
+        watched = watched_elsewhere
+    else:
+        lambdas = lambda_options.functions(ctx.args)
+        targets: list[str] = [*ctx.args.targets, *lambda_options.handler_modules(lambdas)]
 
-    def watched() -> list[Path]:
-        return [*discovery.watch_paths(targets), *lambda_options.node_watch_paths(lambdas)]
+        def watched() -> list[Path]:
+            return [*discovery.watch_paths(targets), *lambda_options.node_watch_paths(lambdas)]
 
     # The child's end of the lifeline; this process holds the only write end, so the
     # child reads end-of-file the moment this process is gone.

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from perdure import __version__
-from perdure._cli import callbacks, db, dev, executions, invoke, server
+from perdure._cli import callbacks, db, dev, executions, invoke, server, up
 from perdure._cli.console import Console
 from perdure._cli.context import CliContext
 from perdure._cli.errors import INTERRUPTED, USAGE, explain
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     common = _common()
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (dev, server, invoke, executions, callbacks, db):
+    for module in (dev, up, server, invoke, executions, callbacks, db):
         module.add_parser(commands, common)
     return parser
 

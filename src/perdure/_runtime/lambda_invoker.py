@@ -143,7 +143,14 @@ class _HandlerProcess:
         # command was given), so the handler's module is found as it was here.
         paths = [entry or os.getcwd() for entry in sys.path]
         extra = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = os.pathsep.join([*([extra] if extra else []), *paths])
+        # A function with a folder of its own (a template's CodeUri) runs in it and
+        # imports from it first, as Lambda runs a handler in its task root.
+        root = str(Path(fn.task_root).resolve()) if fn.task_root else None
+        if root is not None:
+            env["LAMBDA_TASK_ROOT"] = root
+        env["PYTHONPATH"] = os.pathsep.join(
+            [*([root] if root else []), *([extra] if extra else []), *paths]
+        )
         inbox_r, inbox_w = os.pipe()
         outbox_r, outbox_w = os.pipe()
         life_r, life_w = os.pipe()
@@ -156,6 +163,7 @@ class _HandlerProcess:
                 stderr=subprocess.STDOUT,
                 pass_fds=ours,
                 env=env,
+                cwd=root,
                 # Its own process group: a timeout kills what the handler started too,
                 # and Ctrl-C at the terminal is the worker's to handle, not the handler's.
                 start_new_session=True,
