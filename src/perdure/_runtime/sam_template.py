@@ -244,9 +244,8 @@ class _Resolver:
     def _unknown(self, name: str) -> str:
         if name in self.others:
             return (
-                f"{name} is a {self.others[name]}, which perdure up does not create, so it "
-                "has no name or ARN here (set the value directly, or through a parameter's "
-                "Default)"
+                f"perdure up does not create {name} ({self.others[name]}), so it has no "
+                "name or ARN here (set the value directly, or through a parameter's Default)"
             )
         return f"the template has no resource or parameter {name}"
 

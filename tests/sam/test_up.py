@@ -1,0 +1,111 @@
+"""`perdure up template.yaml` as a user runs it: a real process serving the functions of
+a SAM template, written with AWS's Python SDK, one invoking the other by the ARN the
+template gives it; driven from outside with `perdure invoke` and the API."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from perdure.client import DurableClient
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = Path(__file__).parent / "python_app" / "template.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERDURE_", "AWS_"))}
+    return env | {"NO_COLOR": "1"}
+
+
+def _perdure(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "perdure._cli.main", *argv],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_up_serves_a_template_whose_function_invokes_another_by_its_arn(tmp_path: Path) -> None:
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "up.log"
+    command = ["up", str(TEMPLATE), "--port", str(port), "--db", str(tmp_path / "up.db")]
+    with log.open("w") as sink:
+        # From another folder: the functions' code is found from the template's CodeUri.
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perdure._cli.main", *command],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "Ctrl-C" not in log.read_text():
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            banner = log.read_text()
+            assert "Ignored (no part in running the functions): Uploads (AWS::S3::Bucket), " in (
+                banner
+            )
+            assert "greeter  (AWS handler greeter.handler, Lambda-style, 60 s timeout)" in banner
+            run = _perdure(
+                "invoke", "CallerFunction", "--endpoint", url, "--input", '{"name": "Ada"}'
+            )
+            assert run.returncode == 0, run.stderr + log.read_text()[-3000:]
+            result = json.loads(run.stdout)
+            assert result == {
+                "greeting": "Hello, Ada!",  # GREETING from Globals
+                "greeter": "greeter",
+                "summary": "greeter in us-east-1",
+                "memory": "256",
+            }
+            with DurableClient.connect(url) as client:
+                [caller] = client.list("CallerFunction")
+                [greeter] = client.list("greeter")
+                assert caller.status == greeter.status == "SUCCEEDED"
+                invoked = [
+                    e
+                    for e in client.history(caller.arn)
+                    if e["EventType"] == "ChainedInvokeStarted"
+                ]
+                assert [e["Name"] for e in invoked] == ["greet"]
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, log.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+def test_up_names_the_resource_and_property_of_a_template_it_cannot_serve(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      Runtime: ruby3.3\n      Handler: app.handler\n"
+    )
+    run = _perdure("up", str(tmp_path / "template.yaml"), "--no-reload")
+    assert run.returncode == 2
+    assert (
+        f"{tmp_path / 'template.yaml'}: resource Fn (AWS::Serverless::Function) property "
+        "Runtime: runtime 'ruby3.3' is not supported" in run.stderr
+    )
