@@ -1,0 +1,173 @@
+"""The seed application (examples/aws-seed-app-js), written for AWS with AWS's
+JavaScript SDK and a SAM template, run as its README says: `npm ci` in its folder (from
+the npm registry), `perdure up template.yaml`, `perdure invoke` of the main function
+with its test event, and `perdure callback succeed` for the callback it waits for; the
+result has the fields and values the application documents."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from perdure.client import DurableClient
+from tests.lambda_node.node_setup import require_node
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "examples" / "aws-seed-app-js"
+SDK = APP / "node_modules" / "@aws" / "durable-execution-sdk-js" / "package.json"
+
+
+def _npm_ci() -> None:
+    require_node()
+    npm = shutil.which("npm")
+    if npm is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("npm is not on PATH; CI must run the seed application's test")
+        pytest.skip("npm is not on PATH")
+    assert npm is not None
+    with (APP / ".npm-install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not SDK.is_file():
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+                cwd=APP,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERDURE_", "AWS_"))}
+    return env | {"NO_COLOR": "1"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _perdure(*argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "perdure._cli.main", *argv],
+        cwd=APP,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _callback_id(client: DurableClient, arn: str) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for event in client.history(arn):
+            if event["EventType"] == "CallbackStarted":
+                return str(event["CallbackStartedDetails"]["CallbackId"])
+        time.sleep(0.1)
+    raise AssertionError("the execution started no callback")
+
+
+def test_the_seed_app_returns_its_documented_response(tmp_path: Path) -> None:
+    _npm_ci()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    endpoint = ["--endpoint", url]
+    log = tmp_path / "up.log"
+    command = ["up", "template.yaml", "--port", str(port), "--db", str(tmp_path / "up.db")]
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perdure._cli.main", *command],
+            cwd=APP,
+            env=_env(),
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "Ctrl-C" not in log.read_text():
+                assert proc.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.05)
+            event = "@workflows/durable-function-example/test-event.json"
+            arn = _perdure(
+                "invoke", "DurableFunctionExampleFunction", *endpoint, "--input", event, "--async"
+            )
+            with DurableClient.connect(url) as client:
+                callback = _callback_id(client, arn)
+                _perdure("callback", "succeed", callback, *endpoint, "--result", '"approved"')
+                execution = client.wait(arn, timeout=120)
+                assert execution.status == "SUCCEEDED", log.read_text()[-5000:]
+            result = json.loads(_perdure("executions", "get", arn, *endpoint, "--json"))
+            response = json.loads(result["Result"])
+            execution_id = arn.rpartition("/")[2]
+            assert response["workflowId"] == "durable-demo-001"
+            assert response["executionId"] == execution_id
+            assert response["processedItems"][0] == {
+                "id": "work-item-1",
+                "status": "completed",
+                "processed": True,
+                "processingTime": 50,
+                "transformedData": "processed-Process customer data batch A",
+            }
+            assert len(response["processedItems"]) == response["itemsProcessed"] == 5
+            assert response["parallelResults"][0] == {
+                "task": 1,
+                "type": "validation",
+                "result": "completed",
+                "itemsValidated": 5,
+            }
+            assert len(response["parallelResults"]) == 3
+            advanced = response["advancedOperations"]
+            assert advanced["conditionResult"] == {
+                "ready": True,
+                "attempts": 3,
+                "lastCheck": {"ready": True, "attempt": 3, "note": "System ready after 3 attempts"},
+            }
+            assert advanced["invokeResult"] == {
+                "statusCode": 200,
+                "greeting": f"Hello, DurableExecution-{execution_id}!",
+            }
+            assert advanced["childContextResult"] == {
+                "metadata": {
+                    "version": "1.0.0",
+                    "processingNode": "child-context",
+                    "isolated": True,
+                },
+                "validation": {"valid": True, "configVersion": "2.1.0"},
+            }
+            assert response["operationCount"] == {
+                "steps": 8,
+                "parallel": 3,
+                "map": 5,
+                "wait": 1,
+                "waitForCondition": 1,
+                "invoke": 1,
+                "childContext": 1,
+            }
+            assert response["successRate"] == 1.0
+            # The five-second wait and the polls are in the duration.
+            assert response["totalDuration"] >= 5000
+            assert response["completedAt"].endswith("Z")
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, log.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
