@@ -1,8 +1,9 @@
-"""The seed application (examples/aws-seed-app-js), written for AWS with AWS's
-JavaScript SDK and a SAM template, run as its README says: `npm ci` in its folder (from
-the npm registry), `perdure up template.yaml`, `perdure invoke` of the main function
-with its test event, and `perdure callback succeed` for the callback it waits for; the
-result has the fields and values the application documents."""
+"""The seed applications (examples/aws-seed-app-js and examples/aws-seed-app-python),
+written for AWS with AWS's JavaScript and Python SDKs and a SAM template, run as their
+READMEs say: `npm ci` in the JavaScript one's folder (from the npm registry), `perdure
+up template.yaml`, `perdure invoke` of the main function with its test event, and
+`perdure callback succeed` for the callback it waits for; the result has the fields and
+values the application documents."""
 
 from __future__ import annotations
 
@@ -23,8 +24,14 @@ from perdure.client import DurableClient
 from tests.lambda_node.node_setup import require_node
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "examples" / "aws-seed-app-js"
-SDK = APP / "node_modules" / "@aws" / "durable-execution-sdk-js" / "package.json"
+JS_APP = ROOT / "examples" / "aws-seed-app-js"
+PYTHON_APP = ROOT / "examples" / "aws-seed-app-python"
+SDK = JS_APP / "node_modules" / "@aws" / "durable-execution-sdk-js" / "package.json"
+# Where each app keeps its sample event.
+EVENTS = {
+    JS_APP: "workflows/durable-function-example/test-event.json",
+    PYTHON_APP: "workflows/durable_function_example/test-event.json",
+}
 
 
 def _npm_ci() -> None:
@@ -35,12 +42,12 @@ def _npm_ci() -> None:
             pytest.fail("npm is not on PATH; CI must run the seed application's test")
         pytest.skip("npm is not on PATH")
     assert npm is not None
-    with (APP / ".npm-install.lock").open("w") as lock:
+    with (JS_APP / ".npm-install.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not SDK.is_file():
             done = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=APP,
+                cwd=JS_APP,
                 capture_output=True,
                 text=True,
                 timeout=600,
@@ -60,10 +67,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _perdure(*argv: str) -> str:
+def _perdure(app: Path, *argv: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "perdure._cli.main", *argv],
-        cwd=APP,
+        cwd=app,
         env=_env(),
         capture_output=True,
         text=True,
@@ -84,8 +91,10 @@ def _callback_id(client: DurableClient, arn: str) -> str:
     raise AssertionError("the execution started no callback")
 
 
-def test_the_seed_app_returns_its_documented_response(tmp_path: Path) -> None:
-    _npm_ci()
+@pytest.mark.parametrize("app", [JS_APP, PYTHON_APP], ids=["javascript", "python"])
+def test_the_seed_app_returns_its_documented_response(tmp_path: Path, app: Path) -> None:
+    if app == JS_APP:
+        _npm_ci()
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     endpoint = ["--endpoint", url]
@@ -94,7 +103,7 @@ def test_the_seed_app_returns_its_documented_response(tmp_path: Path) -> None:
     with log.open("w") as sink:
         proc = subprocess.Popen(
             [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=APP,
+            cwd=app,
             env=_env(),
             stdout=sink,
             stderr=sink,
@@ -105,16 +114,22 @@ def test_the_seed_app_returns_its_documented_response(tmp_path: Path) -> None:
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
-            event = "@workflows/durable-function-example/test-event.json"
+            event = "@" + EVENTS[app]
             arn = _perdure(
-                "invoke", "DurableFunctionExampleFunction", *endpoint, "--input", event, "--async"
+                app,
+                "invoke",
+                "DurableFunctionExampleFunction",
+                *endpoint,
+                "--input",
+                event,
+                "--async",
             )
             with DurableClient.connect(url) as client:
                 callback = _callback_id(client, arn)
-                _perdure("callback", "succeed", callback, *endpoint, "--result", '"approved"')
+                _perdure(app, "callback", "succeed", callback, *endpoint, "--result", '"approved"')
                 execution = client.wait(arn, timeout=120)
                 assert execution.status == "SUCCEEDED", log.read_text()[-5000:]
-            result = json.loads(_perdure("executions", "get", arn, *endpoint, "--json"))
+            result = json.loads(_perdure(app, "executions", "get", arn, *endpoint, "--json"))
             response = json.loads(result["Result"])
             execution_id = arn.rpartition("/")[2]
             assert response["workflowId"] == "durable-demo-001"
