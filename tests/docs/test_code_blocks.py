@@ -1,4 +1,5 @@
-"""Every code block of the README and the getting-started pages runs as written.
+"""Every code block of the README, the getting-started pages and the examples' READMEs
+runs as written.
 
 Python blocks are saved in a temporary folder (as the file their `<!-- file: -->` marker
 names, else one file per block) and run there against the installed package: a block
@@ -26,7 +27,12 @@ import pytest
 
 from tests.docs.blocks import ROOT, Block, blocks
 
-PAGES = ["README.md", "docs/getting-started.md"]
+# The README, the getting-started tutorial, and each example's README.
+PAGES = [
+    "README.md",
+    "docs/getting-started.md",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*/README.md")),
+]
 MARKERS = {"not-runnable", "file", "background", "before"}
 SHELLS = {"sh", "shell", "bash", "console"}
 
