@@ -61,7 +61,7 @@ def test_python_and_node_functions_with_globals_and_references(tmp_path: Path) -
                   BOTH: !Sub "${Hello}:${Hello.Arn}:${AWS::AccountId}:${!Literal}"
                   JOINED: !Join ["/", [!Ref Stage, !Ref "AWS::Region"]]
                   COUNT: 3
-              DurableConfig: {ExecutionTimeout: 900, RetentionPeriodInDays: 7}
+              DurableConfig: {ExecutionTimeout: 900, RetentionPeriodInDays: 7, KMSKeyArn: k}
           Old:
             Type: AWS::Lambda::Function
             Properties:
@@ -93,7 +93,11 @@ def test_python_and_node_functions_with_globals_and_references(tmp_path: Path) -
     # Globals apply to AWS::Serverless::Function only, as in SAM.
     assert old.timeout_seconds == 300 and dict(old.environment) == {}
     assert app.configs == {"Main": DurableConfig(900, 7)}
-    assert app.ignored == ["Bucket (AWS::S3::Bucket)", "Globals.Api"]
+    assert app.ignored == [
+        "Bucket (AWS::S3::Bucket)",
+        "Globals.Api",
+        "Main.DurableConfig.KMSKeyArn",
+    ]
 
 
 def test_the_repository_s_python_app_resolves_the_callers_references() -> None:

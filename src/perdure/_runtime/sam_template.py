@@ -418,6 +418,8 @@ def _function(
     timeout = _number(props, "Timeout", DEFAULT_TIMEOUT_SECONDS, where, resolver)
     memory = _number(props, "MemorySize", DEFAULT_MEMORY_MB, where, resolver)
     config = _durable_config(props, where, resolver)
+    if isinstance(props.get("DurableConfig"), dict) and "KMSKeyArn" in props["DurableConfig"]:
+        skipped.append("DurableConfig.KMSKeyArn")  # Perdure's store has no KMS
     try:
         fn = LambdaFunction(
             name=name,
