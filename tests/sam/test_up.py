@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -109,3 +110,44 @@ def test_up_names_the_resource_and_property_of_a_template_it_cannot_serve(
         f"{tmp_path / 'template.yaml'}: resource Fn (AWS::Serverless::Function) property "
         "Runtime: runtime 'ruby3.3' is not supported" in run.stderr
     )
+
+
+def test_up_restarts_when_the_template_changes(tmp_path: Path) -> None:
+    app = tmp_path / "app"
+    shutil.copytree(TEMPLATE.parent, app, ignore=shutil.ignore_patterns("__pycache__"))
+    template = app / "template.yaml"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "up.log"
+    command = ["up", str(template), "--port", str(port), "--db", str(tmp_path / "up.db")]
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perdure._cli.main", *command],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            _wait_for(log, proc, "Ctrl-C", times=1)
+            with DurableClient.connect(url) as client:
+                assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hello, Ada!"
+            template.write_text(template.read_text().replace("GREETING: Hello", "GREETING: Hi"))
+            _wait_for(log, proc, "Ctrl-C", times=2)
+            assert "template.yaml changed; restarting" in log.read_text()
+            with DurableClient.connect(url) as client:
+                assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hi, Ada!"
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, log.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+def _wait_for(log: Path, proc: subprocess.Popen[bytes], text: str, times: int) -> None:
+    deadline = time.monotonic() + 60
+    while log.read_text().count(text) < times:
+        assert proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
