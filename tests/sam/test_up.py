@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from perdure.client import DurableClient
+from tests.lambda_node.node_setup import install_handlers
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).parent / "python_app" / "template.yaml"
@@ -151,3 +152,38 @@ def _wait_for(log: Path, proc: subprocess.Popen[bytes], text: str, times: int) -
         assert proc.poll() is None, log.read_text()
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
+
+
+def test_up_serves_python_and_node_functions_that_invoke_each_other(tmp_path: Path) -> None:
+    install_handlers()  # AWS's JavaScript SDK for the Node.js function, with npm ci
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "up.log"
+    template = Path(__file__).parent / "mixed_app" / "template.yaml"
+    command = ["up", str(template), "--port", str(port), "--db", str(tmp_path / "up.db")]
+    command.append("--no-reload")
+    with log.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "perdure._cli.main", *command],
+            cwd=tmp_path,
+            env=_env(),
+            stdout=sink,
+            stderr=sink,
+        )
+        try:
+            _wait_for(log, proc, "Ctrl-C", times=1)
+            assert "NodeGreeter  (AWS Node.js handler greeter.handler" in log.read_text()
+            with DurableClient.connect(url) as client:
+                result = client.invoke("Caller", {"name": "Ada"}, timeout=60)
+            assert result == {
+                "greeting": "thank you, Ada",
+                "greeter": "NodeGreeter",
+                "summary": "arn:aws:lambda:us-east-1:000000000000:function:NodeGreeter",
+                "memory": "512",
+            }
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0, log.read_text()[-3000:]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
