@@ -27,11 +27,21 @@ import pytest
 
 from tests.docs.blocks import ROOT, Block, blocks
 
+# Example READMEs whose commands another test runs as written (they need npm and SAM
+# templates), with that test.
+RUN_ELSEWHERE = {
+    "examples/aws-seed-app-js/README.md": "tests/sam/test_seed_apps.py",
+    "examples/aws-seed-app-python/README.md": "tests/sam/test_seed_apps.py",
+}
 # The README, the getting-started tutorial, and each example's README.
 PAGES = [
     "README.md",
     "docs/getting-started.md",
-    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*/README.md")),
+    *sorted(
+        page
+        for page in (str(p.relative_to(ROOT)) for p in (ROOT / "examples").glob("*/README.md"))
+        if page not in RUN_ELSEWHERE
+    ),
 ]
 MARKERS = {"not-runnable", "file", "background", "before"}
 SHELLS = {"sh", "shell", "bash", "console"}
@@ -66,6 +76,12 @@ def page(request: pytest.FixtureRequest) -> str:
     if not (ROOT / name).exists():
         pytest.fail(f"{name} is one of the pages whose blocks must run; it is missing")
     return name
+
+
+def test_the_pages_run_elsewhere_are_run_by_the_test_named() -> None:
+    for page, test in RUN_ELSEWHERE.items():
+        folder = Path(page).parent.name
+        assert folder in (ROOT / test).read_text("utf-8"), f"{test} does not run {page}"
 
 
 def test_every_block_is_runnable_or_says_why_not(page: str) -> None:
