@@ -49,16 +49,25 @@ def add_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 
 
 class StatusLine:
-    """One line on stderr, redrawn in place: spinner, status, elapsed time, latest event."""
+    """One line on stderr, redrawn in place: spinner, status, elapsed time, latest event.
+
+    The line is cut to the terminal's width, so a callback's id, which people copy to
+    answer it, is also printed whole on a line of its own when it first appears."""
 
     def __init__(self, console: Console, name: str) -> None:
         self._console = console
         self._name = name
         self._frame = 0
         self._drawn = False
+        self._announced: set[str] = set()
 
     def update(self, progress: Progress) -> None:
         con = self._console
+        for callback_id, name in open_callbacks(list(reversed(progress.recent_events))):
+            if callback_id not in self._announced:
+                self._announced.add(callback_id)
+                self.clear()
+                con.note(f"waiting for callback {callback_id} ({name})")
         latest = doing(progress)
         spin = SPINNER[self._frame % len(SPINNER)]
         self._frame += 1
