@@ -15,6 +15,7 @@ from perdure._engine.lifecycle import start_execution as engine_start
 from perdure._model import Execution, ExecutionStatus
 from perdure._model.state import InvocationState, Transition
 from perdure._service.start import start_execution
+from perdure._store.store import StaleStateError
 from tests.dashboard.asgi import structure
 from tests.dashboard.conftest import Site
 from tests.dashboard.waiting import open_callback, status
@@ -131,12 +132,22 @@ def _lease_to(site: Site, owner: str) -> None:
     running = dataclasses.replace(
         state.record, invocation=InvocationState.RUNNING, request_id="q", token="t"
     )
-    store.commit(
-        execution.arn,
-        1,
-        Transition(record=running),
-        lease=(owner, execution.start_timestamp + 3_600_000),
-    )
+    # The site's dispatcher may touch the new row first (its own passes write too): take
+    # the version the row has now and try again if it moved.
+    for _ in range(20):
+        version = store.row_version(execution.arn)
+        assert version is not None
+        try:
+            store.commit(
+                execution.arn,
+                version,
+                Transition(record=running),
+                lease=(owner, execution.start_timestamp + 3_600_000),
+            )
+            return
+        except StaleStateError:
+            continue
+    raise AssertionError("the invocation could not be leased")
 
 
 def test_every_page_shows_hostile_values_as_text(hostile_site: Site) -> None:
