@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from perdure._engine.checkpoint import Minted, checkpoint_transition
-from perdure._engine.invocations import begin_invocation
+from perdure._engine.invocations import begin_invocation, start_and_begin
 from perdure._engine.lifecycle import start_execution
 from perdure._engine.timers import fire_timer
 from perdure._model import Execution, ExecutionStatus
@@ -177,6 +177,38 @@ def test_queued_invocations_are_offered_until_claimed(store: Store) -> None:
     store.lease(arn, "w1", NOW + 1_000)
     assert store.expired_leases(NOW + 2_000, 10) == [arn]
     assert store.expired_leases(NOW + 500, 10) == []
+
+
+def test_an_execution_created_with_its_first_invocation_claimed_is_leased(store: Store) -> None:
+    ex = new_execution("a")
+    begun = start_and_begin(ex, NOW, "tok", "req-1")
+    assert begun is not None
+    state, transition, inp = begun
+    assert store.create_execution(state, transition, lease=("w1", NOW + 1_000))
+    arn = ex.arn
+    assert inp.checkpoint_token == "tok" and inp.updated_operation_ids == [ex.execution_id]
+    assert store.due_invocations(NOW, 10) == []  # claimed: not offered to anyone
+    assert store.lease_owners() == ["w1"]
+    assert store.leases_held_by("w1", 10) == [arn]
+    assert store.expired_leases(NOW + 500, 10) == []
+    assert store.expired_leases(NOW + 2_000, 10) == [arn]
+    loaded = store.load(arn)
+    assert loaded is not None
+    version, stored = loaded
+    assert version == 1
+    assert stored.record.invocation is InvocationState.RUNNING
+    assert stored.record.request_id == "req-1" and stored.record.token == "tok"
+    assert [e.event_type.value for e in store.events(arn, 0, 10, False)] == ["ExecutionStarted"]
+    assert store.renew_lease(arn, "req-1", "w1", NOW + 5_000)
+
+
+def test_a_claimed_creation_under_a_taken_name_writes_nothing(store: Store) -> None:
+    create(store, "a")
+    begun = start_and_begin(new_execution("a"), NOW, "tok", "req-1")
+    assert begun is not None
+    state, transition, _ = begun
+    assert store.create_execution(state, transition, lease=("w1", NOW + 1_000)) is False
+    assert store.lease_owners() == []
 
 
 def test_listing_filters_by_status_name_and_time_newest_first(store: Store) -> None:

@@ -10,13 +10,16 @@ one was told to stop, so its PENDING is expected and it runs again after the res
 
 from __future__ import annotations
 
+import dataclasses
+
 from perdure._config import RetryPolicy
 from perdure._engine.draft import Draft
-from perdure._engine.lifecycle import end_invocation, finish_execution
+from perdure._engine.lifecycle import end_invocation, finish_execution, start_execution
 from perdure._engine.pause import after_invocation, held, may_invoke
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
     ErrorObject,
+    Execution,
     ExecutionStatus,
     InvocationInput,
     InvocationOutput,
@@ -55,6 +58,26 @@ def begin_invocation(
         updated_operation_ids=updated,
     )
     return draft.finish(), inp
+
+
+def start_and_begin(
+    execution: Execution, now: int, token: str, request_id: str
+) -> tuple[ExecutionState, Transition, InvocationInput] | None:
+    """A new execution whose first invocation begins at once: one transition that is
+    `start_execution`'s followed by `begin_invocation`'s, for a runner with a free
+    thread to commit both in one transaction. Beginning adds no operation, event or
+    timer, only record changes, so the history and the state the handler gets are those
+    of a start and a claim committed one after the other. None when the first
+    invocation could not begin (the caller then starts the execution alone).
+    Returns the fresh state (the transition not applied), as `start_execution` does."""
+    state, started = start_execution(execution, now)
+    after = ExecutionState(record=state.record)
+    after.apply(started)
+    begun = begin_invocation(after, now, token, request_id)
+    if begun is None:
+        return None
+    claimed, inp = begun
+    return state, dataclasses.replace(started, record=claimed.record), inp
 
 
 def complete_invocation(

@@ -110,6 +110,10 @@ _RUNNING = InvocationState.RUNNING.value
 _INSERT_EXECUTION = (
     f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
 )
+_INSERT_LEASED_EXECUTION = (
+    f"INSERT INTO executions ({EXEC_COLUMNS}, lease_owner, lease_expires) "
+    f"VALUES ({', '.join(['%s'] * (EXEC_COLUMN_COUNT + 2))})"
+)
 _UPDATE_SET = (
     "UPDATE executions SET "
     + ", ".join(f"{column}=%s" for column in UPDATE_COLUMNS)
@@ -282,14 +286,23 @@ class PostgresStore:
 
     # -- executions -------------------------------------------------------------------
 
-    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
+    def create_execution(
+        self, state: ExecutionState, transition: Transition, lease: tuple[str, int] | None = None
+    ) -> bool:
         # Fails (division by zero, so nothing is written) when the name is taken.
-        script = Script(
-            f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
-            insert_values(transition.record),
-        )
+        if lease is None:
+            script = Script(
+                f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
+                insert_values(transition.record),
+            )
+        else:
+            script = Script(
+                f"{_INSERT_LEASED_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
+                (*insert_values(transition.record), *lease),
+            )
         script.write(state.record.execution.execution_id, transition)
-        script.notify(CHANNEL)
+        if _queues_work(transition):
+            script.notify(CHANNEL)
         try:
             self._run(script)
         except psycopg.errors.DivisionByZero:

@@ -96,6 +96,13 @@ _UPDATE_EXECUTION = _UPDATE_SET + " WHERE arn=? AND row_version=?"
 _UPDATE_EXECUTION_AND_LEASE = (
     _UPDATE_SET + ", lease_owner=?, lease_expires=? WHERE arn=? AND row_version=?"
 )
+_INSERT_EXECUTION = (
+    f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})"
+)
+_INSERT_LEASED_EXECUTION = (
+    f"INSERT INTO executions ({EXEC_COLUMNS}, lease_owner, lease_expires) "
+    f"VALUES ({','.join('?' * (EXEC_COLUMN_COUNT + 2))})"
+)
 
 
 # Primary SQLite result codes (the low byte of an extended code) that mean the database,
@@ -239,7 +246,9 @@ class SqliteStore:
 
     # -- executions -------------------------------------------------------------------
 
-    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
+    def create_execution(
+        self, state: ExecutionState, transition: Transition, lease: tuple[str, int] | None = None
+    ) -> bool:
         with self._tx() as db:
             ex = state.record.execution
             exists = db.execute(
@@ -248,15 +257,17 @@ class SqliteStore:
             ).fetchone()
             if exists:
                 return False
-            self._insert_execution(db, transition.record)
+            self._insert_execution(db, transition.record, lease)
             self._write(db, ex.execution_id, state, transition)
         return True
 
-    def _insert_execution(self, db: sqlite3.Connection, rec: ExecutionRecord) -> None:
-        db.execute(
-            f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})",
-            insert_values(rec),
-        )
+    def _insert_execution(
+        self, db: sqlite3.Connection, rec: ExecutionRecord, lease: tuple[str, int] | None = None
+    ) -> None:
+        if lease is None:
+            db.execute(_INSERT_EXECUTION, insert_values(rec))
+        else:
+            db.execute(_INSERT_LEASED_EXECUTION, (*insert_values(rec), *lease))
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         with self._lock:

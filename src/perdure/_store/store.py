@@ -200,8 +200,13 @@ class Store(Protocol):
         """The migrations the database has, in order."""
         ...
 
-    def create_execution(self, state: ExecutionState, transition: Transition) -> bool:
-        """Insert a new execution; False if one with the same function and name exists."""
+    def create_execution(
+        self, state: ExecutionState, transition: Transition, lease: tuple[str, int] | None = None
+    ) -> bool:
+        """Insert a new execution; False if one with the same function and name exists.
+        With `lease` (owner, expires), its invocation is leased in the same transaction:
+        a runner with a free thread starts an execution and claims its first invocation
+        (`transition` leaves it RUNNING) with one durable commit instead of two."""
         ...
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None: ...
