@@ -43,7 +43,6 @@ import json
 import logging
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import threading
@@ -66,6 +65,7 @@ from perdure._runtime.lambda_node import NodeEnvironment, find_node
 from perdure._runtime.lambda_output import LogSink, OutputPump, stderr_line, timed_out
 from perdure._runtime.process_invoker import exit_failure
 from perdure._runtime.registry import Handler
+from perdure._runtime.warm_process import EXIT_GRACE_SECONDS, WarmProcess
 from perdure._wire.envelope import invocation_input_to_json
 
 log = logging.getLogger("perdure.lambda")
@@ -82,8 +82,6 @@ _LAUNCH = (
 )
 # How long the output of a finished invocation may trail its reply.
 _OUTPUT_GRACE_SECONDS = 2.0
-# How long a closed process may take to exit before it is killed.
-_EXIT_GRACE_SECONDS = 2.0
 
 
 class LambdaInitError(Exception):
@@ -125,7 +123,7 @@ class Environment(Protocol):
     def close(self) -> None: ...
 
 
-class _HandlerProcess:
+class _HandlerProcess(WarmProcess):
     """One warm environment: a process running `lambda_bootstrap` for one handler."""
 
     def __init__(
@@ -186,10 +184,6 @@ class _HandlerProcess:
             self._proc.stdout, f"perdure-lambda-output-{self.pid}", default_output
         )
 
-    @property
-    def pid(self) -> int:
-        return self._proc.pid
-
     # -- the init phase and invocations ------------------------------------------------
 
     def wait_ready(self, timeout: float, request_id: str) -> ErrorObject | None:
@@ -236,20 +230,7 @@ class _HandlerProcess:
         finally:
             self._output.detach()
 
-    @property
-    def alive(self) -> bool:
-        return self._proc.poll() is None
-
     # -- ending ------------------------------------------------------------------------
-
-    def kill(self) -> None:
-        """Kill the process and everything it started (its process group)."""
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._proc.wait()
-        self._release()
 
     def close(self) -> None:
         """Let the runtime loop end (end-of-file on its control pipe), then kill it if
@@ -259,7 +240,7 @@ class _HandlerProcess:
         except OSError:
             pass
         try:
-            self._proc.wait(_EXIT_GRACE_SECONDS)
+            self._proc.wait(EXIT_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             pass
         self.kill()
@@ -276,15 +257,6 @@ class _HandlerProcess:
             except OSError:
                 pass
         self._outbox = self._lifeline = -1
-
-    def _wait_exit(self) -> int | None:
-        try:
-            return self._proc.wait(_EXIT_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self._proc.returncode
-        finally:
-            self._release()
 
     # -- the pipes ---------------------------------------------------------------------
 

@@ -52,14 +52,13 @@ from perdure._runtime.lambda_runtime_api import (
     RuntimeApi,
 )
 from perdure._runtime.process_invoker import exit_failure
+from perdure._runtime.warm_process import EXIT_GRACE_SECONDS, WarmProcess
 
 BOOTSTRAP = Path(__file__).with_name("lambda_node_bootstrap.mjs")
 # The oldest Node.js the bootstrap runs on (Lambda's oldest supported runtime).
 MIN_NODE_MAJOR = 18
 # How long the output of a finished invocation may trail its reply.
 _OUTPUT_GRACE_SECONDS = 2.0
-# How long a closed process may take to exit before it is killed.
-_EXIT_GRACE_SECONDS = 2.0
 
 _node_lock = threading.Lock()
 _node_versions: dict[str, str] = {}
@@ -113,7 +112,7 @@ def trace_id() -> str:
     return f"Root={root};Parent={parent};Sampled=0;Lineage=1:{parent[:8]}:0"
 
 
-class NodeEnvironment:
+class NodeEnvironment(WarmProcess):
     """One warm Node.js environment: a `node` process running the bootstrap for `fn`'s
     handler, and the Runtime API it polls."""
 
@@ -170,14 +169,6 @@ class NodeEnvironment:
         )
         self._watcher.start()
         self._released = False
-
-    @property
-    def pid(self) -> int:
-        return self._proc.pid
-
-    @property
-    def alive(self) -> bool:
-        return self._proc.poll() is None
 
     def wait_ready(self, timeout: float, request_id: str) -> ErrorObject | None:
         """None once the runtime has loaded the handler and asks for an event, else why
@@ -242,15 +233,6 @@ class NodeEnvironment:
         finally:
             self._output.detach()
 
-    def kill(self) -> None:
-        """Kill the process and everything it started (its process group)."""
-        try:
-            os.killpg(self._proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        self._proc.wait()
-        self._release()
-
     def close(self) -> None:
         """End the environment: the runtime gets no more events, and its process is
         asked to stop (SIGTERM, as Lambda's shutdown phase) and killed after a grace
@@ -261,7 +243,7 @@ class NodeEnvironment:
             except (ProcessLookupError, PermissionError):
                 pass
             try:
-                self._proc.wait(_EXIT_GRACE_SECONDS)
+                self._proc.wait(EXIT_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
         self.kill()
@@ -271,15 +253,6 @@ class NodeEnvironment:
     def _watch(self) -> None:
         self._proc.wait()
         self._api.process_ended()
-
-    def _wait_exit(self) -> int | None:
-        try:
-            return self._proc.wait(_EXIT_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            return self._proc.returncode
-        finally:
-            self._release()
 
     def _release(self) -> None:
         if self._released:
