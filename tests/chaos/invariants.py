@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perdure._store.document_encoding import stored_event_json
 from tests.chaos.database import ChaosDatabase
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
@@ -71,21 +72,21 @@ def describe(database: ChaosDatabase, arn: str) -> str:
     db = database.connect()
     try:
         row = db.execute(
-            "SELECT id, status, invocation, invoke_at, lease_owner, lease_expires "
+            "SELECT id, status, invocation, invoke_at, lease_owner, lease_expires, start_ms "
             "FROM executions WHERE arn=?",
             (arn,),
         ).fetchone()
         if row is None:
             return f"{arn}: not stored"
-        eid, status, invocation, invoke_at, owner, expires = row
+        eid, status, invocation, invoke_at, owner, expires, start_ms = row
         timers = db.execute(
             "SELECT kind, due_ms FROM timers WHERE execution_id=?", (eid,)
         ).fetchall()
         docs = db.execute(
-            "SELECT doc FROM events WHERE execution_id=? ORDER BY event_id DESC LIMIT 4",
+            "SELECT event_id, doc FROM events WHERE execution_id=? ORDER BY event_id DESC LIMIT 4",
             (eid,),
         ).fetchall()
-        events = [json.loads(d[0]).get("EventType") for d in docs]
+        events = [stored_event_json(d, i, eid, start_ms).get("EventType") for i, d in docs]
     finally:
         db.close()
     return (
@@ -102,20 +103,20 @@ def check(database: ChaosDatabase, accepted: Mapping[str, str], record: Path) ->
     try:
         for problem in database.integrity_problems()[:10]:
             findings.add("integrity", problem)
-        rows = db.execute("SELECT id, arn, status, error FROM executions").fetchall()
+        rows = db.execute("SELECT id, arn, status, error, start_ms FROM executions").fetchall()
         findings.executions = len(rows)
-        by_arn = {arn: (eid, status, error) for eid, arn, status, error in rows}
+        by_arn = {arn: (eid, status, error) for eid, arn, status, error, _ in rows}
         for arn, function in sorted(accepted.items()):
             if arn not in by_arn:
                 findings.add("exists", f"{function} {arn} was accepted but is not stored")
             elif by_arn[arn][1] not in TERMINAL:
                 findings.add("settles", f"{function} {arn} is still {by_arn[arn][1]}")
-        for eid, arn, status, error in rows:
+        for eid, arn, status, error, start_ms in rows:
             findings.statuses[status] += 1
             if status in TERMINAL and status != "SUCCEEDED":
                 findings.failures.append(f"{arn} {status}: {_error_text(error)}")
             events = [
-                (event_id, json.loads(doc))
+                (event_id, stored_event_json(doc, event_id, eid, start_ms))
                 for event_id, doc in db.execute(
                     "SELECT event_id, doc FROM events WHERE execution_id=? ORDER BY event_id",
                     (eid,),

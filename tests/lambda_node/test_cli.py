@@ -14,17 +14,9 @@ from pathlib import Path
 import pytest
 
 from perdure.client import DurableClient
-from tests.lambda_runtime.test_cli import (
-    HANDLERS as PYTHON_HANDLERS,
-)
-from tests.lambda_runtime.test_cli import (
-    _callback_id,
-    _cli,
-    _env,
-    _free_port,
-    _healthy,
-    _process,
-)
+from tests.lambda_runtime.test_cli import HANDLERS as PYTHON_HANDLERS
+from tests.lambda_runtime.test_cli import _cli, _env
+from tests.perdure_processes import callback_id, free_port, healthy, running
 
 NODE_HANDLERS = "tests/lambda_node/handlers"
 FIXTURES = "tests/lambda_node/runtime_fixtures"
@@ -34,7 +26,7 @@ FIXTURES = "tests/lambda_node/runtime_fixtures"
 def test_a_worker_runs_a_javascript_handler_that_invokes_a_python_one_with_credentials(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = _env(
         tmp_path,
@@ -47,12 +39,12 @@ def test_a_worker_runs_a_javascript_handler_that_invokes_a_python_one_with_crede
     # written with AWS's SDKs, both signing their requests with the worker's access key.
     worker = ["worker", "--endpoint", url, "--lambda-node", f"{NODE_HANDLERS}/order.handler"]
     worker += ["--lambda", f"greeter={PYTHON_HANDLERS}.greeter"]
-    with ExitStack() as running:
-        running.enter_context(_process(server, env, tmp_path / "server.log", "Ctrl-C"))
-        running.enter_context(_process(worker, env, tmp_path / "worker.log", "serving"))
+    with ExitStack() as stack:
+        stack.enter_context(running(server, env, tmp_path / "server.log", "Ctrl-C"))
+        stack.enter_context(running(worker, env, tmp_path / "worker.log", "serving"))
         with DurableClient.connect(url, "worker-token") as client:
             arn = client.start("order", {"items": ["tea"], "customer": "Cy"})
-            client.send_callback_success(_callback_id(client, arn, "approval"), b'"ok"')
+            client.send_callback_success(callback_id(client, arn, "approval"), b'"ok"')
             packing = _packing_callback(client, arn)
             client.send_callback_success(packing, b'"packed"')
             done = client.wait(arn, timeout=90)
@@ -81,12 +73,12 @@ def _packing_callback(client: DurableClient, arn: str) -> str:
 
 @pytest.mark.usefixtures("handlers_dir")
 def test_dev_runs_javascript_handlers_beside_perdure_functions(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = ["dev", "tests/cli/handlers.py", "--port", str(port), "--db", str(tmp_path / "d.db")]
     command += ["--lambda-node", f"{NODE_HANDLERS}/greeter.handler", "--no-reload"]
-    with _process(command, _env(tmp_path), tmp_path / "dev.log", "Ctrl-C") as log:
-        assert _healthy(url)
+    with running(command, _env(tmp_path), tmp_path / "dev.log", "Ctrl-C") as log:
+        assert healthy(url)
         banner = log.read_text()
         assert f"greeter  (AWS Node.js handler {NODE_HANDLERS}/greeter.handler" in banner
         with DurableClient.connect(url) as client:
@@ -166,12 +158,12 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.usefixtures("handlers_dir")
 def test_the_node_processes_of_a_killed_worker_exit_with_it(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = _env(tmp_path)
     server = ["server", "--port", str(port), "--db", str(tmp_path / "server.db")]
-    with (tmp_path / "worker.log").open("w") as sink, ExitStack() as running:
-        running.enter_context(_process(server, env, tmp_path / "server.log", "Ctrl-C"))
+    with (tmp_path / "worker.log").open("w") as sink, ExitStack() as stack:
+        stack.enter_context(running(server, env, tmp_path / "server.log", "Ctrl-C"))
         command = [sys.executable, "-m", "perdure._cli.main", "worker", "--endpoint", url]
         command += ["--lambda-node", f"{NODE_HANDLERS}/greeter.handler"]
         worker = subprocess.Popen(

@@ -5,15 +5,7 @@ outside through the API; and the errors for handlers that cannot run."""
 from __future__ import annotations
 
 import io
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -21,70 +13,19 @@ import pytest
 from perdure._cli.main import main
 from perdure.client import DurableClient
 from tests.cli.conftest import Run
+from tests.perdure_processes import ROOT, callback_id, clean_env, free_port, healthy, running
 
-ROOT = Path(__file__).resolve().parents[2]
 HANDLERS = "tests.lambda_runtime.aws_handlers"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
-
-
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERDURE_", "AWS_"))}
-    return env | {"NO_COLOR": "1", "ATTEMPTS_DIR": str(tmp_path / "attempts")} | extra
-
-
-@contextmanager
-def _process(command: list[str], env: dict[str, str], log: Path, ready: str) -> Iterator[Path]:
-    """Run `perdure COMMAND...` until the test is done; wait for `ready` in its output."""
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=ROOT,
-            env=env,
-            stdout=sink,
-            stderr=sink,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while ready not in log.read_text():
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-            yield log
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()[-5000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
-
-
-def _callback_id(client: DurableClient, arn: str, name: str) -> str:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        for event in client.history(arn):
-            if event["EventType"] == "CallbackStarted" and event.get("Name") == name:
-                return str(event["CallbackStartedDetails"]["CallbackId"])
-        time.sleep(0.05)
-    raise AssertionError(f"no callback {name!r} in {client.history(arn)}")
+    return clean_env(ATTEMPTS_DIR=str(tmp_path / "attempts"), **extra)
 
 
 def test_a_worker_runs_unmodified_aws_handlers_for_a_server_that_requires_credentials(
     tmp_path: Path,
 ) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = _env(
         tmp_path,
@@ -95,13 +36,13 @@ def test_a_worker_runs_unmodified_aws_handlers_for_a_server_that_requires_creden
     server = ["server", "--port", str(port), "--db", str(tmp_path / "server.db")]
     worker = ["worker", "--endpoint", url, "--lambda", f"order={HANDLERS}.order"]
     worker += ["--lambda", f"greeter={HANDLERS}.greeter"]
-    with ExitStack() as running:
-        running.enter_context(_process(server, env, tmp_path / "server.log", "Ctrl-C"))
-        running.enter_context(_process(worker, env, tmp_path / "worker.log", "serving"))
+    with ExitStack() as stack:
+        stack.enter_context(running(server, env, tmp_path / "server.log", "Ctrl-C"))
+        stack.enter_context(running(worker, env, tmp_path / "worker.log", "serving"))
         with DurableClient.connect(url, "worker-token") as client:
             arn = client.start("order", {"items": ["tea"], "customer": "Cy"})
-            client.send_callback_success(_callback_id(client, arn, "approval"), b'"ok"')
-            packing = _callback_id(client, arn, "packing create callback id")
+            client.send_callback_success(callback_id(client, arn, "approval"), b'"ok"')
+            packing = callback_id(client, arn, "packing create callback id")
             client.send_callback_success(packing, b'"packed"')
             done = client.wait(arn, timeout=60)
             history = client.history(arn)
@@ -114,12 +55,12 @@ def test_a_worker_runs_unmodified_aws_handlers_for_a_server_that_requires_creden
 
 
 def test_dev_runs_aws_handlers_beside_perdure_functions(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = ["dev", str(ROOT / "tests" / "cli" / "handlers.py"), "--port", str(port)]
     command += ["--db", str(tmp_path / "dev.db"), "--lambda", f"greeter={HANDLERS}.greeter"]
-    with _process(command, _env(tmp_path), tmp_path / "dev.log", "Ctrl-C") as log:
-        assert _healthy(url)
+    with running(command, _env(tmp_path), tmp_path / "dev.log", "Ctrl-C") as log:
+        assert healthy(url)
         banner = log.read_text()
         assert f"greeter  (AWS handler {HANDLERS}.greeter" in banner
         with DurableClient.connect(url) as client:

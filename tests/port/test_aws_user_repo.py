@@ -15,14 +15,14 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from tests.perdure_processes import free_port, healthy
 
 REPO = Path(__file__).parent / "aws_user_repo"
 # The port, in the order docs/porting.md gives it (the testing package's name contains
@@ -80,25 +80,11 @@ def assert_all_passed(run: subprocess.CompletedProcess[str]) -> None:
     assert run.returncode == 0 and summary == [str(EXPECTED_TESTS)], output[-6000:]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
-
-
 @contextmanager
 def perdure_dev(repo: Path) -> Iterator[str]:
     """`perdure dev` serving the repository's handlers, as a user would start it there."""
     (repo / "perdure_functions.py").write_text(FUNCTIONS)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = repo / "dev.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERDURE_")}
@@ -108,7 +94,7 @@ def perdure_dev(repo: Path) -> Iterator[str]:
         proc = subprocess.Popen(command, cwd=repo, env=env, stdout=sink, stderr=sink)
         try:
             deadline = time.monotonic() + 30
-            while not _healthy(url):
+            while not healthy(url):
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)

@@ -13,7 +13,6 @@ alike; the checks read PostgreSQL instead of a SQLite file.
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 import psycopg
 
+from perdure._store.document_encoding import stored_event_json
 from tests.chaos.invariants import TERMINAL, Findings, record_lines
 
 
@@ -46,10 +46,12 @@ def check(
     with psycopg.connect(url, autocommit=True) as conn:
         rows = conn.execute("SELECT id, arn, status, error FROM executions").fetchall()
         histories: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-        for execution_id, event_id, doc in conn.execute(
-            "SELECT execution_id, event_id, doc FROM events ORDER BY execution_id, event_id"
+        for execution_id, event_id, doc, start_ms in conn.execute(
+            "SELECT v.execution_id, v.event_id, v.doc, x.start_ms FROM events v "
+            "JOIN executions x ON x.id = v.execution_id ORDER BY v.execution_id, v.event_id"
         ):
-            histories[execution_id].append((int(event_id), json.loads(doc)))
+            event = stored_event_json(doc, int(event_id), execution_id, int(start_ms))
+            histories[execution_id].append((int(event_id), event))
     findings.executions = len(rows)
     by_arn = {arn: (eid, status, error) for eid, arn, status, error in rows}
     for arn, function in sorted(accepted.items()):

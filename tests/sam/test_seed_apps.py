@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,8 +21,8 @@ import pytest
 
 from perdure.client import DurableClient
 from tests.lambda_node.node_setup import require_node
+from tests.perdure_processes import ROOT, callback_id, clean_env, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 JS_APP = ROOT / "examples" / "aws-seed-app-js"
 PYTHON_APP = ROOT / "examples" / "aws-seed-app-python"
 SDK = JS_APP / "node_modules" / "@aws" / "durable-execution-sdk-js" / "package.json"
@@ -56,22 +55,11 @@ def _npm_ci() -> None:
             assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
 
 
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERDURE_", "AWS_"))}
-    return env | {"NO_COLOR": "1"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _perdure(app: Path, *argv: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "perdure._cli.main", *argv],
         cwd=app,
-        env=_env(),
+        env=clean_env(),
         capture_output=True,
         text=True,
         timeout=60,
@@ -81,21 +69,11 @@ def _perdure(app: Path, *argv: str) -> str:
     return done.stdout.strip()
 
 
-def _callback_id(client: DurableClient, arn: str) -> str:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for event in client.history(arn):
-            if event["EventType"] == "CallbackStarted":
-                return str(event["CallbackStartedDetails"]["CallbackId"])
-        time.sleep(0.1)
-    raise AssertionError("the execution started no callback")
-
-
 @pytest.mark.parametrize("app", [JS_APP, PYTHON_APP], ids=["javascript", "python"])
 def test_the_seed_app_returns_its_documented_response(tmp_path: Path, app: Path) -> None:
     if app == JS_APP:
         _npm_ci()
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     endpoint = ["--endpoint", url]
     log = tmp_path / "up.log"
@@ -104,7 +82,7 @@ def test_the_seed_app_returns_its_documented_response(tmp_path: Path, app: Path)
         proc = subprocess.Popen(
             [sys.executable, "-m", "perdure._cli.main", *command],
             cwd=app,
-            env=_env(),
+            env=clean_env(),
             stdout=sink,
             stderr=sink,
         )
@@ -125,7 +103,7 @@ def test_the_seed_app_returns_its_documented_response(tmp_path: Path, app: Path)
                 "--async",
             )
             with DurableClient.connect(url) as client:
-                callback = _callback_id(client, arn)
+                callback = callback_id(client, arn, timeout=60)
                 _perdure(app, "callback", "succeed", callback, *endpoint, "--result", '"approved"')
                 execution = client.wait(arn, timeout=120)
                 assert execution.status == "SUCCEEDED", log.read_text()[-5000:]

@@ -5,10 +5,8 @@ template gives it; driven from outside with `perdure invoke` and the API."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,36 +14,13 @@ from pathlib import Path
 
 from perdure.client import DurableClient
 from tests.lambda_node.node_setup import install_handlers
+from tests.perdure_processes import clean_env, free_port, run_perdure
 
-ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Path(__file__).parent / "python_app" / "template.yaml"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERDURE_", "AWS_"))}
-    return env | {"NO_COLOR": "1"}
-
-
-def _perdure(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "perdure._cli.main", *argv],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def test_up_serves_a_template_whose_function_invokes_another_by_its_arn(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "up.log"
     command = ["up", str(TEMPLATE), "--port", str(port), "--db", str(tmp_path / "up.db")]
@@ -54,7 +29,7 @@ def test_up_serves_a_template_whose_function_invokes_another_by_its_arn(tmp_path
         proc = subprocess.Popen(
             [sys.executable, "-m", "perdure._cli.main", *command],
             cwd=tmp_path,
-            env=_env(),
+            env=clean_env(),
             stdout=sink,
             stderr=sink,
         )
@@ -69,7 +44,7 @@ def test_up_serves_a_template_whose_function_invokes_another_by_its_arn(tmp_path
                 banner
             )
             assert "greeter  (AWS handler greeter.handler, Lambda-style, 60 s timeout)" in banner
-            run = _perdure(
+            run = run_perdure(
                 "invoke", "CallerFunction", "--endpoint", url, "--input", '{"name": "Ada"}'
             )
             assert run.returncode == 0, run.stderr + log.read_text()[-3000:]
@@ -105,7 +80,7 @@ def test_up_names_the_resource_and_property_of_a_template_it_cannot_serve(
         "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
         "      Runtime: ruby3.3\n      Handler: app.handler\n"
     )
-    run = _perdure("up", str(tmp_path / "template.yaml"), "--no-reload")
+    run = run_perdure("up", str(tmp_path / "template.yaml"), "--no-reload")
     assert run.returncode == 2
     assert (
         f"{tmp_path / 'template.yaml'}: resource Fn (AWS::Serverless::Function) property "
@@ -117,7 +92,7 @@ def test_up_restarts_when_the_template_changes(tmp_path: Path) -> None:
     app = tmp_path / "app"
     shutil.copytree(TEMPLATE.parent, app, ignore=shutil.ignore_patterns("__pycache__"))
     template = app / "template.yaml"
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "up.log"
     command = ["up", str(template), "--port", str(port), "--db", str(tmp_path / "up.db")]
@@ -125,7 +100,7 @@ def test_up_restarts_when_the_template_changes(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "perdure._cli.main", *command],
             cwd=tmp_path,
-            env=_env(),
+            env=clean_env(),
             stdout=sink,
             stderr=sink,
         )
@@ -156,7 +131,7 @@ def _wait_for(log: Path, proc: subprocess.Popen[bytes], text: str, times: int) -
 
 def test_up_serves_python_and_node_functions_that_invoke_each_other(tmp_path: Path) -> None:
     install_handlers()  # AWS's JavaScript SDK for the Node.js function, with npm ci
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "up.log"
     template = Path(__file__).parent / "mixed_app" / "template.yaml"
@@ -166,7 +141,7 @@ def test_up_serves_python_and_node_functions_that_invoke_each_other(tmp_path: Pa
         proc = subprocess.Popen(
             [sys.executable, "-m", "perdure._cli.main", *command],
             cwd=tmp_path,
-            env=_env(),
+            env=clean_env(),
             stdout=sink,
             stderr=sink,
         )

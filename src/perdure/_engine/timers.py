@@ -21,7 +21,7 @@ from perdure._model import (
     ExecutionStatus,
     OperationStatus,
 )
-from perdure._model.state import ExecutionState, TimerKind, Transition
+from perdure._model.state import ExecutionState, InvocationState, TimerKind, Transition
 
 CALLBACK_TIMEOUT_ERROR = ErrorObject(message="Callback timed out", type="Callback.Timeout")
 HEARTBEAT_TIMEOUT_ERROR = ErrorObject(
@@ -101,3 +101,13 @@ def _fire(draft: Draft, op_id: str, kind: TimerKind) -> bool:
     draft.cancel_timer(op_id, TimerKind.CALLBACK_HEARTBEAT)
     draft.event(EventType.CALLBACK_TIMED_OUT, {"Error": h.error_member(error)}, new)
     return True
+
+
+def next_due(state: ExecutionState) -> int | None:
+    """When this execution next has work for a dispatcher: its earliest timer, or its
+    queued invocation's time; None when it has neither."""
+    due = min(state.timers.values(), default=None)
+    rec = state.record
+    if rec.invocation is InvocationState.QUEUED and (due is None or rec.invoke_at < due):
+        due = rec.invoke_at
+    return due

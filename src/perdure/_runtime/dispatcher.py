@@ -1,8 +1,20 @@
 """The dispatcher: fire due timers, run due invocations on a bounded pool, repeat.
 
 It sleeps until the next timer is due or until a commit signals new work, so an idle
-runtime costs nothing. With a manual clock it never moves time itself; the test runner
-does, and only while a test waits for something.
+runtime costs nothing. Commits say when the work they made falls due
+(`ServiceContext.subscribe_work`): one that made nothing due (an execution that ended)
+does not wake it, and one whose work is due later only moves its wake-up earlier, so it
+looks for timers, due invocations and expired leases when there is something to find,
+not on every commit. It looks again at least every second in real time, for leases
+and for what other processes commit when the store cannot tell it. With a manual clock
+it never moves time itself; the test runner does, and only while a test waits for
+something.
+
+A new execution of this process whose function it runs skips the dispatcher altogether
+when a pool thread is free: the start reserves the thread, creates the execution with
+its first invocation claimed in the same commit, and submits it to the pool
+(`_service.local_runner`). A finished invocation asks for a look only when due work
+was left unclaimed for want of a thread.
 
 A server whose handlers run in remote workers uses it without an invoker
 (`Dispatcher.scheduler`): it then fires timers and gives up on expired leases but
@@ -75,9 +87,13 @@ class Dispatcher:
         self._lease_ms = lease_ms
         self._real_time = real_time
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="perdure-invoke")
-        self._wake = threading.Event()
+        self._wake = threading.Event()  # set: look for work now
         self._idle = threading.Condition()
         self._running: dict[str, str] = {}  # arn -> request id
+        self._reserved = 0  # threads promised to starts (`reserve`), not yet running
+        self._backlog = False  # the last look left due work unclaimed for want of threads
+        self._plan = threading.Condition(threading.Lock())
+        self._deadline = 0.0  # monotonic time of the next look, unless woken sooner
         self._busy = False
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -85,7 +101,7 @@ class Dispatcher:
         self._health = ctx.liveness.loop(self._name)
         self._last_renewal = monotonic()
         self._last_owner_scan: float | None = None
-        ctx.subscribe(self.kick)
+        ctx.subscribe_work(self.kick)
 
     @classmethod
     def scheduler(cls, ctx: ServiceContext, *, real_time: bool = True) -> Dispatcher:
@@ -104,17 +120,67 @@ class Dispatcher:
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="perdure-dispatch", daemon=True)
         self._thread.start()
+        if self._invoker is not None and self._ctx.local_runner is None:
+            self._ctx.local_runner = self
 
     def stop(self) -> None:
+        if self._ctx.local_runner is self:
+            self._ctx.local_runner = None
         self._stopped = True
-        self._wake.set()
+        self.kick()
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._ctx.liveness.forget(self._name)
 
-    def kick(self) -> None:
+    def kick(self, due_at: int = 0) -> None:
+        """Work falls due at `due_at` (epoch ms by the service's clock; 0 or a time
+        already past: look now). A later time only brings the next look forward."""
+        if due_at > 0 and self._real_time:
+            delay = (due_at - self._ctx.now()) / 1000
+            if delay > 0:
+                with self._plan:
+                    at = monotonic() + delay
+                    if at < self._deadline:
+                        self._deadline = at
+                        self._plan.notify()
+                return
+        elif due_at > 0 and due_at > self._ctx.now():
+            return  # a manual clock: the test runner kicks once it has moved time
         self._wake.set()
+        with self._plan:
+            self._plan.notify()
+
+    # -- runs handed over by starts (`_service.local_runner`) ---------------------------
+
+    def reserve(self, function_name: str) -> _Reservation | None:
+        """A free pool thread for the first invocation of a new execution, or None."""
+        if self._stopped or function_name not in self._registry:
+            return None
+        with self._idle:
+            if len(self._running) + self._reserved >= self._workers:
+                return None
+            self._reserved += 1
+        return _Reservation(self)
+
+    def _run_reserved(self, arn: str, request_id: str, inp: InvocationInput) -> None:
+        with self._idle:
+            self._reserved -= 1
+            self._running[arn] = request_id
+        try:
+            self._pool.submit(self._run, arn, request_id, inp)
+        except RuntimeError:  # shut down: the lease runs out and the invocation is retried
+            with self._idle:
+                self._running.pop(arn, None)
+                self._idle.notify_all()
+
+    def _release(self) -> None:
+        with self._idle:
+            self._reserved -= 1
+            backlog = self._backlog
+            self._idle.notify_all()
+        if backlog:
+            self.kick()
 
     # -- idleness (for tests and graceful shutdown) -----------------------------------
 
@@ -124,7 +190,7 @@ class Dispatcher:
         leaves `_running`; a tick is marked busy before its wake-up is cleared), so no
         work can slip between them unseen."""
         with self._idle:
-            if self._running or self._busy or self._wake.is_set():
+            if self._running or self._reserved or self._busy or self._wake.is_set():
                 return False
         now = self._ctx.now()
         if self._invoker is None:  # queued invocations are the workers' business
@@ -174,7 +240,17 @@ class Dispatcher:
                 with self._idle:
                     self._busy = False
                     self._idle.notify_all()
-            self._wake.wait(sleep)
+            self._sleep(sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        """Until the planned look, or until a kick asks for one sooner."""
+        with self._plan:
+            self._deadline = monotonic() + seconds
+            while not self._wake.is_set() and not self._stopped:
+                remaining = self._deadline - monotonic()
+                if remaining <= 0:
+                    return
+                self._plan.wait(remaining)
 
     def _sleep_seconds(self) -> float:
         if not self._real_time:
@@ -208,11 +284,14 @@ class Dispatcher:
         if self._invoker is None:
             return
         with self._idle:
-            free = self._workers - len(self._running)
+            free = self._workers - len(self._running) - self._reserved
+            self._backlog = free <= 0
         if free <= 0:
             return
         for arn in invocations.due_invocations(self._ctx, free * 2):
             if free <= 0:
+                with self._idle:
+                    self._backlog = True
                 break
             with self._idle:
                 if arn in self._running:
@@ -258,10 +337,16 @@ class Dispatcher:
             outcome = self._outcome(arn, request_id, inp)
             self._record(arn, request_id, outcome.output, outcome.failure)
         finally:
+            # What the outcome made due was announced by its commit; a look is needed
+            # here only if due work is waiting for this thread.
             with self._idle:
-                self._wake.set()
+                backlog = self._backlog
+                if backlog:
+                    self._wake.set()
                 self._running.pop(arn, None)
                 self._idle.notify_all()
+            if backlog:
+                self.kick()
 
     def _outcome(self, arn: str, request_id: str, inp: InvocationInput) -> Outcome:
         """How the invocation ended; whatever goes wrong on the way (the function is
@@ -308,3 +393,26 @@ class Dispatcher:
                     log.warning("recording the outcome of %s failed, retrying: %s", request_id, exc)
             real_sleep(delay)
             delay = min(_MAX_BACKOFF, delay * 2)
+
+
+class _Reservation:
+    """A pool thread promised to one start (`Dispatcher.reserve`)."""
+
+    __slots__ = ("_dispatcher",)
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    @property
+    def owner(self) -> str:
+        return self._dispatcher.owner
+
+    @property
+    def lease_ms(self) -> int:
+        return self._dispatcher._lease_ms
+
+    def run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
+        self._dispatcher._run_reserved(arn, request_id, inp)
+
+    def release(self) -> None:
+        self._dispatcher._release()

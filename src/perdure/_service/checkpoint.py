@@ -65,6 +65,8 @@ def checkpoint(
     if transition.child_starts or transition.parent_notices:
         settle_parents(ctx, transition)
         ctx.notify()
+    elif transition.timers_set:
+        ctx.announce_due(min(timer.due_ms for timer in transition.timers_set))
     return CheckpointResponse(checkpoint_token=transition.record.token, operations=ops)
 
 

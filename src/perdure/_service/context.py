@@ -26,6 +26,7 @@ from perdure._model.limits import DEFAULT_LIMITS, Limits
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.execution_locks import ExecutionLocks
 from perdure._service.liveness import Liveness
+from perdure._service.local_runner import LocalRunner
 from perdure._store.store import SavedReply, StaleStateError, Store
 from perdure.errors import ResourceNotFoundError
 
@@ -84,6 +85,10 @@ class ServiceContext:
         self._cache: OrderedDict[str, tuple[int, ExecutionState]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
+        self._work_listeners: list[Callable[[int], None]] = []
+        # A runner of this process that a new execution may hand its first invocation
+        # to (`local_runner`); the embedded dispatcher sets itself here while it runs.
+        self.local_runner: LocalRunner | None = None
         self.liveness = Liveness()  # the process's loops report here; `/health` reads it
 
     # -- change notification ----------------------------------------------------------
@@ -92,9 +97,25 @@ class ServiceContext:
         """`listener` is called after each commit that may have created due work."""
         self._listeners.append(listener)
 
-    def notify(self) -> None:
+    def subscribe_work(self, listener: Callable[[int], None]) -> None:
+        """`listener(due_at)` is called with the earliest time (epoch ms) at which a
+        commit made work due (a queued invocation, a timer); 0 when that is unknown or
+        now. Commits that made nothing due do not call it: a dispatcher that knows when
+        its next work is due need not look for more on every commit."""
+        self._work_listeners.append(listener)
+
+    def notify(self, due_at: int | None = 0) -> None:
+        """Tell the listeners a commit happened. `due_at`: the earliest time the work it
+        made becomes due, None if it made none, 0 (the default) to have them look."""
         for listener in self._listeners:
             listener()
+        if due_at is not None:
+            self.announce_due(due_at)
+
+    def announce_due(self, due_at: int) -> None:
+        """Tell only the work listeners that work falls due at `due_at` (0: look now)."""
+        for work_listener in self._work_listeners:
+            work_listener(due_at)
 
     def durable_config(self, function_name: str) -> DurableConfig:
         """The config a new execution of `function_name` starts with: the function's

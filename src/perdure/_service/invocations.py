@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perdure._engine.invocations import begin_invocation, complete_invocation
+from perdure._engine.timers import next_due
 from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._model.state import ExecutionState, Transition
 from perdure._service.context import ServiceContext
@@ -98,11 +99,15 @@ def finish_invocation(
             state, ctx.now(), request_id, bounded, failure, ctx.settings.retry
         )
 
-    _, transition = ctx.transact(arn, decide, lease=lambda: ("", 0))
+    with ctx.locked(arn):
+        state, transition = ctx.transact(arn, decide, lease=lambda: ("", 0))
+        # Read under the lock: the cached state is only stable there.
+        due = next_due(state) if transition is not None else None
     if transition is not None:
         if transition.parent_notices:
             settle_parents(ctx, transition)
-        ctx.notify()
+            due = 0  # the parents' own work is unknown here: have the dispatcher look
+        ctx.notify(due)
     return transition is not None
 
 

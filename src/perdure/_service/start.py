@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from perdure import _ids
+from perdure._engine.invocations import start_and_begin
 from perdure._engine.lifecycle import start_execution as engine_start
+from perdure._engine.timers import next_due
 from perdure._model import Execution, ExecutionStatus
 from perdure._model.durable_config import check_execution_timeout
 from perdure._service.context import ServiceContext
 from perdure._service.limits import check_invoke_input, payload_size
+from perdure._service.local_runner import Reservation
 from perdure._wire.arns import execution_arn
 from perdure.errors import (
     ExecutionAlreadyStartedError,
@@ -128,15 +131,50 @@ def start_execution(
         tenant_id=tenant_id,
         synchronous=synchronous,
     )
+    runner = ctx.local_runner
+    reservation = None if runner is None else runner.reserve(function_name)
+    if reservation is not None:
+        return _start_claimed(ctx, execution, payload, reservation)
     state, transition = engine_start(execution, ctx.now())
     if not ctx.store.create_execution(state, transition):
-        existing = ctx.store.find_by_name(function_name, execution.name)
-        assert existing is not None
-        return _same_or_conflict(existing, payload)
+        return _found(ctx, execution, payload)
     state.apply(transition)
     ctx.adopt(execution.arn, state)
     ctx.notify()
     return Started(arn=execution.arn, created=True)
+
+
+def _start_claimed(
+    ctx: ServiceContext, execution: Execution, payload: str | None, reservation: Reservation
+) -> Started:
+    """Create the execution with its first invocation claimed for `reservation`'s thread,
+    in one commit, and hand the invocation to it (`local_runner`)."""
+    now = ctx.now()
+    request_id = ctx.new_request_id()
+    try:
+        begun = start_and_begin(execution, now, ctx.new_token(), request_id)
+        assert begun is not None  # a new execution's first invocation can always begin
+        state, transition, inp = begun
+        lease = (reservation.owner, now + reservation.lease_ms)
+        created = ctx.store.create_execution(state, transition, lease)
+    except BaseException:
+        reservation.release()
+        raise
+    if not created:
+        reservation.release()
+        return _found(ctx, execution, payload)
+    state.apply(transition)
+    ctx.adopt(execution.arn, state)
+    reservation.run(execution.arn, request_id, inp)
+    ctx.notify(next_due(state))
+    return Started(arn=execution.arn, created=True)
+
+
+def _found(ctx: ServiceContext, execution: Execution, payload: str | None) -> Started:
+    """The execution that took `execution`'s name first (a start lost the race)."""
+    existing = ctx.store.find_by_name(execution.function_name, execution.name)
+    assert existing is not None
+    return _same_or_conflict(existing, payload)
 
 
 def _same_or_conflict(existing: Execution, payload: str | None) -> Started:

@@ -45,6 +45,7 @@ from perdure._store.browsing import (
     select_page,
     summaries,
 )
+from perdure._store.document_encoding import decode_event, decode_op
 from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
 from perdure._store.postgres_outage import (
     CONNECTION_WAIT,
@@ -72,8 +73,6 @@ from perdure._store.rows import (
     EXEC_COLUMNS,
     UPDATE_COLUMNS,
     insert_values,
-    load_event,
-    load_op,
     record_from_row,
     update_values,
 )
@@ -336,12 +335,13 @@ class PostgresStore:
                 return None
             version, record = record_from_row(row)
             exec_id = record.execution.execution_id
+            start_ms = record.execution.start_timestamp
             state = ExecutionState(record=record)
-            for seq, doc in conn.execute(
-                "SELECT seq, doc FROM operations WHERE execution_id=%s ORDER BY position",
+            for op_id, seq, doc in conn.execute(
+                "SELECT op_id, seq, doc FROM operations WHERE execution_id=%s ORDER BY position",
                 (exec_id,),
             ):
-                op = load_op(doc)
+                op = decode_op(doc, op_id, start_ms)
                 state.ops[op.operation_id] = op
                 state.op_seq[op.operation_id] = seq
             for op_id, kind, due in conn.execute(
@@ -563,16 +563,22 @@ class PostgresStore:
     # -- reads for the API ------------------------------------------------------------
 
     def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
-        of_execution = "execution_id = (SELECT id FROM executions WHERE arn=%s)"
+        # The execution's id and start: stored events are relative to them.
+        of_execution = (
+            "SELECT v.event_id, v.doc, x.id, x.start_ms FROM events v "
+            "JOIN executions x ON x.id = v.execution_id WHERE x.arn=%s "
+        )
         if reverse:
-            query = f"SELECT doc FROM events WHERE {of_execution} AND event_id < %s "
-            query += "ORDER BY event_id DESC LIMIT %s"
+            query = of_execution + "AND v.event_id < %s ORDER BY v.event_id DESC LIMIT %s"
             bound = after if after > 0 else 2**62
         else:
-            query = f"SELECT doc FROM events WHERE {of_execution} AND event_id > %s "
-            query += "ORDER BY event_id LIMIT %s"
+            query = of_execution + "AND v.event_id > %s ORDER BY v.event_id LIMIT %s"
             bound = after
-        return [load_event(r[0]) for r in self._all(query, (arn, bound, limit))]
+        rows = self._all(query, (arn, bound, limit))
+        return [
+            decode_event(doc, int(event_id), exec_id, start)
+            for event_id, doc, exec_id, start in rows
+        ]
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]:
         where = ["function_name=%s"]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from perdure._model.state import Transition
-from perdure._store.rows import dump_event, dump_op
+from perdure._store.document_encoding import encode_event, encode_op
 
 
 class Script:
@@ -63,11 +63,12 @@ class Script:
     def write(self, exec_id: str, t: Transition) -> None:
         """What `t` writes besides the execution row."""
         seq = t.record.seq
+        start_ms = t.record.execution.start_timestamp
         if t.ops:
             self.rows(
                 "INSERT INTO operations (execution_id, op_id, position, seq, doc)",
                 [
-                    (exec_id, op_id, t.positions.get(op_id, 0), seq, dump_op(op))
+                    (exec_id, op_id, t.positions.get(op_id, 0), seq, encode_op(op, start_ms))
                     for op_id, op in t.ops.items()
                 ],
                 " ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "
@@ -76,7 +77,7 @@ class Script:
         if t.events:
             self.rows(
                 "INSERT INTO events (execution_id, event_id, doc)",
-                [(exec_id, ev.event_id, dump_event(ev)) for ev in t.events],
+                [(exec_id, ev.event_id, encode_event(ev, exec_id, start_ms)) for ev in t.events],
             )
         # One row per timer: a statement may not upsert the same row twice.
         timers = {(tm.op_id, tm.kind): tm.due_ms for tm in t.timers_set}

@@ -10,15 +10,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from perdure._model import ErrorObject, Event, Execution, ExecutionStatus, Operation
+from perdure._model import ErrorObject, Execution, ExecutionStatus
 from perdure._model.state import ExecutionRecord, InvocationState
-from perdure._wire.events import event_from_json, event_to_json
-from perdure._wire.operations import (
-    error_from_json,
-    error_to_json,
-    operation_from_json,
-    operation_to_json,
-)
+from perdure._wire.operations import error_from_json, error_to_json
 
 EXEC_COLUMNS = (
     "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
@@ -50,9 +44,6 @@ UPDATE_COLUMNS = (
     "closing_error",
 )
 
-# One encoder for every document: `json.dumps` with any option builds a new one per call.
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-
 
 def dump_error(error: ErrorObject | None) -> str | None:
     return None if error is None else json.dumps(error_to_json(error))
@@ -60,22 +51,6 @@ def dump_error(error: ErrorObject | None) -> str | None:
 
 def load_error(text: str | None) -> ErrorObject | None:
     return None if text is None else error_from_json(json.loads(text))
-
-
-def dump_op(op: Operation) -> str:
-    return _encode(operation_to_json(op, time_unit="ms"))
-
-
-def load_op(doc: str) -> Operation:
-    return operation_from_json(json.loads(doc), time_unit="ms")
-
-
-def dump_event(ev: Event) -> str:
-    return _encode(event_to_json(ev, time_unit="ms"))
-
-
-def load_event(doc: str) -> Event:
-    return event_from_json(json.loads(doc), time_unit="ms")
 
 
 def insert_values(rec: ExecutionRecord) -> tuple[Any, ...]:

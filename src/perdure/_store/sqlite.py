@@ -29,6 +29,12 @@ from perdure._store.browsing import (
     select_page,
     summaries,
 )
+from perdure._store.document_encoding import (
+    decode_event,
+    decode_op,
+    encode_event,
+    encode_op,
+)
 from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
 from perdure._store.row_export import (
     COUNT_TABLES,
@@ -46,11 +52,7 @@ from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
     UPDATE_COLUMNS,
-    dump_event,
-    dump_op,
     insert_values,
-    load_event,
-    load_op,
     record_from_row,
     update_values,
 )
@@ -300,12 +302,13 @@ class SqliteStore:
                 return None
             version, record = record_from_row(row)
             exec_id = record.execution.execution_id
+            start_ms = record.execution.start_timestamp
             state = ExecutionState(record=record)
-            for seq, doc in self._db.execute(
-                "SELECT seq, doc FROM operations WHERE execution_id=? ORDER BY position",
+            for op_id, seq, doc in self._db.execute(
+                "SELECT op_id, seq, doc FROM operations WHERE execution_id=? ORDER BY position",
                 (exec_id,),
             ):
-                op = load_op(doc)
+                op = decode_op(doc, op_id, start_ms)
                 state.ops[op.operation_id] = op
                 state.op_seq[op.operation_id] = seq
             for op_id, kind, due in self._db.execute(
@@ -361,6 +364,7 @@ class SqliteStore:
         t: Transition,
     ) -> None:
         seq = t.record.seq
+        start_ms = t.record.execution.start_timestamp
         if t.ops:
             db.executemany(
                 "INSERT INTO operations (execution_id, op_id, position, seq, doc) "
@@ -368,14 +372,14 @@ class SqliteStore:
                 "ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "
                 "doc=excluded.doc",
                 [
-                    (exec_id, op_id, t.positions.get(op_id, 0), seq, dump_op(op))
+                    (exec_id, op_id, t.positions.get(op_id, 0), seq, encode_op(op, start_ms))
                     for op_id, op in t.ops.items()
                 ],
             )
         if t.events:
             db.executemany(
                 "INSERT INTO events (execution_id, event_id, doc) VALUES (?, ?, ?)",
-                [(exec_id, ev.event_id, dump_event(ev)) for ev in t.events],
+                [(exec_id, ev.event_id, encode_event(ev, exec_id, start_ms)) for ev in t.events],
             )
         if t.timers_cancelled:
             db.executemany(
@@ -578,23 +582,26 @@ class SqliteStore:
 
     def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
         with self._lock:
-            row = self._db.execute("SELECT id FROM executions WHERE arn=?", (arn,)).fetchone()
+            row = self._db.execute(
+                "SELECT id, start_ms FROM executions WHERE arn=?", (arn,)
+            ).fetchone()
             if row is None:
                 return []
             if reverse:
                 sql = (
-                    "SELECT doc FROM events WHERE execution_id=? AND event_id < ? "
+                    "SELECT event_id, doc FROM events WHERE execution_id=? AND event_id < ? "
                     "ORDER BY event_id DESC LIMIT ?"
                 )
                 bound = after if after > 0 else 2**62
             else:
                 sql = (
-                    "SELECT doc FROM events WHERE execution_id=? AND event_id > ? "
+                    "SELECT event_id, doc FROM events WHERE execution_id=? AND event_id > ? "
                     "ORDER BY event_id LIMIT ?"
                 )
                 bound = after
             docs = self._db.execute(sql, (row[0], bound, limit)).fetchall()
-        return [load_event(d[0]) for d in docs]
+        exec_id, start_ms = row
+        return [decode_event(doc, event_id, exec_id, start_ms) for event_id, doc in docs]
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]:
         where = ["function_name=?"]

@@ -1,0 +1,213 @@
+"""History events and operation documents at rest: compact, and the earlier JSON
+encoding still read, on every backend (`perdure._store.document_encoding`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from perdure import DurableContext, durable_execution
+from perdure._app import build_embedded
+from perdure._model import Event, EventType, ExecutionStatus
+from perdure._service import queries, start
+from perdure._store.document_encoding import decode_event, encode_event
+from perdure._store.postgres import PostgresStore
+from perdure._store.sqlite import SqliteStore
+from perdure._store.store import Store
+from perdure._wire.events import event_from_json, event_to_json
+from perdure._wire.operations import operation_to_json
+from tests.contract import test_store_contract as contract
+from tests.contract.test_store_contract import NOW, suspend_on_a_wait_and_a_callback
+
+# The contract's fixtures: a store of each backend.
+open_store = contract.open_store
+store = contract.store
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+@contextmanager
+def raw_database(backend: Store) -> Iterator[tuple[Any, str]]:
+    """A connection of the store's own database, beside the store, and its placeholder."""
+    if isinstance(backend, SqliteStore):
+        db = sqlite3.connect(backend.path, isolation_level=None)
+        try:
+            yield db, "?"
+        finally:
+            db.close()
+    else:
+        assert isinstance(backend, PostgresStore)
+        with psycopg.connect(backend.url, autocommit=True) as conn:
+            yield conn, "%s"
+
+
+def test_rows_written_in_the_earlier_json_encoding_still_read_the_same(store: Store) -> None:
+    state = suspend_on_a_wait_and_a_callback(store, "a")
+    arn = state.record.execution.arn
+    exec_id = state.record.execution.execution_id
+    history = store.events(arn, 0, 100, False)
+    loaded = store.load(arn)
+    assert loaded is not None and len(history) >= 5
+    with raw_database(store) as (db, mark):
+        for ev in history:
+            db.execute(
+                f"UPDATE events SET doc={mark} WHERE execution_id={mark} AND event_id={mark}",
+                (_encode(event_to_json(ev, time_unit="ms")), exec_id, ev.event_id),
+            )
+        for op in loaded[1].ops.values():
+            db.execute(
+                f"UPDATE operations SET doc={mark} WHERE execution_id={mark} AND op_id={mark}",
+                (_encode(operation_to_json(op, time_unit="ms")), exec_id, op.operation_id),
+            )
+        docs = [row[0] for row in db.execute("SELECT doc FROM events").fetchall()]
+    assert docs and all(doc.startswith("{") for doc in docs)
+    assert store.events(arn, 0, 100, False) == history
+    assert store.events(arn, 0, 100, True) == history[::-1]
+    reloaded = store.load(arn)
+    assert reloaded is not None
+    assert reloaded[1].ops == loaded[1].ops
+    assert list(reloaded[1].ops) == list(loaded[1].ops)
+
+
+def test_stored_history_is_compact_and_reads_back_as_written(store: Store) -> None:
+    state = suspend_on_a_wait_and_a_callback(store, "a")
+    arn = state.record.execution.arn
+    with raw_database(store) as (db, _):
+        docs = [row[0] for row in db.execute("SELECT doc FROM events").fetchall()]
+    assert docs and all(doc.startswith("[") for doc in docs)
+    assert not any('"EventType"' in doc or str(NOW) in doc for doc in docs)
+    history = store.events(arn, 0, 100, False)
+    assert history[0].event_type is EventType.EXECUTION_STARTED
+    assert history[0].timestamp == NOW
+    assert history[0].operation_id == state.record.execution.execution_id
+
+
+def _as_before(ev: Event) -> Event:
+    """What the earlier encoding gave back for `ev`."""
+    return event_from_json(json.loads(_encode(event_to_json(ev, time_unit="ms"))), time_unit="ms")
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        Event(
+            1,
+            EventType.EXECUTION_STARTED,
+            NOW,
+            {"Input": {"Truncated": False, "Payload": "{}"}, "ExecutionTimeout": 60},
+            "id-x",
+            "id-x",
+        ),
+        Event(
+            2,
+            EventType.STEP_FAILED,
+            NOW + 5,
+            {
+                "Error": {"Payload": {"ErrorType": "E"}, "Truncated": False},
+                "RetryDetails": {"CurrentAttempt": 2, "NextAttemptDelaySeconds": 3},
+            },
+            "op",
+            "",
+            "parent",
+            "Step",
+        ),
+        Event(
+            3,
+            EventType.STEP_SUCCEEDED,
+            NOW - 10,
+            {"Result": {"Truncated": True}},
+            "op",
+            None,
+            None,
+            "Step",
+        ),
+        Event(
+            4,
+            EventType.WAIT_STARTED,
+            NOW + 7,
+            {"Duration": 5, "ScheduledEndTimestamp": NOW + 5_007},
+            "w",
+            "w",
+        ),
+        Event(
+            5,
+            EventType.INVOCATION_COMPLETED,
+            NOW + 9,
+            {
+                "StartTimestamp": NOW,
+                "EndTimestamp": NOW + 9,
+                "Error": {"Truncated": False, "Payload": "x"},
+                "RequestId": "r",
+            },
+            "ignored",
+            "ignored",
+        ),
+        Event(
+            6,
+            EventType.EXECUTION_SUCCEEDED,
+            NOW + 9,
+            {"Result": {"Payload": "1", "Truncated": False}},
+        ),
+        Event(
+            7,
+            EventType.CALLBACK_SUCCEEDED,
+            NOW,
+            {"Result": "not an object", "When": True},
+            "id-x",
+            "id-x",
+        ),
+        Event(8, EventType.EXECUTION_RESUMED, NOW, {}, None, None, None, None),
+    ],
+    ids=lambda ev: f"{ev.event_id}-{ev.event_type.value}",
+)
+def test_every_event_shape_reads_back_as_the_earlier_encoding_read_it(event: Event) -> None:
+    doc = encode_event(event, "id-x", NOW)
+    decoded = decode_event(doc, event.event_id, "id-x", NOW)
+    assert decoded == _as_before(event)
+    assert event_to_json(decoded) == event_to_json(event)
+    assert json.dumps(event_to_json(decoded)) == json.dumps(event_to_json(_as_before(event)))
+
+
+@durable_execution
+def one_step(event: object, context: DurableContext) -> int:
+    return context.step(lambda _: 1, name="only")
+
+
+def stored_bytes(path: Path) -> int:
+    """Bytes of every row and index entry of the executions' tables (SQLite's dbstat)."""
+    db = sqlite3.connect(path)
+    try:
+        rows = db.execute("SELECT name, SUM(payload) FROM dbstat GROUP BY name").fetchall()
+    except sqlite3.OperationalError:
+        pytest.skip("this SQLite is built without the dbstat table")
+    finally:
+        db.close()
+    schema = {"sqlite_schema", "schema_migrations", "sqlite_autoindex_schema_migrations_1"}
+    return sum(int(size) for name, size in rows if name not in schema)
+
+
+def test_a_one_step_execution_is_stored_in_under_2_1_kib(tmp_path: Path) -> None:
+    """Was 3.1 KiB with every document in the API's JSON shape."""
+    path = tmp_path / "size.db"
+    app = build_embedded(str(path), {"one": one_step})
+    executions = 40
+    try:
+        for _ in range(executions):
+            arn = start.start_execution(app.ctx, "one", '{"k": 1}').arn
+            deadline = time.monotonic() + 10
+            while queries.get_execution(app.ctx, arn).status is ExecutionStatus.RUNNING:
+                assert time.monotonic() < deadline
+                time.sleep(0.002)
+            assert queries.get_execution(app.ctx, arn).status is ExecutionStatus.SUCCEEDED
+    finally:
+        app.close()
+    per_execution = stored_bytes(path) / executions
+    assert per_execution <= 2_150, per_execution
