@@ -17,7 +17,6 @@ from typing import Any, Literal
 from perdure._model import Event, Execution, ExecutionStatus
 from perdure._model.durable_config import DurableConfig
 from perdure._model.state import (
-    ExecutionRecord,
     ExecutionState,
     InvocationState,
     TimerKind,
@@ -32,10 +31,9 @@ from perdure._store.browsing import (
 from perdure._store.document_encoding import (
     decode_event,
     decode_op,
-    encode_event,
-    encode_op,
 )
 from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
+from perdure._store.group_commit import GroupCommit
 from perdure._store.row_export import (
     COUNT_TABLES,
     SUM_OF_VERSIONS,
@@ -52,13 +50,18 @@ from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
     UPDATE_COLUMNS,
-    insert_values,
     record_from_row,
     update_values,
 )
+from perdure._store.sqlite_writes import (
+    NAME_TAKEN,
+    insertion,
+    reply_writes,
+    run_writes,
+    transition_writes,
+)
 from perdure._store.store import (
     EXECUTION_TABLES,
-    REPLY_TTL_MS,
     CallbackRef,
     CopyConflictError,
     DueTimer,
@@ -98,13 +101,6 @@ _UPDATE_EXECUTION = _UPDATE_SET + " WHERE arn=? AND row_version=?"
 _UPDATE_EXECUTION_AND_LEASE = (
     _UPDATE_SET + ", lease_owner=?, lease_expires=? WHERE arn=? AND row_version=?"
 )
-_INSERT_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})"
-)
-_INSERT_LEASED_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}, lease_owner, lease_expires) "
-    f"VALUES ({','.join('?' * (EXEC_COLUMN_COUNT + 2))})"
-)
 
 
 # Primary SQLite result codes (the low byte of an extended code) that mean the database,
@@ -136,6 +132,12 @@ def classify_sqlite_error(exc: BaseException) -> StoreFaultError | None:
     if reason is None:
         return None
     return StoreFaultError(reason, str(exc))
+
+
+def _failure_copy(exc: BaseException) -> BaseException:
+    """What another caller sharing a failed transaction raises: its own fault when the
+    database is at fault, else the same exception."""
+    return classify_sqlite_error(exc) or exc
 
 
 def script_statements(script: str) -> Iterator[str]:
@@ -184,6 +186,7 @@ class SqliteStore:
             raise StoreUnavailableError(
                 f"cannot use the SQLite database {path!r}: {detail}{advice}"
             ) from None
+        self._group = GroupCommit(self._db, self._lock, _failure_copy)
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
         # sees the last commit without waiting for a writer that is in its fsync.
         self._reader = self._db
@@ -251,25 +254,20 @@ class SqliteStore:
     def create_execution(
         self, state: ExecutionState, transition: Transition, lease: tuple[str, int] | None = None
     ) -> bool:
-        with self._tx() as db:
-            ex = state.record.execution
-            exists = db.execute(
-                "SELECT 1 FROM executions WHERE function_name=? AND name=?",
-                (ex.function_name, ex.name),
-            ).fetchone()
-            if exists:
-                return False
-            self._insert_execution(db, transition.record, lease)
-            self._write(db, ex.execution_id, state, transition)
-        return True
+        ex = state.record.execution
+        name = (ex.function_name, ex.name)
+        writes = [
+            insertion(transition.record, lease),
+            *transition_writes(ex.execution_id, transition),
+        ]
 
-    def _insert_execution(
-        self, db: sqlite3.Connection, rec: ExecutionRecord, lease: tuple[str, int] | None = None
-    ) -> None:
-        if lease is None:
-            db.execute(_INSERT_EXECUTION, insert_values(rec))
-        else:
-            db.execute(_INSERT_LEASED_EXECUTION, (*insert_values(rec), *lease))
+        def create(db: sqlite3.Connection) -> bool:
+            if db.execute(NAME_TAKEN, name).fetchone():
+                return False
+            run_writes(db, writes)
+            return True
+
+        return self._group.run(create)
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         with self._lock:
@@ -326,78 +324,28 @@ class SqliteStore:
         lease: tuple[str, int] | None = None,
         reply: SavedReply | None = None,
     ) -> int:
+        # Everything is encoded before the unit joins the queue: while another caller's
+        # commit is in its fsync, not while holding the connection.
         rec = transition.record
-        with self._tx() as db:
-            cur = db.execute(
-                _UPDATE_EXECUTION if lease is None else _UPDATE_EXECUTION_AND_LEASE,
-                (*update_values(rec), *(lease or ()), arn, version),
-            )
-            if cur.rowcount != 1:
+        exec_id = rec.execution.execution_id
+        guard = (
+            _UPDATE_EXECUTION if lease is None else _UPDATE_EXECUTION_AND_LEASE,
+            (*update_values(rec), *(lease or ()), arn, version),
+        )
+        writes = transition_writes(exec_id, transition)
+        for child_state, child_transition in children:
+            writes.append(insertion(child_transition.record, None))
+            writes += transition_writes(child_state.record.execution.execution_id, child_transition)
+        if reply is not None:
+            writes += reply_writes(exec_id, reply)
+
+        def advance(db: sqlite3.Connection) -> int:
+            if db.execute(*guard).rowcount != 1:
                 raise StaleStateError(arn)
-            self._write(db, rec.execution.execution_id, None, transition)
-            for child_state, child_transition in children:
-                self._insert_execution(db, child_transition.record)
-                self._write(
-                    db, child_state.record.execution.execution_id, child_state, child_transition
-                )
-            if reply is not None:
-                self._save_reply(db, rec.execution.execution_id, reply)
-        return version + 1
+            run_writes(db, writes)
+            return version + 1
 
-    def _save_reply(self, db: sqlite3.Connection, exec_id: str, reply: SavedReply) -> None:
-        db.execute(
-            "INSERT OR REPLACE INTO checkpoint_replies "
-            "(execution_id, client_token, checkpoint_token, reply, created_ms) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (exec_id, reply.client_token, reply.checkpoint_token, reply.reply, reply.created_ms),
-        )
-        db.execute(
-            "DELETE FROM checkpoint_replies WHERE created_ms < ?",
-            (reply.created_ms - REPLY_TTL_MS,),
-        )
-
-    def _write(
-        self,
-        db: sqlite3.Connection,
-        exec_id: str,
-        fresh: ExecutionState | None,
-        t: Transition,
-    ) -> None:
-        seq = t.record.seq
-        start_ms = t.record.execution.start_timestamp
-        if t.ops:
-            db.executemany(
-                "INSERT INTO operations (execution_id, op_id, position, seq, doc) "
-                "VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "
-                "doc=excluded.doc",
-                [
-                    (exec_id, op_id, t.positions.get(op_id, 0), seq, encode_op(op, start_ms))
-                    for op_id, op in t.ops.items()
-                ],
-            )
-        if t.events:
-            db.executemany(
-                "INSERT INTO events (execution_id, event_id, doc) VALUES (?, ?, ?)",
-                [(exec_id, ev.event_id, encode_event(ev, exec_id, start_ms)) for ev in t.events],
-            )
-        if t.timers_cancelled:
-            db.executemany(
-                "DELETE FROM timers WHERE execution_id=? AND op_id=? AND kind=?",
-                [(exec_id, op_id, kind.value) for op_id, kind in t.timers_cancelled],
-            )
-        if t.timers_set:
-            db.executemany(
-                "INSERT INTO timers (execution_id, op_id, kind, due_ms) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (execution_id, op_id, kind) DO UPDATE SET due_ms=excluded.due_ms",
-                [(exec_id, tm.op_id, tm.kind.value, tm.due_ms) for tm in t.timers_set],
-            )
-        if t.callbacks:
-            db.executemany(
-                "INSERT INTO callbacks (callback_id, execution_id, op_id, heartbeat_s) "
-                "VALUES (?, ?, ?, ?)",
-                [(cid, exec_id, op_id, hb) for cid, (op_id, hb) in t.callbacks.items()],
-            )
+        return self._group.run(advance)
 
     # -- lookups for the runtime ------------------------------------------------------
 
