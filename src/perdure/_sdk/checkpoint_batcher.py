@@ -1,5 +1,5 @@
-"""The checkpoint batcher: one daemon thread per invocation that turns queued operation
-updates into checkpoint calls.
+"""The checkpoint batcher: turns an invocation's queued operation updates into
+checkpoint calls, on the threads that wait for them or on a collector thread.
 
 Why batch at all: map/parallel branches run on many threads and each writes START and
 SUCCEED updates; sending them together saves round trips and token turnover. Why not
@@ -19,6 +19,15 @@ while the invocation is active it looks again every async-idle period, and measu
 gaps and the window from when items arrived; after a while without work it sleeps until
 an item wakes it.
 
+The collector thread is started only when it has something to do: a synchronous caller
+that cannot send its own batch (another thread could still add to it, a batch is on its
+way, it would not fit in one), a scheduled refresh, a full queue, or async items still
+waiting when their batch should close, which the process's one deadline thread
+(`batch_deadlines`) watches for. A sequential handler never needs it: its async items
+ride with the sync ones its thread sends, and `stop` flushes what is left on the
+stopping thread. So most invocations start no thread at all, and the batching rules
+are the same whoever sends.
+
 Queue order is FIFO, so an async START always travels in the same or an earlier batch
 than the completion that follows it. Empty "refresh" checkpoints (map/parallel timed
 resume) are scheduled for a time and sent when due, shared by everyone due then.
@@ -35,6 +44,7 @@ from dataclasses import dataclass
 
 from perdure._clock import Clock, monotonic
 from perdure._model import OperationUpdate
+from perdure._sdk.batch_deadlines import DEADLINES
 
 MAX_BATCH_OPS = 250
 MAX_BATCH_BYTES = 750 * 1024
@@ -143,13 +153,52 @@ class CheckpointBatcher:
         self._sleeping = False  # the collector waits without a timeout: async items wake it
         self._closing = False
         self._terminal: BaseException | None = None  # what late callers get once stopped
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # the collector, once it is needed
+        self._started = False
+        self._deadline_set = False  # the deadline thread will look at the async items
 
     # -- producer side -----------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="perdure-checkpoint", daemon=True)
-        self._thread.start()
+        """Accept updates. No thread starts here: see `_need_collector`."""
+        self._started = True
+
+    def _need_collector(self) -> None:
+        """Under the lock: start the collector thread unless it runs (or all is over)."""
+        if self._thread is None and self._started and self._terminal is None:
+            self._thread = threading.Thread(
+                target=self._run, name="perdure-checkpoint", daemon=True
+            )
+            self._thread.start()
+
+    def _watch_async(self) -> None:
+        """Under the lock, after an async item was queued: make sure someone sends it
+        when its batch should close if no thread of the invocation sends it first."""
+        if self._thread is not None or self._deadline_set:
+            return
+        self._deadline_set = True
+        DEADLINES.call_at(self._closes_at(), self._deadline_passed)
+
+    def _closes_at(self) -> float:
+        """Under the lock: when the queued batch closes by its quiet gap or window."""
+        cfg = self._cfg
+        first = self._queue[0].at if self._queue else self._last_at
+        return min(self._last_at + cfg.async_idle_s, first + cfg.window_s)
+
+    def _deadline_passed(self) -> float | None:
+        """On the deadline thread: start the collector if async items still wait for
+        a batch that should have closed; else when to look again (items came since)."""
+        with self._cond:
+            if self._thread is not None or self._terminal is not None or not self._queue:
+                self._deadline_set = False
+                return None
+            at = self._closes_at()
+            if at > monotonic():
+                return at
+            self._deadline_set = False
+            self._need_collector()
+            self._cond.notify()
+            return None
 
     def enqueue(
         self,
@@ -178,13 +227,15 @@ class CheckpointBatcher:
                 self._blocked += 1
                 batch = self._take_for_caller()
                 if batch is None:
+                    self._need_collector()
                     self._cond.notify()
-            elif (
-                self._sleeping
-                or len(queue) >= self._cfg.max_ops
-                or self._queued_bytes >= self._cfg.max_bytes
-            ):
+            elif len(queue) >= self._cfg.max_ops or self._queued_bytes >= self._cfg.max_bytes:
+                self._need_collector()
                 self._cond.notify()
+            elif self._sleeping:
+                self._cond.notify()
+            else:
+                self._watch_async()
         if batch is not None:
             self._send_batch(*batch)
         if item.lock is not None:
@@ -198,6 +249,7 @@ class CheckpointBatcher:
             if self._terminal is not None:
                 raise self._terminal
             heapq.heappush(self._refreshes, (at_ms, next(self._seq), refresh))
+            self._need_collector()
             self._cond.notify()
         return refresh
 
@@ -211,8 +263,8 @@ class CheckpointBatcher:
             self._cond.notify()
 
     def stop(self, terminal: BaseException) -> None:
-        """Flush what is queued, wait for the thread, then refuse later callers with
-        `terminal` (refreshes still pending get it too)."""
+        """Flush what is queued, wait for the collector if it runs, then refuse later
+        callers with `terminal` (refreshes still pending get it too)."""
         with self._cond:
             self._closing = True
             self._cond.notify()
@@ -224,12 +276,33 @@ class CheckpointBatcher:
                     self._terminal = terminal
                     self._settle_all(terminal)
                     return
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+            collector = self._thread
+        if collector is None:
+            self._flush_here()
+        with self._cond:
+            collector = self._thread
+        if collector is not None and collector is not threading.current_thread():
+            collector.join()
         with self._cond:
             if self._terminal is None:
                 self._terminal = terminal
             self._settle_all(self._terminal)
+
+    def _flush_here(self) -> None:
+        """Send what is queued from the stopping thread, batch by batch, as the collector
+        would once closing (no quiet gaps to wait for: nothing more can be added)."""
+        while True:
+            with self._cond:
+                while self._sending and self._terminal is None:
+                    self._cond.wait()
+                if self._terminal is not None:
+                    return
+                self._take_due_refreshes()
+                if not self._queue and not self._due:
+                    return
+                batch = self._take(self._batch_end()[0])
+            if not self._send_batch(*batch):
+                return
 
     # -- batches ------------------------------------------------------------------------
 

@@ -91,6 +91,40 @@ def test_async_update_is_sent_after_a_quiet_gap_without_close() -> None:
     assert svc.batches == [[_update(1)], [_update(2)]]
 
 
+def test_a_sequential_invocation_starts_no_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its steps' updates leave on its own thread, and close flushes the async tail on
+    the closing thread, so no collector is ever needed."""
+    started: list[str] = []
+    real_start = threading.Thread.start
+
+    def recording_start(thread: threading.Thread) -> None:
+        started.append(thread.name)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recording_start)
+    svc = RecordingService()
+    state = _state(svc)
+    for i in range(3):
+        state.create_checkpoint(_update(i), is_sync=False)
+        state.create_checkpoint(_update(i, OperationAction.SUCCEED), is_sync=True)
+    state.create_checkpoint(_update(9), is_sync=False)
+    state.close()
+    assert len(svc.batches) == 4 and svc.batches[-1] == [_update(9)]
+    assert "perdure-checkpoint" not in started
+
+
+def test_a_sync_update_another_thread_could_join_is_sent_by_the_collector() -> None:
+    """With a second producer running, a sync caller may not close the batch itself:
+    the collector is started for it and sends it after the sync quiet gap."""
+    svc = RecordingService()
+    state = _state(svc)
+    state.producer_started()
+    state.create_checkpoint(_update(1), is_sync=True)
+    state.producer_stopped()
+    state.close()
+    assert svc.batches == [[_update(1)]]
+
+
 def _eventually(check: Any, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
