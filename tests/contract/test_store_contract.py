@@ -550,3 +550,34 @@ def test_imported_function_configs_replace_only_older_ones(
     other_store.import_function_configs(exported)
     assert other_store.function_config("f") == DurableConfig(60, 3)
     assert other_store.function_config("g") == DurableConfig(20, 2)  # registered later there
+
+
+def test_each_commit_leaves_the_row_as_the_engine_decided_seen_from_another_process(
+    open_store: Callable[[], Store],
+) -> None:
+    """Commits set only the columns that changed since the version they are made at (on
+    SQLite): whatever each sets, and whichever process made the commit before it, the
+    row another process reads is the whole record decided."""
+    first, second = open_store(), open_store()
+    state = create(first, "a")
+    arn = state.record.execution.arn
+    begun = begin_invocation(state, NOW, "tok-1", "req-1")
+    assert begun is not None
+    version = first.commit(arn, 1, begun[0], lease=("w", NOW + 30_000))
+    state.apply(begun[0])
+    updates = [
+        (first, OperationAction.START, "s1"),
+        (second, OperationAction.SUCCEED, "s1"),
+        (first, OperationAction.START, "s2"),  # made at a version `first` did not write
+        (first, OperationAction.SUCCEED, "s2"),
+    ]
+    for n, (writer, action, op_id) in enumerate(updates, start=2):
+        update = OperationUpdate(op_id, OperationType.STEP, action, name=op_id, payload="1")
+        transition = checkpoint_transition(state, [update], NOW + n, f"tok-{n}", Minted())
+        version = writer.commit(arn, version, transition)
+        state.apply(transition)
+        reader = second if writer is first else first
+        loaded = reader.load(arn)
+        assert loaded is not None and loaded[0] == version
+        assert loaded[1].record == transition.record
+        assert loaded[1].ops == state.ops

@@ -28,6 +28,7 @@ from perdure._store.browsing import (
     select_page,
     summaries,
 )
+from perdure._store.changed_columns import ChangedColumns
 from perdure._store.document_encoding import (
     decode_event,
     decode_op,
@@ -49,7 +50,6 @@ from perdure._store.row_export import (
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
-    UPDATE_COLUMNS,
     record_from_row,
     update_values,
 )
@@ -91,16 +91,6 @@ _OPEN_ADVICE: dict[FaultReason, str] = {
 
 # A paused execution's queued invocation waits for ResumeDurableExecution.
 _NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStatus.PAUSING.value}')"
-
-_UPDATE_SET = (
-    "UPDATE executions SET "
-    + ", ".join(f"{column}=?" for column in UPDATE_COLUMNS)
-    + ", row_version=row_version+1"
-)
-_UPDATE_EXECUTION = _UPDATE_SET + " WHERE arn=? AND row_version=?"
-_UPDATE_EXECUTION_AND_LEASE = (
-    _UPDATE_SET + ", lease_owner=?, lease_expires=? WHERE arn=? AND row_version=?"
-)
 
 
 # Primary SQLite result codes (the low byte of an extended code) that mean the database,
@@ -187,6 +177,7 @@ class SqliteStore:
                 f"cannot use the SQLite database {path!r}: {detail}{advice}"
             ) from None
         self._group = GroupCommit(self._db, self._lock, _failure_copy)
+        self._changed = ChangedColumns()
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
         # sees the last commit without waiting for a writer that is in its fsync.
         self._reader = self._db
@@ -267,7 +258,10 @@ class SqliteStore:
             run_writes(db, writes)
             return True
 
-        return self._group.run(create)
+        created = self._group.run(create)
+        if created:
+            self._changed.remember(ex.arn, 1, update_values(transition.record))
+        return created
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         with self._lock:
@@ -299,6 +293,7 @@ class SqliteStore:
             if row is None:
                 return None
             version, record = record_from_row(row)
+            self._changed.remember(arn, version, update_values(record))
             exec_id = record.execution.execution_id
             start_ms = record.execution.start_timestamp
             state = ExecutionState(record=record)
@@ -328,10 +323,8 @@ class SqliteStore:
         # commit is in its fsync, not while holding the connection.
         rec = transition.record
         exec_id = rec.execution.execution_id
-        guard = (
-            _UPDATE_EXECUTION if lease is None else _UPDATE_EXECUTION_AND_LEASE,
-            (*update_values(rec), *(lease or ()), arn, version),
-        )
+        values = update_values(rec)
+        guard = self._changed.update(arn, version, values, lease)
         writes = transition_writes(exec_id, transition)
         for child_state, child_transition in children:
             writes.append(insertion(child_transition.record, None))
@@ -345,7 +338,13 @@ class SqliteStore:
             run_writes(db, writes)
             return version + 1
 
-        return self._group.run(advance)
+        try:
+            self._group.run(advance)
+        except BaseException:
+            self._changed.forget(arn)
+            raise
+        self._changed.remember(arn, version + 1, values)
+        return version + 1
 
     # -- lookups for the runtime ------------------------------------------------------
 
@@ -447,6 +446,7 @@ class SqliteStore:
         return int(row[0])
 
     def delete_execution(self, arn: str) -> bool:
+        self._changed.forget(arn)
         with self._tx() as db:
             row = db.execute("SELECT id FROM executions WHERE arn=?", (arn,)).fetchone()
             if row is None:
@@ -473,6 +473,8 @@ class SqliteStore:
             for table in _EXECUTION_TABLES:
                 db.executemany(f"DELETE FROM {table} WHERE execution_id=?", ids)
             db.executemany("DELETE FROM executions WHERE id=?", ids)
+        for row in rows:
+            self._changed.forget(str(row[1]))
         return [str(row[1]) for row in rows]
 
     def function_config(self, function_name: str) -> DurableConfig | None:
@@ -663,6 +665,7 @@ class SqliteStore:
         arns = [rows.execution[1] for rows in batch]
         names = [rows.execution[3] for rows in batch]
         marks = f"IN ({','.join('?' * len(batch))})"
+        self._changed.forget_all()  # an imported row may hold an ARN seen before
         try:
             with self._tx() as db:
                 existing = db.execute(select_collisions(marks, marks, marks), (*ids, *arns, *names))
