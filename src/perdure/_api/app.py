@@ -67,6 +67,13 @@ class PerdureApi:
         # not the body reader, refuses an oversized payload, as it does in-process.
         self.max_body = ctx.settings.limits.request_body
 
+    def end_long_polls(self) -> None:
+        """Answer every request that is waiting (a worker's claim, a long-polled
+        GetDurableExecution, a synchronous Invoke) now, and later ones without waiting:
+        the server is stopping, and it waits for the requests under way to finish."""
+        assert self.api.waiter is not None
+        self.api.waiter.close()
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)

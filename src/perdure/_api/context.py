@@ -29,13 +29,25 @@ class CompletionWaiter:
     """Wakes requests waiting for an execution to end whenever the service commits.
 
     The service calls listeners on the committing thread, so the listener only schedules
-    a wake-up on each waiting request's event loop."""
+    a wake-up on each waiting request's event loop. No waiter holds a thread while it
+    waits (each look at the store borrows one for the read), and `close` ends every wait
+    at once, so a server shutting down is not held up by long-polls."""
 
     def __init__(self, ctx: ServiceContext) -> None:
         self._ctx = ctx
         self._lock = threading.Lock()
         self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._closed = False
         ctx.subscribe(self._changed)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """End every wait now and every later one at once: the server is stopping."""
+        self._closed = True
+        self._changed()
 
     def _changed(self) -> None:
         with self._lock:
@@ -64,7 +76,7 @@ class CompletionWaiter:
                 if found is not None:
                     return found
                 remaining = deadline - loop.time()
-                if remaining <= 0:
+                if remaining <= 0 or self._closed:
                     return None
                 try:
                     await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
@@ -74,30 +86,24 @@ class CompletionWaiter:
             with self._lock:
                 self._waiting.discard(entry)
 
+    async def wait_ended(self, arn: str, timeout: float) -> Execution:
+        """The execution as last committed, once it has ended or `timeout` seconds have
+        passed (or the server is stopping), whichever comes first. Raises
+        ResourceNotFoundError if there is no such execution."""
+
+        def look() -> Execution | None:
+            execution = queries.get_execution(self._ctx, arn)
+            latest[:] = [execution]
+            return execution if execution.status in TERMINAL_EXECUTION_STATUSES else None
+
+        latest: list[Execution] = []
+        ended = await self.poll(look, timeout)
+        return ended if ended is not None else latest[0]
+
     async def wait_terminal(self, arn: str, timeout: float) -> Execution | None:
         """The execution once it has ended, or None if it is still running at `timeout`."""
-        loop = asyncio.get_running_loop()
-        event = asyncio.Event()
-        entry = (loop, event)
-        deadline = loop.time() + timeout
-        with self._lock:
-            self._waiting.add(entry)
-        try:
-            while True:
-                event.clear()
-                execution = await asyncio.to_thread(queries.get_execution, self._ctx, arn)
-                if execution.status in TERMINAL_EXECUTION_STATUSES:
-                    return execution
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    return None
-                try:
-                    await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
-                except TimeoutError:
-                    pass
-        finally:
-            with self._lock:
-                self._waiting.discard(entry)
+        execution = await self.wait_ended(arn, timeout)
+        return execution if execution.status in TERMINAL_EXECUTION_STATUSES else None
 
 
 @dataclass

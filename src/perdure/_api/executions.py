@@ -6,6 +6,8 @@ carry epoch seconds (botocore reads numbers as seconds), never milliseconds.
 
 from __future__ import annotations
 
+import asyncio
+import math
 from typing import Any
 
 from perdure._api.context import ApiContext
@@ -22,6 +24,7 @@ from perdure._api.http import (
     q_time,
 )
 from perdure._clock import monotonic
+from perdure._engine.pause import PAUSED_STATUSES
 from perdure._service import checkpoint as checkpoint_use_case
 from perdure._service import delete, pause, queries, stop
 from perdure._service.listing import ExecutionQuery, list_page
@@ -44,7 +47,10 @@ from perdure._wire.executions import (
 )
 from perdure._wire.operations import error_from_json
 from perdure._wire.validation import opt_bool, opt_str
-from perdure.errors import ResourceNotFoundError
+from perdure.errors import InvalidParameterValueError, ResourceNotFoundError
+
+# The longest GetDurableExecution's WaitSeconds may hold a request (as a worker's claim).
+MAX_WAIT_SECONDS = 20.0
 
 
 def _arn(req: Request) -> str:
@@ -97,12 +103,39 @@ def get_state(api: ApiContext, req: Request) -> Response:
 # -- control plane -----------------------------------------------------------------------
 
 
-def get_execution(api: ApiContext, req: Request) -> Response:
+async def get_execution(api: ApiContext, req: Request) -> Response:
+    """GetDurableExecution, with Perdure's long-poll: `WaitSeconds` (never sent by AWS's
+    clients, so their requests are answered at once as Lambda answers them) holds the
+    answer until the execution has ended or that many seconds have passed, so a caller
+    waiting for a result learns it the moment it is committed, in one request."""
     arn = _arn(req)
     include = q_bool(req, "IncludeExecutionData", True)
-    execution = queries.get_execution(api.ctx, arn)
-    paused = pause.current_pause(api.ctx, execution)
+    wait = _wait_seconds(req)
+    if wait:
+        assert api.waiter is not None
+        execution = await api.waiter.wait_ended(arn, wait)
+    else:
+        execution = await asyncio.to_thread(queries.get_execution, api.ctx, arn)
+    if execution.status in PAUSED_STATUSES:
+        paused = await asyncio.to_thread(pause.current_pause, api.ctx, execution)
+    else:
+        paused = None
     return Response.json(200, execution_document(execution, paused, include_data=include))
+
+
+def _wait_seconds(req: Request) -> float | None:
+    raw = q_str(req, "WaitSeconds", min_len=0, max_len=32)
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:  # NaN fails this too
+        raise InvalidParameterValueError(
+            f"WaitSeconds must be a number of seconds from 0 to {MAX_WAIT_SECONDS:g}, got {raw!r}."
+        )
+    return seconds
 
 
 def get_history(api: ApiContext, req: Request) -> Response:

@@ -97,13 +97,18 @@ async def _invoke(api: ApiContext, req: Request, invocation_type: str) -> Respon
     execution = await api.waiter.wait_terminal(started.arn, api.invoke_timeout)
     if execution is None:
         api.metrics.invocation(invocation_type, "still_running")
+        waited = (
+            "when the server began to shut down"
+            if api.waiter.closed
+            else f"after {api.invoke_timeout:g} seconds"
+        )
         return _function_error(
             headers,
             {
                 "errorType": "Sandbox.Timedout",
-                "errorMessage": f"The durable execution is still running after "
-                f"{api.invoke_timeout:g} seconds; it goes on. Follow it with "
-                "GetDurableExecution and the ARN in X-Amz-Durable-Execution-Arn.",
+                "errorMessage": f"The durable execution is still running {waited}; it goes "
+                "on. Follow it with GetDurableExecution and the ARN in "
+                "X-Amz-Durable-Execution-Arn.",
             },
         )
     api.metrics.invocation(invocation_type, execution.status.value.lower())

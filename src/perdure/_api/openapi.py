@@ -47,6 +47,12 @@ _MARKER = _param("Marker", "query", string(1, 1024))
 _MAX_ITEMS = _param("MaxItems", "query", integer(0, 1000))
 _INCLUDE = _param("IncludeExecutionData", "query", {"type": "boolean"})
 _REVERSE = _param("ReverseOrder", "query", {"type": "boolean"})
+# Perdure's own (AWS's clients never send it): hold the answer until the execution ends.
+_WAIT = {
+    **_param("WaitSeconds", "query", {"type": "number", "minimum": 0, "maximum": 20}),
+    "description": "Perdure only: answer once the execution has ended, or after this "
+    "many seconds, whichever is first.",
+}
 
 
 def _json(schema: dict[str, Any]) -> dict[str, Any]:
@@ -153,7 +159,7 @@ def _paths() -> dict[str, Any]:
             )
         },
         _EXECUTION: {
-            "get": _op("GetDurableExecution", [_ARN, _INCLUDE], 200, ref("Execution")),
+            "get": _op("GetDurableExecution", [_ARN, _INCLUDE, _WAIT], 200, ref("Execution")),
             "delete": _op(
                 "DeleteDurableExecution",
                 [_ARN],

@@ -48,7 +48,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("POST", EXECUTION + "/checkpoint", "CheckpointDurableExecution", executions.checkpoint),
     Route("GET", EXECUTION + "/state", "GetDurableExecutionState", executions.get_state),
-    Route("GET", EXECUTION, "GetDurableExecution", executions.get_execution),
+    Route("GET", EXECUTION, "GetDurableExecution", executions.get_execution, is_async=True),
     Route("DELETE", EXECUTION, "DeleteDurableExecution", executions.delete_execution),
     Route("GET", EXECUTION + "/history", "GetDurableExecutionHistory", executions.get_history),
     Route(

@@ -165,9 +165,10 @@ def run_here(
         sock.close()  # an unusable database must not leave the port bound
         raise
     try:
+        api = embedded_api(app, auth=auth)
         site = embedded_site(
             app,
-            embedded_api(app, auth=auth),
+            api,
             auth=creds.auth,  # people log in to the dashboard with the user's credentials
             invoker=isolation,
             origins=loaded.origins,
@@ -186,6 +187,7 @@ def run_here(
                 lambdas=lambdas,
                 title=title,
             ),
+            api.end_long_polls,
         )
     finally:
         app.close()

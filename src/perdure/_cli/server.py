@@ -101,7 +101,7 @@ def server(ctx: CliContext) -> int:
         )
 
     try:
-        serve(app.site, sock, announce)
+        serve(app.site, sock, announce, app.api.end_long_polls)
     finally:
         app.close()
     return OK

@@ -51,6 +51,10 @@ __all__ = [
 ]
 
 _PAGE = 100
+# Each long-poll holds the request this long at most (the server's bound is 20 s).
+_LONG_POLL = 15.0
+# With `on_progress`, a look at least this often.
+_PROGRESS_EVERY = 0.25
 _FIRST_POLL = 0.02
 _MAX_POLL = 0.5
 _RECENT_EVENTS = 5
@@ -170,16 +174,27 @@ class DurableClient:
         timeout: float | None = None,
         on_progress: Callable[[Progress], None] | None = None,
     ) -> Execution:
-        """Poll until the execution has ended and return it. `on_progress` is called
-        after each look with the execution and its newest history events. Raises
-        `TimeoutError` after `timeout` seconds (None waits for ever)."""
+        """Wait until the execution has ended and return it. `on_progress` is called
+        after each look (at least every quarter second) with the execution and its
+        newest history events. Raises `TimeoutError` after `timeout` seconds (None waits
+        for ever).
+
+        Waiting costs no polling: over HTTP each look is a long-poll that the server
+        answers the moment the execution ends (or after `_LONG_POLL` seconds), and the
+        embedded client sleeps until the service commits."""
         started = monotonic()
-        interval = _FIRST_POLL
+        pause_for = _FIRST_POLL  # only for a server that answers a long-poll early
         while True:
-            execution = self.get(arn)
+            elapsed = monotonic() - started
+            window = _LONG_POLL if on_progress is None else _PROGRESS_EVERY
+            if timeout is not None:
+                window = max(0.0, min(window, timeout - elapsed))
+            asked = monotonic()
+            execution = Execution.from_wire(self._transport.wait_execution(arn, window))
             if execution.is_terminal:
                 return execution
-            elapsed = monotonic() - started
+            answered = monotonic()
+            elapsed = answered - started
             if on_progress is not None:
                 recent = self.history(arn, reverse=True, limit=_RECENT_EVENTS)
                 on_progress(Progress(execution, recent, elapsed))
@@ -188,9 +203,13 @@ class DurableClient:
                     f"execution {execution.name} is still {execution.status} after "
                     f"{timeout:g} s; it goes on"
                 )
-            pause_for = interval if timeout is None else min(interval, timeout - elapsed)
-            real_sleep(max(0.0, pause_for))
-            interval = min(interval * 1.5, _MAX_POLL if on_progress is None else 0.25)
+            if answered - asked < window / 2:
+                # Answered long before the wait was up without having ended: a server
+                # that does not hold the request (or one that is stopping). Pause, so
+                # the loop does not turn into a busy poll.
+                left = None if timeout is None else timeout - elapsed
+                real_sleep(max(0.0, pause_for if left is None else min(pause_for, left)))
+                pause_for = min(pause_for * 1.5, _MAX_POLL)
 
     # -- reading ----------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from perdure._service import callbacks, delete, pause, queries, start, stop
+from perdure._service import callbacks, commit_signal, delete, pause, queries, start, stop
 from perdure._service.limits import check_invoke_input, payload_size
 from perdure._service.listing import ExecutionQuery, list_page
 from perdure._wire import executions as documents
@@ -59,6 +59,11 @@ class EmbeddedTransport:
 
     def get_execution(self, arn: str) -> Doc:
         execution = queries.get_execution(self._ctx, self._arn(arn))
+        return documents.execution_document(execution, pause.current_pause(self._ctx, execution))
+
+    def wait_execution(self, arn: str, seconds: float) -> Doc:
+        # Woken by the service's own commits, not a timer (`commit_signal`).
+        execution = commit_signal.wait_ended(self._ctx, self._arn(arn), seconds)
         return documents.execution_document(execution, pause.current_pause(self._ctx, execution))
 
     def history_page(self, arn: str, marker: str | None, max_items: int, reverse: bool) -> Page:

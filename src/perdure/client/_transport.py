@@ -37,6 +37,10 @@ class Transport(Protocol):
 
     def get_execution(self, arn: str) -> Doc: ...
 
+    def wait_execution(self, arn: str, seconds: float) -> Doc:
+        """The execution once it has ended or after `seconds`, whichever is first."""
+        ...
+
     def history_page(self, arn: str, marker: str | None, max_items: int, reverse: bool) -> Page: ...
 
     def list_page(
@@ -79,6 +83,7 @@ class RemoteTransport:
 
     def __init__(self, url: str, token: str | None = None, timeout: float = 30.0) -> None:
         self.where = url.rstrip("/")
+        self._timeout = timeout
         self._http = HttpTransport(
             url, token=token, timeout=timeout, retries=0, user_agent="perdure-client"
         )
@@ -94,10 +99,11 @@ class RemoteTransport:
         query: Query = (),
         body: bytes | None = None,
         headers: dict[str, str] | None = None,
+        timeout: float | None = None,
     ) -> Answer:
         try:
             return self._http.request(
-                method, path, query=query, body=body, headers=headers, retry=False
+                method, path, query=query, body=body, headers=headers, timeout=timeout, retry=False
             )
         except TransportError as exc:
             raise ServiceUnavailableError(self.where, exc.reason) from None
@@ -134,6 +140,18 @@ class RemoteTransport:
 
     def get_execution(self, arn: str) -> Doc:
         return self._json("GET", _EXECUTIONS + _seg(arn))
+
+    def wait_execution(self, arn: str, seconds: float) -> Doc:
+        # Perdure's long-poll (`WaitSeconds`): the server answers the moment the
+        # execution ends, so the wait costs one request, not a poll every few ms.
+        if seconds <= 0:
+            return self.get_execution(arn)
+        return self._json(
+            "GET",
+            _EXECUTIONS + _seg(arn),
+            query=[("WaitSeconds", f"{seconds:.3f}")],
+            timeout=self._timeout + seconds,
+        )
 
     def history_page(self, arn: str, marker: str | None, max_items: int, reverse: bool) -> Page:
         query = [("MaxItems", str(max_items))]

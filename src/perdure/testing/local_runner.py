@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from perdure._app import EmbeddedApp, InvokerKind, build_embedded
-from perdure._clock import ManualClock, SystemClock, monotonic, real_sleep
+from perdure._clock import ManualClock, SystemClock, monotonic
 from perdure._config import RetryPolicy, Synchronous
 from perdure._model import (
     TERMINAL_EXECUTION_STATUSES,
@@ -28,6 +28,7 @@ from perdure._model.state import InvocationState, TimerKind
 from perdure._runtime.registry import Handler
 from perdure._sdk.transport.service_client import LogSink
 from perdure._service import callbacks, pause, queries, start, stop
+from perdure._service.commit_signal import commit_signal
 from perdure._service.context import ServiceSettings
 from perdure._wire.events import event_to_json
 from perdure._wire.executions import execution_to_json
@@ -36,6 +37,10 @@ from perdure.testing.log_capture import JsonLogCapture
 from perdure.testing.result import TestResult
 
 TimeMode = Literal["virtual", "manual", "real"]
+
+# The longest between two looks when no commit wakes the runner (a commit that sends
+# no notice is then seen this late, never missed).
+_LOOK_AT_LEAST = 0.05
 
 
 class DurableTestRunner:
@@ -421,11 +426,16 @@ class DurableTestRunner:
         `hold_timeout_of`, never move it to that execution's timeout: return `done()` then."""
         deadline = monotonic() + timeout
         dispatcher = self._app.dispatcher
+        # Woken by the service's commits rather than a timer: `done()` can only change
+        # when something commits, and each look comes after noting the count, so a
+        # commit in between wakes the wait instead of being missed.
+        signal = commit_signal(self._app.ctx)
         while monotonic() < deadline:
+            seen = signal.count
             if done():
                 return True
             if self.time == "real":
-                real_sleep(0.01)
+                signal.wait_past(seen, min(_LOOK_AT_LEAST, max(0.0, deadline - monotonic())))
                 continue
             dispatcher.wait_idle(max(0.0, deadline - monotonic()))
             if done():
@@ -437,7 +447,7 @@ class DurableTestRunner:
                 self._clock.advance_to(nxt)
                 dispatcher.kick()
             else:
-                real_sleep(0.01)
+                signal.wait_past(seen, min(_LOOK_AT_LEAST, max(0.0, deadline - monotonic())))
         return done()
 
 

@@ -1,0 +1,84 @@
+"""Sleeping until this process commits something, for callers in the same process as
+the service that wait for an execution to end (`perdure.client`'s embedded client, the
+real-time test runner) without polling on a timer.
+
+The service tells its listeners after each commit that may matter to someone
+(`ServiceContext.notify`: a start, an invocation's end, a stop, a fired timer). A
+`CommitSignal` counts those notices; a waiter notes the count, looks at what it waits
+for, and sleeps until the count moves. Looking after noting the count is what makes a
+commit between the look and the sleep wake it rather than be missed.
+
+Commits by other processes sharing the database send no notice here, so every wait is
+also bounded (`FALLBACK_SECONDS`): at worst such a change is seen that much later.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from perdure._clock import monotonic
+from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
+from perdure._service import queries
+from perdure._service.context import ServiceContext
+
+# The longest a wait goes without looking, for changes other processes commit.
+FALLBACK_SECONDS = 0.25
+
+
+class CommitSignal:
+    """A count of one service context's commit notices, and a way to sleep until it
+    moves. One per context (`commit_signal`), however many waiters share it."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def committed(self) -> None:
+        """The service's listener: called on the committing thread, so it only counts
+        and wakes."""
+        with self._changed:
+            self._count += 1
+            self._changed.notify_all()
+
+    def wait_past(self, seen: int, timeout: float) -> int:
+        """Sleep until the count is past `seen` or `timeout` seconds have passed; the
+        count then."""
+        with self._changed:
+            if self._count == seen and timeout > 0:
+                self._changed.wait(timeout)
+            return self._count
+
+
+_signals: weakref.WeakKeyDictionary[ServiceContext, CommitSignal] = weakref.WeakKeyDictionary()
+_signals_lock = threading.Lock()
+
+
+def commit_signal(ctx: ServiceContext) -> CommitSignal:
+    """The signal of `ctx`'s commits, subscribed to it the first time it is asked for
+    (a context has no way to unsubscribe, so each gets one listener, not one per
+    waiter)."""
+    with _signals_lock:
+        signal = _signals.get(ctx)
+        if signal is None:
+            signal = _signals[ctx] = CommitSignal()
+            ctx.subscribe(signal.committed)
+        return signal
+
+
+def wait_ended(ctx: ServiceContext, arn: str, timeout: float) -> Execution:
+    """The execution as last committed, once it has ended or after `timeout` seconds,
+    whichever is first. Raises ResourceNotFoundError if there is no such execution."""
+    signal = commit_signal(ctx)
+    deadline = monotonic() + timeout
+    while True:
+        seen = signal.count
+        execution = queries.get_execution(ctx, arn)
+        remaining = deadline - monotonic()
+        if execution.status in TERMINAL_EXECUTION_STATUSES or remaining <= 0:
+            return execution
+        signal.wait_past(seen, min(remaining, FALLBACK_SECONDS))
