@@ -5,7 +5,9 @@ status, and the leases of running invocations."""
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from perdure._engine.lifecycle import start_execution, stop_execution
 from perdure._model import Execution, ExecutionStatus
 from perdure._model.state import InvocationState, Transition
 from perdure._store.postgres import PostgresStore
-from perdure._store.sqlite import SqliteStore
+from perdure._store.sqlite import SqliteStore, script_statements
 from perdure._store.store import ExecutionFilter, ExecutionSummary, PageKey, Store
 
 NOW = 1_700_000_000_000
@@ -183,3 +185,33 @@ def test_a_deleted_execution_leaves_the_list(store: Store) -> None:
     assert store.delete_execution(gone.arn)
     assert names(store.browse_executions(ExecutionFilter(), limit=10)) == ["kept"]
     assert store.count_by_status(ExecutionFilter()) == {"RUNNING": 1}
+
+
+def test_a_database_listed_before_migration_0004_lists_the_same_after_it(tmp_path: Path) -> None:
+    """0004 drops the listing copy's ARN; a page reads it from the execution's row."""
+    path = tmp_path / "older.db"
+    folder = resources.files("perdure._store.migrations").joinpath("sqlite")
+    older = sqlite3.connect(path, isolation_level=None)
+    older.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY)")
+    for name in (
+        "0001_initial.sql",
+        "0002_retention_and_function_configs.sql",
+        "0003_dashboard_browsing.sql",
+    ):
+        for statement in script_statements(folder.joinpath(name).read_text(encoding="utf-8")):
+            older.execute(statement)
+        older.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+    older.execute(
+        "INSERT INTO executions (id, arn, function_name, name, version, status, start_ms, "
+        "timeout_s, invocation) VALUES ('id-a', 'arn-a', 'f', 'a', '$LATEST', 'RUNNING', 5, 60, "
+        "'idle')"
+    )
+    older.close()
+    store = SqliteStore(str(path))
+    try:
+        assert store.applied_on_open == ["0004_listing_without_arn.sql"]
+        assert store.browse_executions(ExecutionFilter()) == [
+            ExecutionSummary("arn-a", "id-a", "f", "a", ExecutionStatus.RUNNING, 5, None)
+        ]
+    finally:
+        store.close()

@@ -16,7 +16,11 @@ from typing import Any
 from perdure._model import ExecutionStatus
 from perdure._store.store import ExecutionFilter, ExecutionSummary, PageKey
 
-SUMMARY_COLUMNS = "arn, id, function_name, name, status, start_ms, end_ms"
+# The copy holds no ARN (migration 0004): each row's is read from `executions` by id.
+SUMMARY_COLUMNS = (
+    "(SELECT x.arn FROM executions x WHERE x.id = execution_list.id), "
+    "id, function_name, name, status, start_ms, end_ms"
+)
 # The last code point: a prefix followed by it sorts after every name with the prefix.
 _AFTER_EVERY_CHARACTER = "\U0010ffff"
 
