@@ -16,6 +16,7 @@ a retryable CheckpointError / GetExecutionStateError.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -32,6 +33,13 @@ from perdure.errors import CheckpointError, DurableApiErrorCategory, GetExecutio
 __all__ = ["HttpDurableServiceClient"]
 
 EXECUTIONS = "/2025-12-01/durable-executions/"
+
+
+@functools.lru_cache(maxsize=256)
+def _execution_path(arn: str) -> str:
+    """The execution's path, its ARN percent-encoded as one segment: worked out once per
+    execution rather than once per checkpoint."""
+    return EXECUTIONS + quote(arn, safe="")
 
 
 class HttpDurableServiceClient:
@@ -66,7 +74,7 @@ class HttpDurableServiceClient:
         body = checkpoint_request_to_json(
             checkpoint_token, updates, client_token or _ids.request_id()
         )
-        path = f"{EXECUTIONS}{quote(durable_execution_arn, safe='')}/checkpoint"
+        path = _execution_path(durable_execution_arn) + "/checkpoint"
         try:
             _, doc = self.transport.call("POST", path, body)
         except TransportError as exc:
@@ -83,7 +91,7 @@ class HttpDurableServiceClient:
         query = {"CheckpointToken": checkpoint_token, "MaxItems": str(max_items)}
         if marker:
             query["Marker"] = marker
-        path = f"{EXECUTIONS}{quote(durable_execution_arn, safe='')}/state"
+        path = _execution_path(durable_execution_arn) + "/state"
         try:
             _, doc = self.transport.call("GET", path, query=query)
         except TransportError as exc:
