@@ -46,6 +46,7 @@ front must pass the path, query and Host header through unchanged: they are sign
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -122,9 +123,12 @@ def auth_required_for(host: str) -> bool:
     return not is_loopback_name(host)
 
 
+@functools.lru_cache(maxsize=256)
 def is_loopback_name(host: str) -> bool:
     """Whether `host` (an address, bracketed or not, or a name) can only mean this
-    machine: 127.0.0.0/8, ::1 (also IPv4-mapped), `localhost`."""
+    machine: 127.0.0.0/8, ::1 (also IPv4-mapped), `localhost`. Remembered per name: a
+    server without credentials asks it of every request, and a client sends the same
+    `Host` each time."""
     name = host.strip().lower()
     if name.startswith("[") and name.endswith("]"):
         name = name[1:-1]

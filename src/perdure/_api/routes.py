@@ -8,6 +8,7 @@ it has been matched, as strict UTF-8.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -33,7 +34,7 @@ class Route:
     handler: SyncHandler | AsyncHandler
     is_async: bool = False
 
-    @property
+    @functools.cached_property
     def segments(self) -> tuple[str, ...]:
         return tuple(self.template.split("/"))
 
