@@ -16,14 +16,28 @@ import pytest
 
 from perdure import DurableContext, durable_execution
 from perdure._app import build_embedded
-from perdure._model import Event, EventType, ExecutionStatus
+from perdure._model import (
+    CallbackDetails,
+    ChainedInvokeDetails,
+    ContextDetails,
+    ErrorObject,
+    Event,
+    EventType,
+    ExecutionDetails,
+    ExecutionStatus,
+    Operation,
+    OperationStatus,
+    OperationType,
+    StepDetails,
+    WaitDetails,
+)
 from perdure._service import queries, start
-from perdure._store.document_encoding import decode_event, encode_event
+from perdure._store.document_encoding import decode_event, decode_op, encode_event, encode_op
 from perdure._store.postgres import PostgresStore
 from perdure._store.sqlite import SqliteStore
 from perdure._store.store import Store
 from perdure._wire.events import event_from_json, event_to_json
-from perdure._wire.operations import operation_to_json
+from perdure._wire.operations import operation_from_json, operation_to_json
 from tests.contract import test_store_contract as contract
 from tests.contract.test_store_contract import NOW, suspend_on_a_wait_and_a_callback
 
@@ -212,3 +226,69 @@ def test_a_one_step_execution_is_stored_in_under_2_kb(tmp_path: Path) -> None:
         app.close()
     per_execution = stored_bytes(path) / executions
     assert per_execution <= 2_000, per_execution
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        Operation(
+            "id-x",
+            OperationType.EXECUTION,
+            OperationStatus.STARTED,
+            NOW,
+            name="id-x",
+            execution_details=ExecutionDetails('{"n": 1}'),
+        ),
+        Operation(
+            "s",
+            OperationType.STEP,
+            OperationStatus.SUCCEEDED,
+            NOW + 3,
+            name="s",
+            sub_type="Step",
+            end_timestamp=NOW + 3,
+            step_details=StepDetails(2, NOW + 9, "1", ErrorObject("m", "T", None, ["a"])),
+        ),
+        Operation(
+            "w",
+            OperationType.WAIT,
+            OperationStatus.STARTED,
+            NOW - 1,
+            parent_id="p",
+            name="",
+            sub_type="",
+            wait_details=WaitDetails(NOW + 60_000),
+        ),
+        Operation(
+            "c",
+            OperationType.CALLBACK,
+            OperationStatus.PENDING,
+            NOW,
+            callback_details=CallbackDetails("cb-1"),
+        ),
+        Operation(
+            "x",
+            OperationType.CONTEXT,
+            OperationStatus.FAILED,
+            NOW,
+            end_timestamp=NOW,
+            context_details=ContextDetails(True, None, ErrorObject()),
+        ),
+        Operation(
+            "i",
+            OperationType.CHAINED_INVOKE,
+            OperationStatus.TIMED_OUT,
+            NOW,
+            name="1",
+            chained_invoke_details=ChainedInvokeDetails("r"),
+        ),
+    ],
+    ids=lambda op: op.operation_type.value,
+)
+def test_every_operation_shape_reads_back_as_the_earlier_encoding_read_it(op: Operation) -> None:
+    before = operation_from_json(
+        json.loads(_encode(operation_to_json(op, time_unit="ms"))), time_unit="ms"
+    )
+    doc = encode_op(op, NOW)
+    assert doc.startswith("[") and '"Id"' not in doc
+    assert decode_op(doc, op.operation_id, NOW) == before

@@ -195,9 +195,9 @@ def encode_op(op: Operation, start_ms: int) -> str:
                 shape["StartTimestamp"] - start_ms,
                 None if end is None else end - start_ms,
                 details,
-                _SAME if name is not None and name == op.operation_id else name or _ABSENT,
-                shape.get("ParentId") or _ABSENT,
-                shape.get("SubType") or _ABSENT,
+                _SAME if name == op.operation_id else _ABSENT if name is None else name,
+                shape.get("ParentId", _ABSENT),
+                shape.get("SubType", _ABSENT),
             ],
             5,
         )
@@ -212,12 +212,15 @@ def decode_op(doc: str, op_id: str, start_ms: int) -> Operation:
     values += [_ABSENT] * (8 - len(values))
     op_type, status, start, end, details, name, parent_id, sub_type = values
     shape: dict[str, Any] = {"Id": op_id}
-    if parent_id:
+    # Strings as stored ("" included); the numbers 0 (absent) and 1 (the id) are not.
+    if type(parent_id) is str:
         shape["ParentId"] = parent_id
-    if name:
-        shape["Name"] = op_id if name == _SAME else name
+    if type(name) is int and name == _SAME:
+        shape["Name"] = op_id
+    elif type(name) is str:
+        shape["Name"] = name
     shape["Type"] = _OPERATION_TYPES[op_type] if type(op_type) is int else op_type
-    if sub_type:
+    if type(sub_type) is str:
         shape["SubType"] = sub_type
     shape["StartTimestamp"] = start + start_ms
     if end is not None:
