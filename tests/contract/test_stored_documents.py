@@ -289,6 +289,9 @@ def test_every_operation_shape_reads_back_as_the_earlier_encoding_read_it(op: Op
     before = operation_from_json(
         json.loads(_encode(operation_to_json(op, time_unit="ms"))), time_unit="ms"
     )
-    doc = encode_op(op, NOW)
-    assert doc.startswith("[") and '"Id"' not in doc
-    assert decode_op(doc, op.operation_id, NOW) == before
+    for given in ('{"n": 1}', None, "other"):
+        doc = encode_op(op, NOW, given)
+        assert doc.startswith("[") and '"Id"' not in doc
+        assert decode_op(doc, op.operation_id, NOW, given) == before
+    if op.execution_details is not None:
+        assert "InputPayload" not in encode_op(op, NOW, '{"n": 1}')

@@ -14,7 +14,8 @@ for a type the table lacks), every time is in milliseconds after the execution's
 a name equal to the id is `1`, an absent string is `0` (an absent end `null`), and
 trailing absent strings are left out. In an event's details a data member that was not withheld,
 `{"Truncated": false, "Payload": "..."}`, is its payload string alone, and a top-level
-`*Timestamp` is relative like the others. The operation's id is its row's key.
+`*Timestamp` is relative like the others. The operation's id is its row's key, and the
+execution's operation refers to the row's input (`1`) rather than holding it again.
 
 Documents written before (JSON objects, `{`...) still read: decoding tells them apart by
 their first character. Decoding gives back exactly the `Event` and `Operation` the old
@@ -181,10 +182,15 @@ def decode_event(doc: str, event_id: int, execution_id: str, start_ms: int) -> E
     )
 
 
-def encode_op(op: Operation, start_ms: int) -> str:
-    """`op` at rest (see the module doc); its id is the row's key."""
+def encode_op(op: Operation, start_ms: int, input_payload: str | None) -> str:
+    """`op` at rest (see the module doc); its id is the row's key. The execution's
+    operation holding the execution's `input_payload` (its row's `input`) holds `1`
+    in its place: an input is stored once, not once more per copy."""
     shape = operation_to_json(op, time_unit="ms")
     details = {key: value for key, value in shape.items() if key not in _OPERATION_HEAD}
+    ex = op.execution_details
+    if ex is not None and ex.input_payload is not None and ex.input_payload == input_payload:
+        details["ExecutionDetails"] = _SAME
     end = shape.get("EndTimestamp")
     name = shape.get("Name")
     return _encode(
@@ -204,8 +210,9 @@ def encode_op(op: Operation, start_ms: int) -> str:
     )
 
 
-def decode_op(doc: str, op_id: str, start_ms: int) -> Operation:
-    """The operation stored as `doc` under `op_id`, in either encoding."""
+def decode_op(doc: str, op_id: str, start_ms: int, input_payload: str | None) -> Operation:
+    """The operation stored as `doc` under `op_id`, in either encoding; `input_payload`
+    is the execution's input."""
     if doc[0] == "{":
         return operation_from_json(_decode(doc), time_unit="ms")
     values = _decode(doc)
@@ -227,6 +234,8 @@ def decode_op(doc: str, op_id: str, start_ms: int) -> Operation:
         shape["EndTimestamp"] = end + start_ms
     shape["Status"] = _OPERATION_STATUSES[status] if type(status) is int else status
     shape.update(details)
+    if shape.get("ExecutionDetails") == _SAME:
+        shape["ExecutionDetails"] = {"InputPayload": input_payload}
     return operation_from_json(shape, time_unit="ms")
 
 

@@ -64,11 +64,18 @@ class Script:
         """What `t` writes besides the execution row."""
         seq = t.record.seq
         start_ms = t.record.execution.start_timestamp
+        input_payload = t.record.execution.input_payload
         if t.ops:
             self.rows(
                 "INSERT INTO operations (execution_id, op_id, position, seq, doc)",
                 [
-                    (exec_id, op_id, t.positions.get(op_id, 0), seq, encode_op(op, start_ms))
+                    (
+                        exec_id,
+                        op_id,
+                        t.positions.get(op_id, 0),
+                        seq,
+                        encode_op(op, start_ms, input_payload),
+                    )
                     for op_id, op in t.ops.items()
                 ],
                 " ON CONFLICT (execution_id, op_id) DO UPDATE SET seq=excluded.seq, "

@@ -301,7 +301,7 @@ class SqliteStore:
                 "SELECT op_id, seq, doc FROM operations WHERE execution_id=? ORDER BY position",
                 (exec_id,),
             ):
-                op = decode_op(doc, op_id, start_ms)
+                op = decode_op(doc, op_id, start_ms, record.execution.input_payload)
                 state.ops[op.operation_id] = op
                 state.op_seq[op.operation_id] = seq
             for op_id, kind, due in self._db.execute(

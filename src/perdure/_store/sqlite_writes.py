@@ -61,13 +61,20 @@ def transition_writes(exec_id: str, t: Transition) -> list[Write]:
     writes: list[Write] = []
     seq = t.record.seq
     start_ms = t.record.execution.start_timestamp
+    input_payload = t.record.execution.input_payload
     if t.ops:
         positions = t.positions
         writes.append(
             (
                 _UPSERT_OPERATION,
                 [
-                    (exec_id, op_id, positions.get(op_id, 0), seq, encode_op(op, start_ms))
+                    (
+                        exec_id,
+                        op_id,
+                        positions.get(op_id, 0),
+                        seq,
+                        encode_op(op, start_ms, input_payload),
+                    )
                     for op_id, op in t.ops.items()
                 ],
             )
