@@ -82,7 +82,8 @@ class PerdureApi:
             return
         operation = "Unknown"
         try:
-            route, params = routes.resolve(scope["method"], _raw_path(scope))
+            raw_path = _raw_path(scope)
+            route, params = routes.resolve(scope["method"], raw_path)
             operation = route.operation
             body = await _read_body(scope, receive, self.max_body)
             request = Request(
@@ -93,9 +94,7 @@ class PerdureApi:
                 headers=_headers(scope),
                 body=body,
             )
-            self.auth.admit(
-                request, operation, raw_path=_raw_path(scope), raw_query=_raw_query(scope)
-            )
+            self.auth.admit(request, operation, raw_path=raw_path, raw_query=_raw_query(scope))
             response = await self._run(route, request)
         except AuthenticationError as exc:
             response = refusal_response(exc)
@@ -162,6 +161,8 @@ def _raw_query(scope: Scope) -> str:
 
 def _query(scope: Scope) -> dict[str, list[str]]:
     raw = _raw_query(scope)
+    if not raw:
+        return {}  # most requests (a checkpoint's among them) have no query
     try:
         return parse_qs(
             raw,
