@@ -85,23 +85,33 @@ HERE = Path(__file__).resolve().parent
 FUNCTIONS = HERE / "throughput_functions.py"
 DBOS_PYTHON = HERE / ".venv-dbos" / "bin" / "python"
 PERDURE = Path(sys.executable).parent / "perdure"
-FIRST_POLL, MAX_POLL = 0.0002, 0.002  # the waiter's fallback reads, once the handler returned
+FIRST_POLL, MAX_POLL = 0.0005, 0.005  # the waiter's fallback reads, once the handler returned
 
-# Handlers signal here (by the key in their input) when they return, so a waiter reads
-# the execution only for the short time between that and the recorded end.
-_RETURNED: dict[int, threading.Event] = {}
+# The service's commit notices in this process (`ServiceContext.notify`), counted.
+_commits = threading.Condition()
+_commit_count = [0]
+# Handlers say here (by the key in their input) when they return, and at which count of
+# commit notices: the notice of the commit recording their end can only come after.
+_RETURNED: dict[int, tuple[threading.Event, list[int]]] = {}
 _keys = iter(range(1, 1 << 62))
 _keys_lock = threading.Lock()
-# How the waiter saw executions end: on the service's commit signal, or on a fallback
-# read (a high share of these means the figures include up to MAX_POLL of lateness).
-SEEN = {"signal": 0, "fallback": 0, "first read": 0}
+# How the waiter saw executions end: after a commit notice, or on a fallback read (a
+# high share of these means the figures include up to MAX_POLL of lateness).
+SEEN = {"notice": 0, "fallback": 0}
+
+
+def _on_commit() -> None:
+    with _commits:
+        _commit_count[0] += 1
+        _commits.notify_all()
 
 
 def _signal(event: object) -> None:
     if isinstance(event, dict):
         returned = _RETURNED.get(event.get("k", -1))
         if returned is not None:
-            returned.set()
+            returned[1].append(_commit_count[0])
+            returned[0].set()
 
 
 @durable_execution
@@ -129,45 +139,38 @@ FUNCTION_TABLE = {"one_step": one_step, "steps": steps}
 class Embedded:
     """An embedded app on a fresh database, started through `DurableClient.embedded`.
 
-    Its waiter reads an execution's status only once the handler has returned, and then
-    when the service signals a commit that may matter to others (`ServiceContext.notify`,
-    which follows the commit recording an invocation's end), with reads at a growing
-    interval as the fallback: so it neither adds a fixed poll interval to the latency
-    nor takes the CPU (or, on PostgreSQL, the round trips) that a tight poll would."""
+    Its waiter reads an execution's status only after the handler has returned and the
+    service has then noticed a commit (`ServiceContext.notify`, which follows the commit
+    recording an invocation's end), with reads at a growing interval as the fallback: so
+    it adds no poll interval to the latency, and takes no CPU (or, on PostgreSQL, round
+    trips) while the execution runs or its end is being committed."""
 
     def __init__(self, db: str) -> None:
         self.db = db
         self.app: EmbeddedApp = build_embedded(db, FUNCTION_TABLE)
         self.client = DurableClient.embedded(self.app)
-        self._changed = threading.Condition()
-        self._generation = 0
-        self.app.ctx.subscribe(self._on_commit)
-
-    def _on_commit(self) -> None:
-        with self._changed:
-            self._generation += 1
-            self._changed.notify_all()
+        self.app.ctx.subscribe(_on_commit)
 
     def run(self, function: str, payload: dict[str, int] | None = None) -> str:
         """Start an execution and return once its end is durably recorded."""
         with _keys_lock:
             key = next(_keys)
-        returned = _RETURNED[key] = threading.Event()
+        returned, at = _RETURNED[key] = (threading.Event(), [])
         try:
             arn = self.client.start(function, {**(payload or {}), "k": key})
             if not returned.wait(60):
                 raise RuntimeError(f"{function} did not return within 60 s")
-            interval, how = FIRST_POLL, "first read"
+            seen, interval = at[-1], FIRST_POLL
             while True:
-                seen = self._generation
+                with _commits:
+                    if _commit_count[0] == seen:
+                        _commits.wait(interval)
+                    how = "fallback" if _commit_count[0] == seen else "notice"
+                    seen = _commit_count[0]
                 status = queries.get_execution(self.app.ctx, arn).status
                 if status is not ExecutionStatus.RUNNING:
                     break
-                with self._changed:
-                    if self._generation == seen:
-                        self._changed.wait(interval)
-                    how = "fallback" if self._generation == seen else "signal"
-                interval = min(interval * 1.5, MAX_POLL)
+                interval = min(interval * 2, MAX_POLL)
             with _keys_lock:
                 SEEN[how] += 1
             if status is not ExecutionStatus.SUCCEEDED:
@@ -196,12 +199,18 @@ def perdure_sequential(db: str, count: int, warmup: int) -> dict[str, Any]:
             app.run("one_step")
         before = stored_bytes(db)
         latencies = []
+        cpu = time.process_time()
         for _ in range(count):
             started = time.perf_counter()
             app.run("one_step")
             latencies.append(time.perf_counter() - started)
+        cpu = (time.process_time() - cpu) / count
         after = stored_bytes(db)
-    return {"latencies": latencies, "bytes": {k: (after[k] - before[k]) / count for k in after}}
+    return {
+        "latencies": latencies,
+        "cpu": cpu,
+        "bytes": {k: (after[k] - before[k]) / count for k in after},
+    }
 
 
 def perdure_client_embedded(db: str, count: int, warmup: int) -> dict[str, Any]:
@@ -242,20 +251,24 @@ def perdure_concurrent(db: str, callers: int, count: int, warmup: int) -> dict[s
         for t in threads:
             t.start()
         go.wait()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for t in threads:
             t.join()
+        cpu = (time.process_time() - cpu) / count
         if failures:
             raise failures[0]
-    return {"rate": count / (max(ended) - started)}
+    return {"rate": count / (max(ended) - started), "cpu": cpu}
 
 
 def perdure_steps(db: str, n: int) -> dict[str, Any]:
     with embedded(db) as app:
         app.run("steps", {"steps": 10})
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         app.run("steps", {"steps": n})
-        return {"per_step": (time.perf_counter() - started) / n}
+        return {
+            "per_step": (time.perf_counter() - started) / n,
+            "cpu": (time.process_time() - cpu) / n,
+        }
 
 
 def perdure_remote(db: str, n: int) -> dict[str, Any]:
@@ -423,6 +436,7 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
             return
         out = dbos("sequential", fresh(), count=args.count, warmup=args.warmup, bytes=bytes_too)
         res[key].add_latencies(out["latencies"])
+        res[f"{key} cpu"].per_round.append(out["cpu"])
         res.dbos_version = out["dbos"]
         if bytes_too:
             res["dbos bytes payload"].per_round.append(out["bytes"]["payload"])
@@ -431,6 +445,7 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
     def our_sequential(key: str, bytes_too: bool) -> None:
         out = perdure_sequential(fresh(), args.count, args.warmup)
         res[key].add_latencies(out["latencies"])
+        res[f"{key} cpu"].per_round.append(out["cpu"])
         if bytes_too:
             res["bytes payload"].per_round.append(out["bytes"]["payload"])
             res["bytes allocated"].per_round.append(out["bytes"]["allocated"])
@@ -450,6 +465,7 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
         def ours(c: int = callers) -> None:
             out = perdure_concurrent(fresh(), c, args.concurrent_count, args.warmup)
             res[f"concurrent {c}"].per_round.append(out["rate"])
+            res[f"concurrent {c} cpu"].per_round.append(out["cpu"])
 
         def theirs(c: int = callers) -> None:
             if with_dbos:
@@ -461,6 +477,7 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
                     warmup=args.warmup,
                 )
                 res[f"dbos concurrent {c}"].per_round.append(out["rate"])
+                res[f"dbos concurrent {c} cpu"].per_round.append(out["cpu"])
 
         in_turn(first, ours, theirs)
         note(f"{callers} concurrent callers")
@@ -470,12 +487,15 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
     res["sequential floor"].per_round.append(floor_here)
 
     def our_steps() -> None:
-        res["steps"].per_round.append(perdure_steps(fresh(), args.steps)["per_step"])
+        out = perdure_steps(fresh(), args.steps)
+        res["steps"].per_round.append(out["per_step"])
+        res["steps cpu"].per_round.append(out["cpu"])
 
     def their_steps() -> None:
         if with_dbos:
             out = dbos("steps", fresh(), steps=args.steps)
             res["dbos steps"].per_round.append(out["per_step"])
+            res["dbos steps cpu"].per_round.append(out["cpu"])
 
     in_turn(first, our_steps, their_steps)
     note(f"{args.steps} steps")
@@ -597,6 +617,17 @@ def report(args: argparse.Namespace, res: Results, out: Callable[[str], None]) -
         f"  remote worker over HTTP {spread(remote.per_round, ms)} ms, "
         f"{ratio_per_round(remote, ours)} in-process"
     )
+    out("")
+    out("CPU time of the process, ms per execution (per step for the steps; the floor and,")
+    out("on PostgreSQL, the server's CPU not counted):")
+    rows = [("sequential", "one-step, sequential")]
+    rows += [(f"concurrent {c}", f"one-step, {c} callers") for c in args.callers]
+    rows += [("steps", f"{args.steps} steps, per step")]
+    for key, label in rows:
+        line = f"  {label:24} Perdure {spread(res[f'{key} cpu'].per_round, ms)}"
+        if f"dbos {key} cpu" in res:
+            line += f"   {dbos_name} {spread(res[f'dbos {key} cpu'].per_round, ms)}"
+        out(line)
     out("")
     out("Clients and the test runner, per one-step execution:")
     out(f"  DurableClient.connect(perdure dev).invoke: {percentiles(res['client dev'].pooled)}")
