@@ -48,8 +48,8 @@ benchmarks/.venv-dbos, one process per workload on its own fresh database):
 - with `--hog`: the sequential latencies again, Perdure and DBOS, with a process
   spinning on one core beside them (p50/p90/p99, to see whether latency stays unimodal).
 
-Speed is measured here, never by timed tests. A full run (3 rounds) takes about 3-4
-minutes on a 2-core machine; `--quick` takes about a minute.
+Speed is measured here, never by timed tests. On a 2-core machine a round takes about a
+minute on SQLite (`--hog` adds a few seconds), `--quick` (one small round) about 20 s.
 """
 
 from __future__ import annotations
