@@ -3,18 +3,20 @@
 It sleeps until the next timer is due or until a commit signals new work, so an idle
 runtime costs nothing. Commits say when the work they made falls due
 (`ServiceContext.subscribe_work`): one that made nothing due (an execution that ended)
-does not wake it, and one whose work is due later only moves its wake-up earlier, so it
-looks for timers, due invocations and expired leases when there is something to find,
-not on every commit. It looks again at least every second in real time, for leases
-and for what other processes commit when the store cannot tell it. With a manual clock
+does not wake it, nor does one whose work is due after its longest sleep (a new
+execution's timeout), since the next look plans its sleep from the store anyway; so it
+looks for timers, due invocations and expired leases when there may be something to
+find, not on every commit. It looks again at least every second in real time, for
+leases and for what other processes commit when the store cannot tell it. With a manual clock
 it never moves time itself; the test runner does, and only while a test waits for
 something.
 
 A new execution of this process whose function it runs skips the dispatcher altogether
 when a pool thread is free: the start reserves the thread, creates the execution with
 its first invocation claimed in the same commit, and submits it to the pool
-(`_service.local_runner`). A finished invocation asks for a look only when due work
-was left unclaimed for want of a thread.
+(`_service.local_runner`). When a look leaves due work unclaimed for want of a thread,
+the next pool thread to finish claims one itself and runs it, rather than waking the
+dispatcher to claim it and hand it back to a pool thread.
 
 A server whose handlers run in remote workers uses it without an invoker
 (`Dispatcher.scheduler`): it then fires timers and gives up on expired leases but
@@ -62,6 +64,8 @@ _SCHEDULER_POLL = 0.25
 DEFAULT_LEASE_MS = 30_000
 # How often leases of dead local processes are looked for.
 _DEAD_OWNER_SCAN_SECONDS = 5.0
+# The longest a real-time dispatcher sleeps between looks (`_sleep_seconds`).
+_MAX_SLEEP_MS = 1_000
 # Backoff of a failing pass: doubles from the first to the last.
 _FIRST_BACKOFF = 0.05
 _MAX_BACKOFF = 2.0
@@ -92,8 +96,7 @@ class Dispatcher:
         self._running: dict[str, str] = {}  # arn -> request id
         self._reserved = 0  # threads promised to starts (`reserve`), not yet running
         self._backlog = False  # the last look left due work unclaimed for want of threads
-        self._plan = threading.Condition(threading.Lock())
-        self._deadline = 0.0  # monotonic time of the next look, unless woken sooner
+        self._plan = threading.Condition(threading.Lock())  # the loop sleeps on it
         self._busy = False
         self._stopped = False
         self._thread: threading.Thread | None = None
@@ -134,19 +137,12 @@ class Dispatcher:
         self._ctx.liveness.forget(self._name)
 
     def kick(self, due_at: int = 0) -> None:
-        """Work falls due at `due_at` (epoch ms by the service's clock; 0 or a time
-        already past: look now). A later time only brings the next look forward."""
-        if due_at > 0 and self._real_time:
-            delay = (due_at - self._ctx.now()) / 1000
-            if delay > 0:
-                with self._plan:
-                    at = monotonic() + delay
-                    if at < self._deadline:
-                        self._deadline = at
-                        self._plan.notify()
-                return
-        elif due_at > 0 and due_at > self._ctx.now():
-            return  # a manual clock: the test runner kicks once it has moved time
+        """Work falls due at `due_at` (epoch ms by the service's clock; 0: unknown, look).
+        Work due within the longest sleep is looked for at once, as before hints
+        existed; work due later needs no wake-up, since the next look plans its sleep
+        from the store and sleeps at most that long."""
+        if due_at > self._ctx.now() + _MAX_SLEEP_MS:
+            return
         self._wake.set()
         with self._plan:
             self._plan.notify()
@@ -244,10 +240,10 @@ class Dispatcher:
 
     def _sleep(self, seconds: float) -> None:
         """Until the planned look, or until a kick asks for one sooner."""
+        deadline = monotonic() + seconds
         with self._plan:
-            self._deadline = monotonic() + seconds
             while not self._wake.is_set() and not self._stopped:
-                remaining = self._deadline - monotonic()
+                remaining = deadline - monotonic()
                 if remaining <= 0:
                     return
                 self._plan.wait(remaining)
@@ -258,9 +254,10 @@ class Dispatcher:
         if self._invoker is None:
             return self._scheduler_sleep_seconds()
         nxt = self._ctx.store.next_wakeup()
+        longest = _MAX_SLEEP_MS / 1000
         if nxt is None:
-            return 1.0
-        return max(0.0, min(1.0, (nxt - self._ctx.now()) / 1000))
+            return longest
+        return max(0.0, min(longest, (nxt - self._ctx.now()) / 1000))
 
     def _scheduler_sleep_seconds(self) -> float:
         """Until the next timer, at most `_SCHEDULER_POLL`: `next_wakeup` also counts
@@ -333,20 +330,55 @@ class Dispatcher:
                     )
 
     def _run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
-        try:
-            outcome = self._outcome(arn, request_id, inp)
-            self._record(arn, request_id, outcome.output, outcome.failure)
-        finally:
-            # What the outcome made due was announced by its commit; a look is needed
-            # here only if due work is waiting for this thread.
-            with self._idle:
-                backlog = self._backlog
-                if backlog:
-                    self._wake.set()
-                self._running.pop(arn, None)
-                self._idle.notify_all()
+        """Run the invocation, record how it ended, and while due work waits for a
+        thread, claim the next one and run it here: the thread that claims it runs it,
+        with no hand-off through the dispatcher's thread."""
+        job: tuple[str, str, InvocationInput] | None = (arn, request_id, inp)
+        while job is not None:
+            arn, request_id, inp = job
+            try:
+                outcome = self._outcome(arn, request_id, inp)
+                self._record(arn, request_id, outcome.output, outcome.failure)
+            finally:
+                job = self._next_job(arn)
+
+    def _next_job(self, finished: str) -> tuple[str, str, InvocationInput] | None:
+        """Free `finished`'s place; then, if the last look left due work unclaimed for
+        want of a thread, claim one invocation for this thread. What the finished
+        outcome itself made due was announced by its commit."""
+        with self._idle:
+            self._running.pop(finished, None)
+            backlog = self._backlog and not self._stopped
             if backlog:
-                self.kick()
+                self._reserved += 1  # this thread's place, while it looks
+            self._idle.notify_all()
+        if not backlog:
+            return None
+        job = None
+        try:
+            job = self._claim_one()
+        except Exception as exc:  # the dispatcher's pass retries and reports it
+            log.debug("claiming the next invocation on a pool thread failed: %s", exc)
+            self.kick()
+        finally:
+            with self._idle:
+                self._reserved -= 1
+                if job is not None:
+                    self._running[job[0]] = job[1]
+                self._idle.notify_all()
+        return job
+
+    def _claim_one(self) -> tuple[str, str, InvocationInput] | None:
+        for arn in invocations.due_invocations(self._ctx, 4):
+            with self._idle:
+                if arn in self._running:
+                    continue
+            claimed = invocations.claim_invocation(self._ctx, arn, self._owner, self._lease_ms)
+            if claimed is not None:
+                return arn, claimed[0], claimed[1]
+        with self._idle:
+            self._backlog = False
+        return None
 
     def _outcome(self, arn: str, request_id: str, inp: InvocationInput) -> Outcome:
         """How the invocation ended; whatever goes wrong on the way (the function is
