@@ -52,8 +52,9 @@ from perdure._model import ErrorObject, InvocationInput, InvocationOutput
 from perdure._runtime import owners
 from perdure._runtime.invokers import Invoker, Outcome, failure_of
 from perdure._runtime.registry import Registry
-from perdure._service import invocations, queries, retention, timers
+from perdure._service import invocations, retention, timers
 from perdure._service.context import ServiceContext
+from perdure._service.invocations import ClaimedInvocation
 
 log = logging.getLogger("perdure.dispatcher")
 
@@ -157,14 +158,15 @@ class Dispatcher:
             if len(self._running) + self._reserved >= self._workers:
                 return None
             self._reserved += 1
-        return _Reservation(self)
+        return _Reservation(self, function_name)
 
-    def _run_reserved(self, arn: str, request_id: str, inp: InvocationInput) -> None:
+    def _run_reserved(self, claimed: ClaimedInvocation) -> None:
+        arn = claimed.arn
         with self._idle:
             self._reserved -= 1
-            self._running[arn] = request_id
+            self._running[arn] = claimed.request_id
         try:
-            self._pool.submit(self._run, arn, request_id, inp)
+            self._pool.submit(self._run, claimed)
         except RuntimeError:  # shut down: the lease runs out and the invocation is retried
             with self._idle:
                 self._running.pop(arn, None)
@@ -293,14 +295,13 @@ class Dispatcher:
             with self._idle:
                 if arn in self._running:
                     continue
-            claimed = invocations.claim_invocation(self._ctx, arn, self._owner, self._lease_ms)
+            claimed = invocations.claim(self._ctx, arn, self._owner, self._lease_ms)
             if claimed is None:
                 continue
-            request_id, inp = claimed
             free -= 1
             with self._idle:
-                self._running[arn] = request_id
-            self._pool.submit(self._run, arn, request_id, inp)
+                self._running[arn] = claimed.request_id
+            self._pool.submit(self._run, claimed)
 
     def _renew_leases(self) -> None:
         """Extend the lease of every invocation running here, every third of a lease."""
@@ -329,20 +330,19 @@ class Dispatcher:
                         owner,
                     )
 
-    def _run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
+    def _run(self, claimed: ClaimedInvocation) -> None:
         """Run the invocation, record how it ended, and while due work waits for a
         thread, claim the next one and run it here: the thread that claims it runs it,
         with no hand-off through the dispatcher's thread."""
-        job: tuple[str, str, InvocationInput] | None = (arn, request_id, inp)
+        job: ClaimedInvocation | None = claimed
         while job is not None:
-            arn, request_id, inp = job
             try:
-                outcome = self._outcome(arn, request_id, inp)
-                self._record(arn, request_id, outcome.output, outcome.failure)
+                outcome = self._outcome(job)
+                self._record(job.arn, job.request_id, outcome.output, outcome.failure)
             finally:
-                job = self._next_job(arn)
+                job = self._next_job(job.arn)
 
-    def _next_job(self, finished: str) -> tuple[str, str, InvocationInput] | None:
+    def _next_job(self, finished: str) -> ClaimedInvocation | None:
         """Free `finished`'s place; then, if the last look left due work unclaimed for
         want of a thread, claim one invocation for this thread. What the finished
         outcome itself made due was announced by its commit."""
@@ -364,27 +364,27 @@ class Dispatcher:
             with self._idle:
                 self._reserved -= 1
                 if job is not None:
-                    self._running[job[0]] = job[1]
+                    self._running[job.arn] = job.request_id
                 self._idle.notify_all()
         return job
 
-    def _claim_one(self) -> tuple[str, str, InvocationInput] | None:
+    def _claim_one(self) -> ClaimedInvocation | None:
         for arn in invocations.due_invocations(self._ctx, 4):
             with self._idle:
                 if arn in self._running:
                     continue
-            claimed = invocations.claim_invocation(self._ctx, arn, self._owner, self._lease_ms)
+            claimed = invocations.claim(self._ctx, arn, self._owner, self._lease_ms)
             if claimed is not None:
-                return arn, claimed[0], claimed[1]
+                return claimed
         with self._idle:
             self._backlog = False
         return None
 
-    def _outcome(self, arn: str, request_id: str, inp: InvocationInput) -> Outcome:
+    def _outcome(self, job: ClaimedInvocation) -> Outcome:
         """How the invocation ended; whatever goes wrong on the way (the function is
         unknown, the handler cannot be loaded, the invoker breaks) is its failure."""
+        function_name = job.function_name
         try:
-            function_name = queries.get_execution(self._ctx, arn).function_name
             if function_name not in self._registry:
                 return Outcome(
                     None,
@@ -395,9 +395,9 @@ class Dispatcher:
                 )
             target = self._registry.target(function_name)
             assert self._invoker is not None  # a scheduler never claims
-            return self._invoker.invoke(function_name, target, inp, request_id)
+            return self._invoker.invoke(function_name, target, job.input, job.request_id)
         except Exception as exc:
-            log.warning("invocation %s of %s failed to run: %s", request_id, arn, exc)
+            log.warning("invocation %s of %s failed to run: %s", job.request_id, job.arn, exc)
             return Outcome(None, failure_of(exc))
 
     def _record(
@@ -430,10 +430,11 @@ class Dispatcher:
 class _Reservation:
     """A pool thread promised to one start (`Dispatcher.reserve`)."""
 
-    __slots__ = ("_dispatcher",)
+    __slots__ = ("_dispatcher", "_function_name")
 
-    def __init__(self, dispatcher: Dispatcher) -> None:
+    def __init__(self, dispatcher: Dispatcher, function_name: str) -> None:
         self._dispatcher = dispatcher
+        self._function_name = function_name
 
     @property
     def owner(self) -> str:
@@ -444,7 +445,8 @@ class _Reservation:
         return self._dispatcher._lease_ms
 
     def run(self, arn: str, request_id: str, inp: InvocationInput) -> None:
-        self._dispatcher._run_reserved(arn, request_id, inp)
+        claimed = ClaimedInvocation(arn, request_id, self._function_name, inp)
+        self._dispatcher._run_reserved(claimed)
 
     def release(self) -> None:
         self._dispatcher._release()

@@ -39,6 +39,12 @@ def claim_invocation(
     return None if claimed is None else (claimed.request_id, claimed.input)
 
 
+def claim(ctx: ServiceContext, arn: str, owner: str, lease_ms: int) -> ClaimedInvocation | None:
+    """As `claim_invocation`, with the function to run it with (its runner needs no
+    read of the execution to learn it)."""
+    return _claim(ctx, arn, owner, lease_ms)
+
+
 def claim_due(
     ctx: ServiceContext, functions: Sequence[str], owner: str, lease_ms: int, limit: int
 ) -> list[ClaimedInvocation]:
