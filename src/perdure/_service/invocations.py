@@ -1,5 +1,16 @@
 """Invocations as runners see them: claim the next ones under a lease, keep the lease
-alive, record how each ended, and give up on those whose runner went silent."""
+alive, record how each ended, and give up on those whose runner went silent.
+
+Why an invocation's end is a commit of its own rather than part of its last checkpoint:
+that checkpoint is usually a synchronous one (a step's SUCCEED) which the handler waits
+on, and between it and the handler's return runs the user's own code, which may act on
+the step's result outside any step (call a service, write a file, log). Folding the two
+would mean giving the handler the result before it is durable, so a crash could leave
+an effect that depends on a result never recorded, and the step would run again,
+perhaps with another result. Nothing can show that no such code runs in between, so the
+two stay separate commits. A start and its first claim, where no user code runs in
+between, do share one (`local_runner`): a one-step execution costs three commits.
+"""
 
 from __future__ import annotations
 
