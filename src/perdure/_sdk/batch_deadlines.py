@@ -20,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -70,6 +71,15 @@ class BatchDeadlines:
             if again is not None:
                 self.call_at(again, due)
 
+    def _forget(self) -> None:
+        """In a forked child: the parent's thread and deadlines did not come along."""
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._thread = None
+        self._waiting_until = None
+
 
 # The process's one instance: every batcher shares its thread.
 DEADLINES = BatchDeadlines()
+if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork
+    os.register_at_fork(after_in_child=DEADLINES._forget)
