@@ -286,7 +286,7 @@ def test_dev_and_server_refuse_an_unusable_database_in_one_line(
         db.write_text("these are notes, not a database\n" * 50)
     argv = [command, "--db", str(db), "--port", "0"]
     if command == "dev":
-        argv[1:1] = [str(EXAMPLES / "order_workflow.py"), "--no-reload"]
+        argv[1:1] = [str(EXAMPLES / "order" / "order_workflow.py"), "--no-reload"]
     err = io.StringIO()
     assert main(argv, stdout=io.StringIO(), stderr=err) == 3
     message = err.getvalue()

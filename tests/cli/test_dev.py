@@ -1,4 +1,4 @@
-"""`perdure dev` as a user runs it: a separate process serving examples/order_workflow.py,
+"""`perdure dev` as a user runs it: a separate process serving the order and hello examples,
 driven by the CLI from outside, reloaded on an edit, and stopped cleanly."""
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from perdure.client import DurableClient
 from tests.cli.conftest import Run
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "order_workflow.py"
+EXAMPLE = ROOT / "examples" / "order" / "order_workflow.py"
+HELLO = ROOT / "examples" / "hello" / "hello_workflow.py"
 
 
 def _free_port() -> int:
@@ -40,13 +41,13 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def dev_server(target: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def dev_server(target: Path, tmp_path: Path, *more: Path) -> Iterator[tuple[str, Path]]:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "dev.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERDURE_")}
     env["NO_COLOR"] = "1"
-    command = [sys.executable, "-m", "perdure._cli.main", "dev", str(target)]
+    command = [sys.executable, "-m", "perdure._cli.main", "dev", str(target), *map(str, more)]
     command += ["--port", str(port), "--db", str(tmp_path / "dev.db")]
     with log.open("w") as sink:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
@@ -82,7 +83,7 @@ def _callback_id(client: DurableClient, arn: str) -> str:
 
 
 def test_dev_serves_the_example_for_the_cli(tmp_path: Path) -> None:
-    with dev_server(EXAMPLE, tmp_path) as (url, log):
+    with dev_server(EXAMPLE, tmp_path, HELLO) as (url, log):
         banner = log.read_text()
         assert url in banner and str(tmp_path / "dev.db") in banner
         assert "process_order" in banner and "greet" in banner

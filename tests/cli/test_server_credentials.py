@@ -32,7 +32,7 @@ from perdure._cli.main import build_parser, main
 from perdure._config import Settings
 from tests.api.test_auth import serve as serve_with_auth
 from tests.cli.conftest import Run
-from tests.cli.test_dev import EXAMPLE, ROOT, _free_port, _healthy
+from tests.cli.test_dev import EXAMPLE, HELLO, ROOT, _free_port, _healthy
 
 KEY_ID = "AKIDPERDURECLI"
 SECRET = "cli/Secret+Access+Key/for-tests-0123456789"
@@ -129,7 +129,7 @@ def test_boto3_and_the_aws_cli_work_against_a_server_given_an_access_key(tmp_pat
         PERDURE_ACCESS_KEY_ID=KEY_ID, PERDURE_SECRET_ACCESS_KEY=SECRET, PERDURE_TOKEN=TOKEN
     )
     with perdure_server(tmp_path, server_env) as (url, server_pid):
-        worker_argv = [*PERDURE, "worker", str(EXAMPLE), "--endpoint", url]
+        worker_argv = [*PERDURE, "worker", str(HELLO), "--endpoint", url]
         worker_log = tmp_path / "worker.log"
         with process(worker_argv, _env(PERDURE_TOKEN=TOKEN), worker_log, "serving") as worker_pid:
             # boto3, signing with the key: a synchronous Invoke a worker runs, then reads.
@@ -263,7 +263,7 @@ def test_dev_banner_says_how_to_pass_its_token_without_showing_it(
 ) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    argv = [*PERDURE, "dev", str(EXAMPLE), "--no-reload", "--port", str(port)]
+    argv = [*PERDURE, "dev", str(HELLO), "--no-reload", "--port", str(port)]
     argv += ["--db", str(tmp_path / "dev.db")]
     env = _env(PERDURE_ACCESS_KEY_ID=KEY_ID, PERDURE_SECRET_ACCESS_KEY=SECRET)
     if source == "--token":

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from perdure._cli.main import main
 from tests.cli.conftest import Run
-from tests.cli.test_dev import EXAMPLE, ROOT, _free_port, _healthy
+from tests.cli.test_dev import HELLO, ROOT, _free_port, _healthy
 
 
 def _cli(*argv: str) -> Run:
@@ -53,7 +53,7 @@ def test_server_requires_its_token_and_a_worker_runs_the_functions(tmp_path: Pat
             time.sleep(0.05)
         with worker_log.open("w") as sink:
             worker = subprocess.Popen(
-                [*cli, "worker", str(EXAMPLE), "--endpoint", url, "--token", "s3cret"],
+                [*cli, "worker", str(HELLO), "--endpoint", url, "--token", "s3cret"],
                 cwd=ROOT,
                 env=env,
                 stdout=sink,

@@ -157,14 +157,14 @@ def test_the_list_refreshes_in_place(site: Site, served: str, driver: Any) -> No
 
 
 def test_a_person_answers_the_example_s_approval_in_the_page(tmp_path: Path, driver: Any) -> None:
-    """The README's walk-through: `perdure dev examples/order_workflow.py`, open the URL
-    it prints, start an order, approve it in the page, and see it complete."""
+    """The order example's walk-through: `perdure dev examples/order/order_workflow.py`,
+    open the URL it prints, start an order, approve it in the page, and see it complete."""
     command = [
         sys.executable,
         "-m",
         "perdure._cli.main",
         "dev",
-        "examples/order_workflow.py",
+        "examples/order/order_workflow.py",
         "--port",
         "0",
         "--no-reload",

@@ -2,7 +2,7 @@
 
 A module's functions are what `perdure worker` would find in it (the runtime registry's
 rule: its `FUNCTIONS` mapping if it has one, else every `@durable_execution` handler
-under its attribute name, so `process_order` in `examples/order_workflow.py` is the
+under its attribute name, so `process_order` in `examples/order/order_workflow.py` is the
 function `process_order`). `target:attribute` picks one handler. A file's directory and
 the current directory go on `sys.path`, as `python file.py` and `python -m` would do,
 so a workflow file can import its neighbours.

@@ -1,13 +1,11 @@
-"""An order workflow to try the `perdure` command with: steps, a durable wait and a
-callback that a person (or another system) completes.
+"""An order workflow: steps, a durable wait and a callback that a person (or another
+system) completes.
 
-    perdure dev examples/order_workflow.py                 # terminal 1: the dev server
-    perdure invoke process_order --input '{"orderId": "o-1"}' --async     # terminal 2
-    perdure executions history <arn>     # shows the CallbackId the order waits for
-    perdure callback succeed <callback-id> --result '"approved"'
-    perdure executions get <arn>         # SUCCEEDED, with the result
-
-The handler is ordinary AWS-style durable code: only the imports say `perdure`.
+`process_order` reserves the stock in a step, cools off in a durable wait (2 s by default,
+`coolOffSeconds` in the input), asks for approval through a callback (a day to answer),
+and charges the card in a second step once approved; any other answer rejects the order
+without charging. The handler is ordinary AWS-style durable code: only the imports say
+`perdure`. README.md has the commands that run it.
 """
 
 from __future__ import annotations
@@ -59,10 +57,3 @@ def process_order(event: dict[str, Any], context: DurableContext) -> dict[str, A
         return {"orderId": order_id, "status": "rejected", "decision": decision}
     receipt = context.step(charge_card(order_id, amount))
     return {"orderId": order_id, "status": "confirmed", "receipt": receipt, **reservation}
-
-
-@durable_execution
-def greet(event: dict[str, Any], context: DurableContext) -> str:
-    """The smallest durable function: one step, answered at once."""
-    name = str((event or {}).get("name", "world"))
-    return context.step(lambda _: f"Hello, {name}!", name="greet")
