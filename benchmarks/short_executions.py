@@ -16,11 +16,12 @@ back to back (which goes first alternates between rounds), so drift in the share
 and in the other load on the machine falls on both sides alike. Each round also measures
 the floor: one bare durable commit on a fresh database (SQLite: a small INSERT in
 BEGIN IMMEDIATE/COMMIT, WAL, FULL; PostgreSQL: a small INSERT in autocommit), at the
-round's start and again just before its 1,000-step executions. Nothing durable can cost
-less, so ratios to it say how much Perdure adds. A shared disk's fsync latency drifts
-within minutes, so each ratio is taken within a round (the steps against the floor
-measured just before them, Perdure against DBOS measured back to back), and the verdicts
-use the median of those per-round ratios.
+round's start and again just before its 1,000-step executions (the median of five
+batches' means, see `floor`). Nothing durable can cost less, so ratios to it say how
+much Perdure adds. A shared disk's fsync latency drifts within minutes, so each ratio
+is taken within a round (the steps against the floor measured just before them, Perdure
+against DBOS measured back to back), and the verdicts use the median of those per-round
+ratios.
 
 Workloads (Perdure side in this process, DBOS's in benchmarks/dbos_short.py, run in
 benchmarks/.venv-dbos, one process per workload on its own fresh database):
@@ -58,6 +59,7 @@ import argparse
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -70,8 +72,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from pg_throughput import Client, Cluster, _wait_healthy, clean_env, free_port, postgres_version
-from step_cost import commit_floor, fresh_databases, postgres_commit_floor
+from step_cost import fresh_databases
 from stored_bytes import stored_bytes
 
 from perdure import DurableContext, durable_execution
@@ -131,6 +134,44 @@ def steps(event: dict[str, int], context: DurableContext) -> int:
 
 
 FUNCTION_TABLE = {"one_step": one_step, "steps": steps}
+
+
+# -- the floor ---------------------------------------------------------------------------
+
+
+def floor(db: str, batches: int = 5, commits: int = 60) -> float:
+    """Seconds per bare durable commit on the fresh database `db`: the median over
+    `batches` of each batch's mean, so that one stall of the shared disk (seen to last
+    seconds) moves one batch, not the floor. SQLite: a small INSERT in BEGIN
+    IMMEDIATE/COMMIT, WAL, synchronous=FULL; PostgreSQL: a small INSERT in autocommit
+    (one round trip and the WAL flush)."""
+    means = []
+    if db.startswith(("postgresql://", "postgres://")):
+        with psycopg.connect(db, autocommit=True) as conn:
+            conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+            for b in range(batches):
+                started = time.perf_counter()
+                for i in range(commits):
+                    conn.execute(
+                        "INSERT INTO t (k, v) VALUES (%s, %s)", (b * commits + i, "x" * 200)
+                    )
+                means.append((time.perf_counter() - started) / commits)
+        return statistics.median(means)
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+        for b in range(batches):
+            started = time.perf_counter()
+            for i in range(commits):
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("INSERT INTO t (k, v) VALUES (?, ?)", (b * commits + i, "x" * 200))
+                conn.execute("COMMIT")
+            means.append((time.perf_counter() - started) / commits)
+    finally:
+        conn.close()
+    return statistics.median(means)
 
 
 # -- Perdure, embedded --------------------------------------------------------------------
@@ -424,8 +465,7 @@ def in_turn(first_perdure: bool, perdure: Callable[[], None], other: Callable[[]
 def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], res: Results) -> None:
     first = index % 2 == 0
     with_dbos = not args.no_dbos
-    backend_floor = commit_floor if args.db is None else postgres_commit_floor
-    res["floor"].per_round.append(backend_floor(fresh()))
+    res["floor"].per_round.append(floor(fresh()))
     floor_here = res["floor"].per_round[-1]
 
     def note(what: str) -> None:
@@ -482,7 +522,7 @@ def one_round(args: argparse.Namespace, index: int, fresh: Callable[[], str], re
         in_turn(first, ours, theirs)
         note(f"{callers} concurrent callers")
 
-    res["floor"].per_round.append(backend_floor(fresh()))
+    res["floor"].per_round.append(floor(fresh()))
     res["steps floor"].per_round.append(res["floor"].per_round[-1])
     res["sequential floor"].per_round.append(floor_here)
 
