@@ -162,12 +162,22 @@ def test_the_runtime_resumes_once_a_full_disk_is_freed(tmp_path: Path) -> None:
         arns = [rt.start("wait_then_write") for _ in range(3)]
         wait_until(lambda: all("WaitStarted" in rt.event_types(a) for a in arns), 10, "the waits")
         # SQLite's page limit is a full disk as far as the writer can tell: the steps'
-        # results need pages the database may not grow to.
+        # results need pages the database may not grow to. (A small write that fits in
+        # a free page may still succeed and report the store healthy for a moment, as
+        # on a nearly full disk, so the report is the one seen when it failed.)
         pages = rt.store._db.execute("PRAGMA page_count").fetchone()[0]
-        rt.store._db.execute(f"PRAGMA max_page_count={pages + 2}")
+        rt.store._db.execute(f"PRAGMA max_page_count={pages}")
         try:
-            wait_until(lambda: not store_health(rt)[0], 15, "/health to fail")
-            store = store_health(rt)[1]
+            failed: list[Any] = []
+
+            def store_failed() -> bool:
+                healthy, store = store_health(rt)
+                if not healthy:
+                    failed.append(store)
+                return not healthy
+
+            wait_until(store_failed, 15, "/health to fail")
+            store = failed[0]
             assert store["reason"] == "disk_full" and "full" in store["error"]
             time.sleep(1.0)
             assert all(rt.status(a) is ExecutionStatus.RUNNING for a in arns)
