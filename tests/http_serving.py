@@ -1,5 +1,6 @@
 """Serve an ASGI app with uvicorn on a free loopback port in a background thread — the one
-helper the API, auth and worker tests share."""
+helper the API, auth and worker tests share. It parses HTTP as `perdure server` does
+(`serve.http_parser`: httptools when installed), so the tests exercise what users run."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 
 import uvicorn
 
+from perdure._cli.serve import http_parser
+
 
 @contextmanager
 def serve_in_thread(asgi: Any) -> Iterator[str]:
@@ -23,7 +26,7 @@ def serve_in_thread(asgi: Any) -> Iterator[str]:
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        asgi, log_level="warning", lifespan="on", http="h11", ws="none", access_log=False
+        asgi, log_level="warning", lifespan="on", http=http_parser(), ws="none", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -292,7 +292,8 @@ def test_a_tampered_body_breaks_the_signature(secured: str) -> None:
     client = lambda_client(secured)
 
     def swap_body(request: Any, **_: Any) -> None:
-        request.body = b'"mallory"'
+        # As long as the signed one, so the request stays well-formed HTTP.
+        request.body = b'"bobby"'
 
     client.meta.events.register_last("before-send.lambda.Invoke", swap_body)
     with pytest.raises(ClientError) as caught:
