@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/http_path.py [--steps 200 --executions 5]
                                              [--count 400 --threads 8] [--auth]
 
-Serves the API with uvicorn (h11, as `pip install perdure[server]` installs it) on a
-free 127.0.0.1 port over an embedded app with durable commits (SQLite WAL,
-synchronous=FULL) and in-process handlers, then measures:
+Serves the API with uvicorn (parsing HTTP as `perdure server` does: httptools, which
+`pip install perdure[server]` installs, else h11) on a free 127.0.0.1 port over an
+embedded app with durable commits (SQLite WAL, synchronous=FULL) and in-process
+handlers, then measures:
 
 (a) Checkpoint latency. Executions of `--steps` sequential steps whose SDK talks to the
     server over HTTP, as a handler in a remote worker or on Lambda would: with
@@ -60,6 +61,7 @@ from perdure import DurableContext, durable_execution
 from perdure._api import create_app
 from perdure._api.auth import AuthConfig
 from perdure._app import EmbeddedApp, build_embedded
+from perdure._cli.serve import http_parser
 from perdure._model import CheckpointResponse, OperationUpdate, StateResponse
 from perdure._runtime.registry import Handler
 from perdure._sdk.transport.service_client import DurableServiceClient, EmbeddedInvocation
@@ -200,7 +202,7 @@ def serve(
     app = build_embedded(db_path, make_functions(base_url), synchronous="FULL")
     api = create_app(app.ctx, invoke_timeout=60.0, auth=auth)
     config = uvicorn.Config(
-        api, log_level="warning", lifespan="on", http="h11", ws="none", access_log=False
+        api, log_level="warning", lifespan="on", http=http_parser(), ws="none", access_log=False
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -320,7 +322,7 @@ def machine() -> str:
         pass
     return (
         f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), {memory:.0f} GiB, "
-        f"Python {platform.python_version()}, uvicorn {uvicorn.__version__} (h11), "
+        f"Python {platform.python_version()}, uvicorn {uvicorn.__version__} ({http_parser()}), "
         f"{platform.system()} {platform.release()}"
     )
 
