@@ -8,11 +8,9 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,29 +18,16 @@ from pathlib import Path
 from perdure._cli.main import main
 from perdure.client import DurableClient
 from tests.cli.conftest import Run
+from tests.perdure_processes import free_port, healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "order" / "order_workflow.py"
 HELLO = ROOT / "examples" / "hello" / "hello_workflow.py"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=1) as resp:
-            return bool(resp.status == 200)
-    except OSError:
-        return False
-
-
 @contextmanager
 def dev_server(target: Path, tmp_path: Path, *more: Path) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "dev.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERDURE_")}
@@ -53,7 +38,7 @@ def dev_server(target: Path, tmp_path: Path, *more: Path) -> Iterator[tuple[str,
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
         try:
             deadline = time.monotonic() + 30
-            while not (_healthy(url) and "Ctrl-C" in log.read_text()):
+            while not (healthy(url) and "Ctrl-C" in log.read_text()):
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from perdure.client import DurableClient
-from tests.cli.test_dev import ROOT, _free_port, _healthy
+from tests.cli.test_dev import ROOT
+from tests.perdure_processes import free_port, healthy
 
 HANDLERS = """
 import time
@@ -68,7 +69,7 @@ def dev(folder: Path, port: int, log_name: str) -> Iterator[subprocess.Popen[byt
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=sink)
         try:
             deadline = time.monotonic() + 30
-            while not _healthy(url):
+            while not healthy(url):
                 assert proc.poll() is None, log.read_text()
                 assert time.monotonic() < deadline, log.read_text()
                 time.sleep(0.05)
@@ -98,7 +99,7 @@ def test_a_killed_dev_server_restarted_settles_every_execution_within_seconds(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "flows.py").write_text(HANDLERS)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with dev(tmp_path, port, "first.log") as first, DurableClient.connect(url, "") as client:
         # More steps than the dev server's 8 threads: some run, the rest are queued.
@@ -140,7 +141,7 @@ def test_a_15_second_lock_on_the_database_is_reported_and_then_waits_resume(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "flows.py").write_text(HANDLERS)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with dev(tmp_path, port, "dev.log"), DurableClient.connect(url, "") as client:
         waiters = [client.start("waiter", {}) for _ in range(10)]

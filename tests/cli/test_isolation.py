@@ -17,7 +17,8 @@ from typing import Any
 
 from perdure.client import DurableClient
 from tests.chaos.processes import descendants_of
-from tests.cli.test_dev import ROOT, _free_port, _healthy
+from tests.cli.test_dev import ROOT
+from tests.perdure_processes import free_port, healthy
 from tests.workers.support import serve, wait_until
 
 HANDLERS = ROOT / "tests" / "cli" / "crash_handlers.py"
@@ -51,7 +52,7 @@ def running_dev(tmp_path: Path, port: int, *options: str) -> Iterator[subprocess
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while not (_healthy(url) and "Ctrl-C" in log.read_text()):
+        while not (healthy(url) and "Ctrl-C" in log.read_text()):
             assert proc.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
@@ -76,7 +77,7 @@ def _crashed_then_succeeded(client: DurableClient, arn: str) -> dict[str, Any]:
 
 
 def test_dev_stays_up_when_a_handler_exits_its_process(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with running_dev(tmp_path, port, "--isolation", "process") as dev:
         server = descendants_of(dev.pid)
@@ -85,7 +86,7 @@ def test_dev_stays_up_when_a_handler_exits_its_process(tmp_path: Path) -> None:
             error = _crashed_then_succeeded(client, arn)
         assert error["ErrorType"] == "Runtime.ExitError"
         assert "Runtime exited with error: exit status 3" in error["ErrorMessage"]
-        assert dev.poll() is None and _healthy(url)
+        assert dev.poll() is None and healthy(url)
         assert set(server) <= set(descendants_of(dev.pid))  # the same server process
 
 
@@ -116,7 +117,7 @@ def _gone(pid: int) -> bool:
 
 
 def test_killing_the_dev_supervisor_ends_its_server_and_frees_the_port(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     with running_dev(tmp_path, port) as supervisor:
         started = descendants_of(supervisor.pid)  # the server, its handler fork server...
         assert started
@@ -131,4 +132,4 @@ def test_killing_the_dev_supervisor_ends_its_server_and_frees_the_port(tmp_path:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", port))
     with running_dev(tmp_path, port) as again:
-        assert again.poll() is None and _healthy(f"http://127.0.0.1:{port}")
+        assert again.poll() is None and healthy(f"http://127.0.0.1:{port}")

@@ -32,7 +32,8 @@ from perdure._cli.main import build_parser, main
 from perdure._config import Settings
 from tests.api.test_auth import serve as serve_with_auth
 from tests.cli.conftest import Run
-from tests.cli.test_dev import EXAMPLE, HELLO, ROOT, _free_port, _healthy
+from tests.cli.test_dev import EXAMPLE, HELLO, ROOT
+from tests.perdure_processes import free_port, healthy
 
 KEY_ID = "AKIDPERDURECLI"
 SECRET = "cli/Secret+Access+Key/for-tests-0123456789"
@@ -78,11 +79,11 @@ def process(argv: list[str], env: dict[str, str], log: Path, ready: str) -> Iter
 
 @contextmanager
 def perdure_server(tmp_path: Path, env: dict[str, str], *args: str) -> Iterator[tuple[str, int]]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [*PERDURE, "server", "--port", str(port), "--db", str(tmp_path / "s.db"), *args]
     with process(argv, env, tmp_path / "server.log", "Ctrl-C") as pid:
-        assert _healthy(url)
+        assert healthy(url)
         yield url, pid
 
 
@@ -261,7 +262,7 @@ def test_the_refusal_beyond_loopback_names_options_and_variables_that_exist() ->
 def test_dev_banner_says_how_to_pass_its_token_without_showing_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, source: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [*PERDURE, "dev", str(HELLO), "--no-reload", "--port", str(port)]
     argv += ["--db", str(tmp_path / "dev.db")]

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from perdure._cli.main import main
 from tests.cli.conftest import Run
-from tests.cli.test_dev import HELLO, ROOT, _free_port, _healthy
+from tests.cli.test_dev import HELLO, ROOT
+from tests.perdure_processes import free_port, healthy
 
 
 def _cli(*argv: str) -> Run:
@@ -29,7 +30,7 @@ def _stop(proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 def test_server_requires_its_token_and_a_worker_runs_the_functions(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PERDURE_")}
     env["NO_COLOR"] = "1"
@@ -48,7 +49,7 @@ def test_server_requires_its_token_and_a_worker_runs_the_functions(tmp_path: Pat
             )
         procs.append(server)
         deadline = time.monotonic() + 30
-        while not _healthy(url):
+        while not healthy(url):
             assert server.poll() is None and time.monotonic() < deadline, server_log.read_text()
             time.sleep(0.05)
         with worker_log.open("w") as sink:
