@@ -17,24 +17,52 @@ CONFIGURATION = ROOT / "docs" / "configuration.md"
 SDK = ROOT / "docs" / "sdk.md"
 
 
-def _mentions_command(text: str, command: str) -> bool:
-    """`perdure executions pause` is documented as itself or in a heading such as
-    `perdure executions stop|pause|resume|delete ARN`."""
+def _command_pattern(command: str) -> str:
+    """`perdure executions pause` as itself or among alternatives, as in a heading such
+    as `perdure executions stop|pause|resume|delete ARN`."""
     *parent, last = command.split()
     alternatives = rf"(?:[\w-]+\|)*{re.escape(last)}(?:\|[\w-]+)*"
-    return re.search(rf"{re.escape(' '.join(parent))} {alternatives}\b", text) is not None
+    return rf"{re.escape(' '.join(parent))} {alternatives}\b"
+
+
+def _sections(text: str) -> list[tuple[str, str]]:
+    """The page's `##` and `###` sections as (heading, body)."""
+    parts = re.split(r"(?m)^(#{2,3} .*)$", text)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def _entry(sections: list[tuple[str, str]], command: str) -> str:
+    """What documents `command`: the sections whose heading names it, else the
+    paragraphs and list items that name it."""
+    pattern = _command_pattern(command)
+    headed = [heading + body for heading, body in sections if re.search(pattern, heading)]
+    if headed:
+        return "\n".join(headed)
+    blocks = re.split(r"\n\s*\n|\n(?=- )", "\n".join(body for _, body in sections))
+    return "\n".join(block for block in blocks if re.search(pattern, block))
 
 
 def test_every_cli_command_and_option_has_a_reference_entry() -> None:
-    text = CLI.read_text("utf-8")
+    """Each command has an entry, and each of its options is described in that entry (or
+    among the conventions every command shares), not merely somewhere on the page."""
+    sections = _sections(CLI.read_text("utf-8"))
+    shared = "\n".join(
+        body
+        for heading, body in sections
+        if heading.startswith(("## Conventions", "### "))
+        and any(word in heading for word in ("Conventions", "Exit codes", "Environment"))
+    )
     missing = []
     for command, options in cli_commands().items():
-        if command != "perdure" and not _mentions_command(text, command):
+        entry = _entry(sections, command) if command != "perdure" else shared
+        if not entry:
             missing.append(command)
         missing += [
-            f"{command} {o}" for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", text)
+            f"{command} {o}"
+            for o in options
+            if not re.search(rf"(?<![\w-]){o}(?![\w-])", entry + "\n" + shared)
         ]
-    assert not missing, f"not in {CLI.name}: {missing}"
+    assert not missing, f"not in {CLI.name} under their command: {missing}"
 
 
 def test_every_http_route_has_a_reference_entry() -> None:
