@@ -1,6 +1,7 @@
 """A start hands its first invocation to a free thread of the embedded runtime in the
 commit that creates the execution, with the history an ordinary claim gives; with every
-thread busy the execution is queued for the dispatcher, as before. Commits that make
+thread busy it waits, claimed, in the pool's queue (as many as the pool has threads),
+and beyond that the execution is queued for the dispatcher, as before. Commits that make
 nothing due leave the dispatcher asleep."""
 
 from __future__ import annotations
@@ -100,15 +101,30 @@ def test_a_one_step_execution_costs_three_commits_and_the_usual_history(
     ]
 
 
-def test_a_start_with_every_thread_busy_is_queued_and_run_once_one_frees(
+def test_a_burst_beyond_the_pool_claims_ahead_as_many_as_it_has_threads_then_queues(
     app: EmbeddedApp,
 ) -> None:
     first = start.start_execution(app.ctx, "gated", "{}").arn
-    second = start.start_execution(app.ctx, "one", "{}").arn
-    assert app.store.due_invocations(app.ctx.now(), 10) == [second]
+    ahead = start.start_execution(app.ctx, "one", "{}").arn
+    queued = start.start_execution(app.ctx, "one", "{}").arn
+    # The pool has one thread: `ahead` waits in its queue, claimed by the commit that
+    # created it; `queued` is left to the dispatcher.
+    assert sorted(app.store.leases_held_by(app.dispatcher.owner, 10)) == sorted([first, ahead])
+    loaded = app.store.load(ahead)
+    assert loaded is not None and loaded[0] == 1
+    assert loaded[1].record.invocation is InvocationState.RUNNING
+    assert app.store.due_invocations(app.ctx.now(), 10) == [queued]
     GATE.set()
-    assert _ended(app, first).status is ExecutionStatus.SUCCEEDED
-    assert _ended(app, second).status is ExecutionStatus.SUCCEEDED
+    for arn in (first, ahead, queued):
+        assert _ended(app, arn).status is ExecutionStatus.SUCCEEDED
+    events, _ = queries.get_history(app.ctx, ahead)
+    assert [e.event_type.value for e in events] == [
+        "ExecutionStarted",
+        "StepStarted",
+        "StepSucceeded",
+        "InvocationCompleted",
+        "ExecutionSucceeded",
+    ]
 
 
 def test_executions_that_end_in_their_first_invocation_leave_the_dispatcher_asleep(

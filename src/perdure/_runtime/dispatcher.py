@@ -12,8 +12,9 @@ it never moves time itself; the test runner does, and only while a test waits fo
 something.
 
 A new execution of this process whose function it runs skips the dispatcher altogether
-when a pool thread is free: the start reserves the thread, creates the execution with
-its first invocation claimed in the same commit, and submits it to the pool
+when the pool has room (a free thread, or a place in its queue, which holds as many
+invocations as there are threads): the start reserves the place, creates the execution
+with its first invocation claimed in the same commit, and submits it to the pool
 (`_service.local_runner`). When a look leaves due work unclaimed for want of a thread,
 the next pool thread to finish claims one itself and runs it, rather than waking the
 dispatcher to claim it and hand it back to a pool thread.
@@ -95,7 +96,8 @@ class Dispatcher:
         self._wake = threading.Event()  # set: look for work now
         self._idle = threading.Condition()
         self._running: dict[str, str] = {}  # arn -> request id
-        self._reserved = 0  # threads promised to starts (`reserve`), not yet running
+        self._reserved = 0  # places promised to starts (`reserve`), not yet handed over
+        self._active = 0  # pool threads inside `_run`; the rest of `_running` is queued
         self._backlog = False  # the last look left due work unclaimed for want of threads
         self._plan = threading.Condition(threading.Lock())  # the loop sleeps on it
         self._busy = False
@@ -151,11 +153,17 @@ class Dispatcher:
     # -- runs handed over by starts (`_service.local_runner`) ---------------------------
 
     def reserve(self, function_name: str) -> _Reservation | None:
-        """A free pool thread for the first invocation of a new execution, or None."""
+        """A place on the pool for the first invocation of a new execution, or None:
+        a free thread, or else one of `workers` places in the pool's queue, so that a
+        burst of starts larger than the pool still claims each invocation in the
+        commit that creates it instead of costing a claim commit and a look for due
+        work later. A queued invocation is in `_running`, so its lease is renewed like
+        a running one's, and a finishing thread runs it before claiming anything new
+        (`_next_job`)."""
         if self._stopped or function_name not in self._registry:
             return None
         with self._idle:
-            if len(self._running) + self._reserved >= self._workers:
+            if len(self._running) + self._reserved >= 2 * self._workers:
                 return None
             self._reserved += 1
         return _Reservation(self, function_name)
@@ -334,21 +342,34 @@ class Dispatcher:
         """Run the invocation, record how it ended, and while due work waits for a
         thread, claim the next one and run it here: the thread that claims it runs it,
         with no hand-off through the dispatcher's thread."""
-        job: ClaimedInvocation | None = claimed
-        while job is not None:
-            try:
-                outcome = self._outcome(job)
-                self._record(job.arn, job.request_id, outcome.output, outcome.failure)
-            finally:
-                job = self._next_job(job.arn)
+        with self._idle:
+            self._active += 1
+        try:
+            job: ClaimedInvocation | None = claimed
+            while job is not None:
+                if self._stopped:
+                    # Queued when the pool shut down: its lease runs out (or is released
+                    # as a dead process's) and the invocation is retried, as for a start
+                    # whose hand-over found the pool shut.
+                    return
+                try:
+                    outcome = self._outcome(job)
+                    self._record(job.arn, job.request_id, outcome.output, outcome.failure)
+                finally:
+                    job = self._next_job(job.arn)
+        finally:
+            with self._idle:
+                self._active -= 1
 
     def _next_job(self, finished: str) -> ClaimedInvocation | None:
         """Free `finished`'s place; then, if the last look left due work unclaimed for
-        want of a thread, claim one invocation for this thread. What the finished
-        outcome itself made due was announced by its commit."""
+        want of a thread and no invocation already claimed waits in the pool's queue,
+        claim one invocation for this thread. What the finished outcome itself made due
+        was announced by its commit."""
         with self._idle:
             self._running.pop(finished, None)
-            backlog = self._backlog and not self._stopped
+            queued = len(self._running) - (self._active - 1)
+            backlog = self._backlog and not self._stopped and queued <= 0
             if backlog:
                 self._reserved += 1  # this thread's place, while it looks
             self._idle.notify_all()
