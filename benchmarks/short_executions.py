@@ -28,13 +28,12 @@ benchmarks/.venv-dbos, one process per workload on its own fresh database):
 
 - sequential: one-step executions one after the other, embedded (service, dispatcher and
   handler in this process, as `perdure dev` runs them), against a DBOS workflow call.
-  Each is started through `DurableClient.embedded(app)` and its end is seen by this
-  script's waiter (see `Embedded`): the handler signals when it returns, then the waiter
-  reads the execution's status on each commit the service signals until its end is
-  durably recorded, so no fixed poll interval is added and the waiter takes no CPU
-  while the handler runs. Latency
-  p50/p90/p99 over all rounds, the medians' spread over rounds, and bytes stored per
-  execution (see benchmarks/stored_bytes.py: row and index payload, and pages).
+  Each is started through `DurableClient.embedded(app)` and waited for as its
+  embedded client waits (see `Embedded`): the commit that ends it hands it to the
+  waiter, so no fixed poll interval is added and the waiter takes no CPU while the
+  handler runs. Latency p50/p90/p99 over all rounds, the medians' spread over rounds,
+  and bytes stored per execution (see benchmarks/stored_bytes.py: row and index
+  payload, and pages).
 - client, embedded: the same through `DurableClient.embedded(app).invoke`, the public
   in-process call (it waits however `perdure.client` waits).
 - concurrent: C callers (8 and 32 by default) each starting one-step executions and
@@ -80,7 +79,7 @@ from stored_bytes import stored_bytes
 from perdure import DurableContext, durable_execution
 from perdure._app import EmbeddedApp, build_embedded
 from perdure._model import ExecutionStatus
-from perdure._service import queries
+from perdure._service import commit_signal
 from perdure.client import DurableClient
 from perdure.testing import DurableTestRunner
 
@@ -88,40 +87,11 @@ HERE = Path(__file__).resolve().parent
 FUNCTIONS = HERE / "throughput_functions.py"
 DBOS_PYTHON = HERE / ".venv-dbos" / "bin" / "python"
 PERDURE = Path(sys.executable).parent / "perdure"
-FIRST_POLL, MAX_POLL = 0.0005, 0.005  # the waiter's fallback reads, once the handler returned
-
-# The service's commit notices in this process (`ServiceContext.notify`), counted.
-_commits = threading.Condition()
-_commit_count = [0]
-# Handlers say here (by the key in their input) when they return, and at which count of
-# commit notices: the notice of the commit recording their end can only come after.
-_RETURNED: dict[int, tuple[threading.Event, list[int]]] = {}
-_keys = iter(range(1, 1 << 62))
-_keys_lock = threading.Lock()
-# How the waiter saw executions end: after a commit notice, or on a fallback read (a
-# high share of these means the figures include up to MAX_POLL of lateness).
-SEEN = {"notice": 0, "fallback": 0}
-
-
-def _on_commit() -> None:
-    with _commits:
-        _commit_count[0] += 1
-        _commits.notify_all()
-
-
-def _signal(event: object) -> None:
-    if isinstance(event, dict):
-        returned = _RETURNED.get(event.get("k", -1))
-        if returned is not None:
-            returned[1].append(_commit_count[0])
-            returned[0].set()
 
 
 @durable_execution
 def one_step(event: object, context: DurableContext) -> int:
-    result = context.step(lambda _: 1, name="only")
-    _signal(event)
-    return result
+    return context.step(lambda _: 1, name="only")
 
 
 @durable_execution
@@ -129,7 +99,6 @@ def steps(event: dict[str, int], context: DurableContext) -> int:
     total = 0
     for i in range(event["steps"]):
         total += context.step(lambda _, i=i: i, name="s")
-    _signal(event)
     return total
 
 
@@ -180,45 +149,23 @@ def floor(db: str, batches: int = 5, commits: int = 60) -> float:
 class Embedded:
     """An embedded app on a fresh database, started through `DurableClient.embedded`.
 
-    Its waiter reads an execution's status only after the handler has returned and the
-    service has then noticed a commit (`ServiceContext.notify`, which follows the commit
-    recording an invocation's end), with reads at a growing interval as the fallback: so
-    it adds no poll interval to the latency, and takes no CPU (or, on PostgreSQL, round
-    trips) while the execution runs or its end is being committed."""
+    Its waiter is the one `perdure.client`'s embedded client uses
+    (`commit_signal.wait_ended`): the commit that ends the execution hands it over, so
+    no poll interval is added to the latency and the waiter takes no CPU (or, on
+    PostgreSQL, round trips) while the execution runs or its end is being committed."""
 
     def __init__(self, db: str) -> None:
         self.db = db
         self.app: EmbeddedApp = build_embedded(db, FUNCTION_TABLE)
         self.client = DurableClient.embedded(self.app)
-        self.app.ctx.subscribe(_on_commit)
 
     def run(self, function: str, payload: dict[str, int] | None = None) -> str:
         """Start an execution and return once its end is durably recorded."""
-        with _keys_lock:
-            key = next(_keys)
-        returned, at = _RETURNED[key] = (threading.Event(), [])
-        try:
-            arn = self.client.start(function, {**(payload or {}), "k": key})
-            if not returned.wait(60):
-                raise RuntimeError(f"{function} did not return within 60 s")
-            seen, interval = at[-1], FIRST_POLL
-            while True:
-                with _commits:
-                    if _commit_count[0] == seen:
-                        _commits.wait(interval)
-                    how = "fallback" if _commit_count[0] == seen else "notice"
-                    seen = _commit_count[0]
-                status = queries.get_execution(self.app.ctx, arn).status
-                if status is not ExecutionStatus.RUNNING:
-                    break
-                interval = min(interval * 2, MAX_POLL)
-            with _keys_lock:
-                SEEN[how] += 1
-            if status is not ExecutionStatus.SUCCEEDED:
-                raise RuntimeError(f"{function} ended {status}")
-            return arn
-        finally:
-            del _RETURNED[key]
+        arn = self.client.start(function, payload or {})
+        status = commit_signal.wait_ended(self.app.ctx, arn, 60).status
+        if status is not ExecutionStatus.SUCCEEDED:
+            raise RuntimeError(f"{function} ended {status}")
+        return arn
 
     def close(self) -> None:
         self.client.close()
@@ -686,13 +633,7 @@ def report(args: argparse.Namespace, res: Results, out: Callable[[str], None]) -
             f"{spread(res['dbos bytes allocated'].per_round, lambda v: f'{v:,.0f}')}"
         )
     out("")
-    out(
-        "The embedded waiter saw executions end: "
-        + ", ".join(f"{n} on {how}" for how, n in SEEN.items())
-        + f" (fallback reads come {ms(FIRST_POLL)}-{ms(MAX_POLL)} ms apart)"
-    )
     if args.hog:
-        out("")
         out("One-step execution, sequential, beside a CPU hog (all rounds' samples):")
         for key, label in (("hog", "Perdure"), ("dbos hog", dbos_name)):
             if key in res:

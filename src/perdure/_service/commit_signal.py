@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from perdure._clock import monotonic
 from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
@@ -28,11 +30,14 @@ FALLBACK_SECONDS = 0.25
 
 class CommitSignal:
     """A count of one service context's commit notices, and a way to sleep until it
-    moves. One per context (`commit_signal`), however many waiters share it."""
+    moves; and the ends of executions, for waiters of one execution (`watch`). One per
+    context (`commit_signal`), however many waiters share it."""
 
     def __init__(self) -> None:
         self._changed = threading.Condition(threading.Lock())
         self._count = 0
+        self._watches: dict[str, list[_Watch]] = {}
+        self._watches_lock = threading.Lock()
 
     @property
     def count(self) -> int:
@@ -53,6 +58,41 @@ class CommitSignal:
                 self._changed.wait(timeout)
             return self._count
 
+    def ended(self, execution: Execution) -> None:
+        """The service's end listener: hands the ended execution to its watches."""
+        with self._watches_lock:
+            watches = self._watches.get(execution.arn)
+            if not watches:
+                return
+            for watch in watches:
+                watch.execution = execution
+                watch.event.set()
+
+    @contextmanager
+    def watch(self, arn: str) -> Iterator[_Watch]:
+        """A watch on `arn`'s end by a commit of this process, while the block runs."""
+        watch = _Watch()
+        with self._watches_lock:
+            self._watches.setdefault(arn, []).append(watch)
+        try:
+            yield watch
+        finally:
+            with self._watches_lock:
+                watches = self._watches[arn]
+                watches.remove(watch)
+                if not watches:
+                    del self._watches[arn]
+
+
+class _Watch:
+    """Set, with the execution as committed, when a commit of this process ends it."""
+
+    __slots__ = ("event", "execution")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.execution: Execution | None = None
+
 
 _signals: weakref.WeakKeyDictionary[ServiceContext, CommitSignal] = weakref.WeakKeyDictionary()
 _signals_lock = threading.Lock()
@@ -67,18 +107,27 @@ def commit_signal(ctx: ServiceContext) -> CommitSignal:
         if signal is None:
             signal = _signals[ctx] = CommitSignal()
             ctx.subscribe(signal.committed)
+            ctx.subscribe_ended(signal.ended)
         return signal
 
 
 def wait_ended(ctx: ServiceContext, arn: str, timeout: float) -> Execution:
     """The execution as last committed, once it has ended or after `timeout` seconds,
-    whichever is first. Raises ResourceNotFoundError if there is no such execution."""
+    whichever is first. Raises ResourceNotFoundError if there is no such execution.
+
+    An end committed by this process is handed over by the commit itself (`watch`), so
+    the waiter neither reads the row again nor wakes for other executions' commits;
+    reads at `FALLBACK_SECONDS` catch ends that other processes commit."""
     signal = commit_signal(ctx)
     deadline = monotonic() + timeout
-    while True:
-        seen = signal.count
-        execution = queries.get_execution(ctx, arn)
-        remaining = deadline - monotonic()
-        if execution.status in TERMINAL_EXECUTION_STATUSES or remaining <= 0:
-            return execution
-        signal.wait_past(seen, min(remaining, FALLBACK_SECONDS))
+    with signal.watch(arn) as watch:
+        while True:
+            # Looked at after the watch is set, so an end committed meanwhile is seen
+            # by one or the other.
+            execution = queries.get_execution(ctx, arn)
+            remaining = deadline - monotonic()
+            if execution.status in TERMINAL_EXECUTION_STATUSES or remaining <= 0:
+                return execution
+            if watch.event.wait(min(remaining, FALLBACK_SECONDS)):
+                assert watch.execution is not None
+                return watch.execution

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from perdure import _ids
 from perdure._clock import Clock, SystemClock
 from perdure._config import RetryPolicy
+from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
 from perdure._model.durable_config import (
     DEFAULT_EXECUTION_TIMEOUT,
     DEFAULT_RETENTION_DAYS,
@@ -86,6 +87,7 @@ class ServiceContext:
         self._cache_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
         self._work_listeners: list[Callable[[int], None]] = []
+        self._end_listeners: list[Callable[[Execution], None]] = []
         # A runner of this process that a new execution may hand its first invocation
         # to (`local_runner`); the embedded dispatcher sets itself here while it runs.
         self.local_runner: LocalRunner | None = None
@@ -103,6 +105,13 @@ class ServiceContext:
         now. Commits that made nothing due do not call it: a dispatcher that knows when
         its next work is due need not look for more on every commit."""
         self._work_listeners.append(listener)
+
+    def subscribe_ended(self, listener: Callable[[Execution], None]) -> None:
+        """`listener(execution)` is called with each execution that a commit of this
+        process ended, as committed, just after the commit and under the execution's
+        lock (so it must only take note). Waiters for an end learn it without reading
+        the row again, and only the waiters of that execution wake."""
+        self._end_listeners.append(listener)
 
     def notify(self, due_at: int | None = 0) -> None:
         """Tell the listeners a commit happened. `due_at`: the earliest time the work it
@@ -218,11 +227,16 @@ class ServiceContext:
                 except StaleStateError:
                     self.forget(arn)
                     continue
+                running = state.record.execution.status not in TERMINAL_EXECUTION_STATUSES
                 state.apply(transition)
                 self.remember(arn, (new_version, state))
                 for kid_state, kid_transition in kids:
                     kid_state.apply(kid_transition)
                     self.adopt(kid_state.record.execution.arn, kid_state)
+                execution = transition.record.execution
+                if running and execution.status in TERMINAL_EXECUTION_STATUSES:
+                    for listener in self._end_listeners:
+                        listener(execution)
                 return state, transition
             raise StaleStateError(arn)
 
