@@ -8,6 +8,11 @@ The service tells its listeners after each commit that may matter to someone
 for, and sleeps until the count moves. Looking after noting the count is what makes a
 commit between the look and the sleep wake it rather than be missed.
 
+A waiter for one execution's end needs less: the commit that ends it hands the ended
+execution to that execution's watches (`CommitSignal.watch`, fed by
+`ServiceContext.subscribe_ended`), so such a waiter sleeps through every other commit
+and reads nothing once it is told.
+
 Commits by other processes sharing the database send no notice here, so every wait is
 also bounded (`FALLBACK_SECONDS`): at worst such a change is seen that much later.
 """
