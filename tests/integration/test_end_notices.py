@@ -105,3 +105,29 @@ def test_an_end_committed_elsewhere_is_seen_by_the_fallback_reads(app: EmbeddedA
 def test_a_wait_that_times_out_returns_the_execution_still_running(app: EmbeddedApp) -> None:
     arn = start.start_execution(app.ctx, "gated", "{}").arn
     assert commit_signal.wait_ended(app.ctx, arn, 0.05).status is ExecutionStatus.RUNNING
+
+
+def test_a_wait_on_an_execution_this_process_runs_reads_no_row(
+    app: EmbeddedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = [0]
+    real = app.store.get_execution
+
+    def counted(arn: str) -> Execution | None:
+        reads[0] += 1
+        return real(arn)
+
+    monkeypatch.setattr(app.store, "get_execution", counted)
+    arn = start.start_execution(app.ctx, "gated", "{}").arn
+    threading.Timer(0.05, GATE.set).start()
+    assert commit_signal.wait_ended(app.ctx, arn, 10).status is ExecutionStatus.SUCCEEDED
+    assert reads[0] == 0
+
+
+def test_a_wait_that_runs_out_answers_from_the_store_not_a_stale_cache(
+    app: EmbeddedApp,
+) -> None:
+    arn = start.start_execution(app.ctx, "gated", "{}").arn
+    stop.stop_execution(ServiceContext(app.store), arn, None)  # as another process would
+    assert app.ctx.cached_execution(arn) is not None  # this process has not heard of it
+    assert commit_signal.wait_ended(app.ctx, arn, 0).status is ExecutionStatus.STOPPED

@@ -126,13 +126,19 @@ def wait_ended(ctx: ServiceContext, arn: str, timeout: float) -> Execution:
     signal = commit_signal(ctx)
     deadline = monotonic() + timeout
     with signal.watch(arn) as watch:
+        # Looked at after the watch is set, so an end committed meanwhile is seen by one
+        # or the other: the cache takes each commit of this process before its end
+        # listeners hear of it. A start just made is in the cache, so the first look
+        # costs no read; what other processes change is left to the fallback reads.
+        cached = ctx.cached_execution(arn)
         while True:
-            # Looked at after the watch is set, so an end committed meanwhile is seen
-            # by one or the other.
-            execution = queries.get_execution(ctx, arn)
-            remaining = deadline - monotonic()
-            if execution.status in TERMINAL_EXECUTION_STATUSES or remaining <= 0:
+            execution = cached or queries.get_execution(ctx, arn)
+            if execution.status in TERMINAL_EXECUTION_STATUSES:
                 return execution
+            remaining = deadline - monotonic()
+            if remaining <= 0:
+                return execution if cached is None else queries.get_execution(ctx, arn)
+            cached = None
             if watch.event.wait(min(remaining, FALLBACK_SECONDS)):
                 assert watch.execution is not None
                 return watch.execution

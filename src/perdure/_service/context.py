@@ -153,6 +153,14 @@ class ServiceContext:
         self.remember(arn, loaded)
         return loaded
 
+    def cached_execution(self, arn: str) -> Execution | None:
+        """The execution as this process last committed or read it, if cached (None
+        otherwise). Without the lock, and possibly behind what another process has
+        committed since: for a waiter that learns this process's changes from its
+        notices and reads the store for the rest."""
+        cached = self._cached(arn)
+        return None if cached is None else cached[1].record.execution
+
     def _cached(self, arn: str) -> tuple[int, ExecutionState] | None:
         with self._cache_lock:
             return self._cache.get(arn)
