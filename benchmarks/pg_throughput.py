@@ -333,8 +333,8 @@ def wait_ended(url: str, arns: Sequence[str], timeout: float = 300.0) -> float:
             row = conn.execute(
                 "SELECT COUNT(*) FILTER (WHERE end_ms IS NULL), "
                 "COUNT(*) FILTER (WHERE status <> 'SUCCEEDED' AND end_ms IS NOT NULL), "
-                "MIN(start_ms), MAX(end_ms) FROM executions WHERE arn = ANY(%s)",
-                (list(arns),),
+                "MIN(start_ms), MAX(end_ms) FROM executions WHERE id = ANY(%s)",
+                ([arn.rsplit("/", 1)[1] for arn in arns],),  # an ARN ends with the id
             ).fetchone()
             assert row is not None
             running, failed, first, last = row

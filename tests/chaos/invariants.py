@@ -22,7 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from perdure._store.document_encoding import stored_event_json
+from perdure._store.stored_arns import arn_key, arn_sql, matches_arn
 from tests.chaos.database import ChaosDatabase
+
+# Executions store no ARN: it is derived from the row (perdure._store.stored_arns).
+STORED_ARN = arn_sql("executions")
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"})
 
@@ -54,7 +58,7 @@ def statuses(database: ChaosDatabase, arns: Iterable[str]) -> dict[str, str | No
     found: dict[str, str | None] = dict.fromkeys(wanted)
     db = database.connect()
     try:
-        for arn, status in db.execute("SELECT arn, status FROM executions"):
+        for arn, status in db.execute(f"SELECT {STORED_ARN}, status FROM executions"):
             if arn in found:
                 found[arn] = status
     finally:
@@ -73,8 +77,8 @@ def describe(database: ChaosDatabase, arn: str) -> str:
     try:
         row = db.execute(
             "SELECT id, status, invocation, invoke_at, lease_owner, lease_expires, start_ms "
-            "FROM executions WHERE arn=?",
-            (arn,),
+            f"FROM executions WHERE {matches_arn('executions', '?')}",
+            arn_key(arn),
         ).fetchone()
         if row is None:
             return f"{arn}: not stored"
@@ -103,7 +107,9 @@ def check(database: ChaosDatabase, accepted: Mapping[str, str], record: Path) ->
     try:
         for problem in database.integrity_problems()[:10]:
             findings.add("integrity", problem)
-        rows = db.execute("SELECT id, arn, status, error, start_ms FROM executions").fetchall()
+        rows = db.execute(
+            f"SELECT id, {STORED_ARN}, status, error, start_ms FROM executions"
+        ).fetchall()
         findings.executions = len(rows)
         by_arn = {arn: (eid, status, error) for eid, arn, status, error, _ in rows}
         for arn, function in sorted(accepted.items()):

@@ -201,17 +201,19 @@ def test_a_database_listed_before_migration_0004_lists_the_same_after_it(tmp_pat
         for statement in script_statements(folder.joinpath(name).read_text(encoding="utf-8")):
             older.execute(statement)
         older.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/a/id-a"
     older.execute(
         "INSERT INTO executions (id, arn, function_name, name, version, status, start_ms, "
-        "timeout_s, invocation) VALUES ('id-a', 'arn-a', 'f', 'a', '$LATEST', 'RUNNING', 5, 60, "
-        "'idle')"
+        "timeout_s, invocation) VALUES ('id-a', ?, 'f', 'a', '$LATEST', 'RUNNING', 5, 60, "
+        "'idle')",
+        (arn,),
     )
     older.close()
     store = SqliteStore(str(path))
     try:
-        assert store.applied_on_open == ["0004_listing_without_arn.sql"]
+        assert store.applied_on_open == ["0004_listing_without_arn.sql", "0005_derived_arns.sql"]
         assert store.browse_executions(ExecutionFilter()) == [
-            ExecutionSummary("arn-a", "id-a", "f", "a", ExecutionStatus.RUNNING, 5, None)
+            ExecutionSummary(arn, "id-a", "f", "a", ExecutionStatus.RUNNING, 5, None)
         ]
     finally:
         store.close()

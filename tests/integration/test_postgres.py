@@ -101,6 +101,7 @@ def test_db_migrate_reports_the_schema_of_a_postgres_database(postgres_url: str)
         "0002_retention_and_function_configs.sql",
         "0003_dashboard_browsing.sql",
         "0004_listing_without_arn.sql",
+        "0005_derived_arns.sql",
     ]
 
 

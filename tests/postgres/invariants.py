@@ -21,7 +21,7 @@ from typing import Any
 import psycopg
 
 from perdure._store.document_encoding import stored_event_json
-from tests.chaos.invariants import TERMINAL, Findings, record_lines
+from tests.chaos.invariants import STORED_ARN, TERMINAL, Findings, record_lines
 
 
 def statuses(url: str) -> Counter[str]:
@@ -32,7 +32,7 @@ def statuses(url: str) -> Counter[str]:
 
 def unsettled(url: str, arns: set[str]) -> list[str]:
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT arn, status FROM executions").fetchall()
+        rows = conn.execute(f"SELECT {STORED_ARN}, status FROM executions").fetchall()
     ended = {arn for arn, status in rows if status in TERMINAL}
     return sorted(arns - ended)
 
@@ -44,7 +44,7 @@ def check(
     the API answered with its ARN."""
     findings = Findings()
     with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT id, arn, status, error FROM executions").fetchall()
+        rows = conn.execute(f"SELECT id, {STORED_ARN}, status, error FROM executions").fetchall()
         histories: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
         for execution_id, event_id, doc, start_ms in conn.execute(
             "SELECT v.execution_id, v.event_id, v.doc, x.start_ms FROM events v "

@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from perdure._model import ExecutionStatus
-from perdure._store.store import ExecutionFilter, ExecutionSummary, PageKey
+from perdure._store.rows import EXEC_COLUMNS
+from perdure._store.store import ExecutionFilter, ExecutionQuery, ExecutionSummary, PageKey
+from perdure._store.stored_arns import arn_sql
 
-# The copy holds no ARN (migration 0004): each row's is read from `executions` by id.
+# The copy holds no ARN (migration 0004): each row's is derived from its row of
+# `executions` (`stored_arns`), found by id.
 SUMMARY_COLUMNS = (
-    "(SELECT x.arn FROM executions x WHERE x.id = execution_list.id), "
+    f"(SELECT {arn_sql('x')} FROM executions x WHERE x.id = execution_list.id), "
     "id, function_name, name, status, start_ms, end_ms"
 )
 # The last code point: a prefix followed by it sorts after every name with the prefix.
@@ -102,11 +105,45 @@ def summaries(rows: Sequence[Sequence[Any]], reverse: bool) -> list[ExecutionSum
     return out
 
 
+def select_by_function(query: ExecutionQuery, mark: str) -> tuple[str, list[Any]]:
+    """A page of one function's executions (ListDurableExecutionsByFunction), rows of
+    `EXEC_COLUMNS`. Which executions, in which order, is read from the listing copy by
+    its index on (function_name, start_ms, id), so `executions` needs no index of its
+    own for it (one less to write with every execution); the version, which the copy
+    does not hold, from the execution's row."""
+    clauses = [f"l.function_name = {mark}"]
+    args: list[Any] = [query.function_name]
+    if query.name is not None:
+        clauses.append(f"l.name = {mark}")
+        args.append(query.name)
+    if query.version is not None:
+        clauses.append(f"(SELECT x.version FROM executions x WHERE x.id = l.id) = {mark}")
+        args.append(query.version)
+    if query.statuses:
+        clauses.append(f"l.status IN ({', '.join([mark] * len(query.statuses))})")
+        args.extend(s.value for s in query.statuses)
+    if query.started_after is not None:
+        clauses.append(f"l.start_ms >= {mark}")
+        args.append(query.started_after)
+    if query.started_before is not None:
+        clauses.append(f"l.start_ms <= {mark}")
+        args.append(query.started_before)
+    order = "ASC" if query.oldest_first else "DESC"
+    sql = (
+        f"SELECT {EXEC_COLUMNS} FROM executions WHERE id IN (SELECT l.id FROM execution_list l "
+        f"WHERE {' AND '.join(clauses)} ORDER BY l.start_ms {order}, l.id {order} "
+        f"LIMIT {mark} OFFSET {mark}) ORDER BY start_ms {order}, id {order}"
+    )
+    args.extend([query.limit, query.offset])
+    return sql, args
+
+
 def select_lease_holdings(mark: str) -> str:
     """Running invocations and their lease, soonest expiry first: `invocation` and
     `limit` are the arguments."""
     return (
-        "SELECT arn, function_name, lease_owner, lease_expires FROM executions "
+        f"SELECT {arn_sql('executions')}, function_name, lease_owner, lease_expires "
+        "FROM executions "
         f"WHERE invocation = {mark} AND lease_owner IS NOT NULL "
         f"ORDER BY lease_expires LIMIT {mark}"
     )

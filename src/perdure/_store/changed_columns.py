@@ -32,12 +32,12 @@ class ChangedColumns:
         self._statements: dict[tuple[tuple[int, ...], bool], str] = {}
 
     def update(
-        self, arn: str, version: int, values: tuple[Any, ...], lease: tuple[str, int] | None
+        self, exec_id: str, version: int, values: tuple[Any, ...], lease: tuple[str, int] | None
     ) -> tuple[str, tuple[Any, ...]]:
-        """The guarded UPDATE moving `arn` from `version` to `values` (and `lease`), and
-        its parameters."""
+        """The guarded UPDATE moving execution `exec_id` from `version` to `values` (and
+        `lease`), and its parameters."""
         with self._lock:
-            known = self._rows.get(arn)
+            known = self._rows.get(exec_id)
         if known is not None and known[0] == version:
             old = known[1]
             changed = tuple(i for i in _ALL if values[i] != old[i])
@@ -47,20 +47,20 @@ class ChangedColumns:
         statement = self._statements.get(key)
         if statement is None:
             statement = self._statements[key] = _statement(changed, lease is not None)
-        return statement, (*(values[i] for i in changed), *(lease or ()), arn, version)
+        return statement, (*(values[i] for i in changed), *(lease or ()), exec_id, version)
 
-    def remember(self, arn: str, version: int, values: tuple[Any, ...]) -> None:
-        """`arn`'s row is at `version` with these `UPDATE_COLUMNS` values."""
+    def remember(self, exec_id: str, version: int, values: tuple[Any, ...]) -> None:
+        """Execution `exec_id`'s row is at `version` with these `UPDATE_COLUMNS` values."""
         with self._lock:
             rows = self._rows
-            rows.pop(arn, None)
-            rows[arn] = (version, values)
+            rows.pop(exec_id, None)
+            rows[exec_id] = (version, values)
             if len(rows) > _LIMIT:
                 del rows[next(iter(rows))]
 
-    def forget(self, arn: str) -> None:
+    def forget(self, exec_id: str) -> None:
         with self._lock:
-            self._rows.pop(arn, None)
+            self._rows.pop(exec_id, None)
 
     def forget_all(self) -> None:
         with self._lock:
@@ -72,4 +72,4 @@ def _statement(changed: tuple[int, ...], leased: bool) -> str:
     sets.append("row_version=row_version+1")
     if leased:
         sets.append("lease_owner=?, lease_expires=?")
-    return f"UPDATE executions SET {', '.join(sets)} WHERE arn=? AND row_version=?"
+    return f"UPDATE executions SET {', '.join(sets)} WHERE id=? AND row_version=?"

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from perdure._clock import monotonic
 from perdure._model.state import InvocationState
-from perdure._store.rows import EXEC_COLUMNS
+from perdure._store.rows import INSERT_COLUMNS
 from perdure._store.store import (
     EXECUTION_TABLES,
     FUNCTION_CONFIGS,
@@ -108,7 +108,7 @@ def copy_database(
 
 
 # Where the invocation state sits in an exported execution row.
-_INVOCATION = [column.strip() for column in EXEC_COLUMNS.split(",")].index("invocation")
+_INVOCATION = [column.strip() for column in INSERT_COLUMNS.split(",")].index("invocation")
 _RUNNING = InvocationState.RUNNING.value
 
 

@@ -5,7 +5,7 @@ do not queue behind one connection. Each method is one statement (the connection
 autocommit) or one explicit transaction; a write of several rows is one statement too,
 its parts as data-modifying CTEs (`postgres_script`): one transaction, one round trip,
 prepared by the driver on each connection. Commits are guarded by the row version
-exactly as on SQLite: `UPDATE ... WHERE arn = %s AND row_version = %s` matching no row
+exactly as on SQLite: `UPDATE ... WHERE id = %s AND row_version = %s` matching no row
 means another process got there first (READ COMMITTED
 re-checks the WHERE clause after waiting for the other writer's row lock, so the loser
 sees the new version). Due work is read with `FOR UPDATE SKIP LOCKED`, which passes over
@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -41,6 +42,7 @@ from perdure._model.state import (
 )
 from perdure._store.browsing import (
     count_statuses,
+    select_by_function,
     select_lease_holdings,
     select_page,
     summaries,
@@ -66,11 +68,13 @@ from perdure._store.row_export import (
     select_children,
     select_collisions,
     select_executions,
+    stored_rows,
     upsert_function_config,
 )
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
+    INSERT_COLUMNS,
     UPDATE_COLUMNS,
     insert_values,
     record_from_row,
@@ -95,6 +99,14 @@ from perdure._store.store import (
     StoreStats,
     StoreUnavailableError,
 )
+from perdure._store.stored_arns import (
+    PrefixIds,
+    arn_key,
+    arn_sql,
+    insert_prefix,
+    matches_arn,
+    select_prefix,
+)
 
 Connection = psycopg.Connection[TupleRow]
 
@@ -107,10 +119,10 @@ _QUEUED = InvocationState.QUEUED.value
 _RUNNING = InvocationState.RUNNING.value
 
 _INSERT_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
+    f"INSERT INTO executions ({INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
 )
 _INSERT_LEASED_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}, lease_owner, lease_expires) "
+    f"INSERT INTO executions ({INSERT_COLUMNS}, lease_owner, lease_expires) "
     f"VALUES ({', '.join(['%s'] * (EXEC_COLUMN_COUNT + 2))})"
 )
 _UPDATE_SET = (
@@ -118,7 +130,7 @@ _UPDATE_SET = (
     + ", ".join(f"{column}=%s" for column in UPDATE_COLUMNS)
     + ", row_version=row_version+1"
 )
-_GUARD = " WHERE arn=%s AND row_version=%s RETURNING 1"
+_GUARD = " WHERE id=%s AND row_version=%s RETURNING 1"
 _GUARDED_UPDATE = _UPDATE_SET + _GUARD
 _GUARDED_UPDATE_AND_LEASE = _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
 _NOTIFY = f"NOTIFY {CHANNEL}"
@@ -135,6 +147,8 @@ _EXPIRE_REPLIES = (
     "AND (client_token, checkpoint_token) <> (%s, %s)"
 )
 _DAY_MS = 86_400_000
+_BY_ARN = matches_arn("executions", "%s")
+_ARN = arn_sql("executions")
 # What an execution leaves behind in other tables, all keyed by its id.
 _EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
 
@@ -201,6 +215,7 @@ class PostgresStore:
         )
         self._listener: WakeupListener | None = None
         self._listener_lock = threading.Lock()
+        self._prefixes = PrefixIds()
 
     # -- schema -----------------------------------------------------------------------
 
@@ -289,15 +304,13 @@ class PostgresStore:
         self, state: ExecutionState, transition: Transition, lease: tuple[str, int] | None = None
     ) -> bool:
         # Fails (division by zero, so nothing is written) when the name is taken.
+        values = insert_values(transition.record, self._prefix_number(state.record.execution))
         if lease is None:
-            script = Script(
-                f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
-                insert_values(transition.record),
-            )
+            script = Script(f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1", values)
         else:
             script = Script(
                 f"{_INSERT_LEASED_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
-                (*insert_values(transition.record), *lease),
+                (*values, *lease),
             )
         script.write(state.record.execution.execution_id, transition)
         if _queues_work(transition):
@@ -308,6 +321,17 @@ class PostgresStore:
             return False
         return True
 
+    def _prefix_number(self, execution: Execution) -> int:
+        """The number of the prefix of a new execution's ARN in `arn_prefixes`, added
+        (and committed, in a transaction of its own) if new: the execution's write is
+        one statement, whose parts could not see a row another part inserts."""
+        prefix, number = self._prefixes.known(execution)
+        if number is None:
+            with self._tx() as conn:
+                number = _prefix_number(conn, prefix)
+            self._prefixes.learn(prefix, number)
+        return number
+
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         row = self._one(
             f"SELECT {EXEC_COLUMNS} FROM executions WHERE function_name=%s AND name=%s",
@@ -316,11 +340,11 @@ class PostgresStore:
         return None if row is None else record_from_row(row)[1].execution
 
     def get_execution(self, arn: str) -> Execution | None:
-        row = self._one(f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=%s", (arn,))
+        row = self._one(f"SELECT {EXEC_COLUMNS} FROM executions WHERE {_BY_ARN}", arn_key(arn))
         return None if row is None else record_from_row(row)[1].execution
 
     def row_version(self, arn: str) -> int | None:
-        row = self._one("SELECT row_version FROM executions WHERE arn=%s", (arn,))
+        row = self._one(f"SELECT row_version FROM executions WHERE {_BY_ARN}", arn_key(arn))
         return None if row is None else int(row[0])
 
     def load(self, arn: str) -> tuple[int, ExecutionState] | None:
@@ -329,7 +353,7 @@ class PostgresStore:
         with self._tx() as conn:
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             row = conn.execute(
-                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=%s", (arn,)
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE {_BY_ARN}", arn_key(arn)
             ).fetchone()
             if row is None:
                 return None
@@ -363,11 +387,14 @@ class PostgresStore:
         # Fails (division by zero, so nothing is written) when the version moved.
         script = Script(
             _GUARDED_UPDATE if lease is None else _GUARDED_UPDATE_AND_LEASE,
-            (*update_values(rec), *(lease or ()), arn, version),
+            (*update_values(rec), *(lease or ()), rec.execution.execution_id, version),
         )
         script.write(rec.execution.execution_id, transition)
         for child_state, child_transition in children:
-            script.add(_INSERT_EXECUTION, insert_values(child_transition.record))
+            child = child_transition.record
+            script.add(
+                _INSERT_EXECUTION, insert_values(child, self._prefix_number(child.execution))
+            )
             script.write(child_state.record.execution.execution_id, child_transition)
         if reply is not None:
             self._save_reply(script, rec.execution.execution_id, reply)
@@ -398,7 +425,7 @@ class PostgresStore:
 
     def resolve_callback(self, callback_id: str) -> CallbackRef | None:
         row = self._one(
-            "SELECT e.arn, c.op_id, c.heartbeat_s FROM callbacks c "
+            f"SELECT {arn_sql('e')}, c.op_id, c.heartbeat_s FROM callbacks c "
             "JOIN executions e ON e.id = c.execution_id WHERE c.callback_id=%s",
             (callback_id,),
         )
@@ -406,7 +433,7 @@ class PostgresStore:
 
     def due_timers(self, now: int, limit: int) -> list[DueTimer]:
         rows = self._all(
-            "SELECT e.arn, t.op_id, t.kind, t.due_ms FROM timers t "
+            f"SELECT {arn_sql('e')}, t.op_id, t.kind, t.due_ms FROM timers t "
             "JOIN executions e ON e.id = t.execution_id "
             "WHERE t.due_ms <= %s ORDER BY t.due_ms LIMIT %s FOR UPDATE OF t SKIP LOCKED",
             (now, limit),
@@ -424,7 +451,7 @@ class PostgresStore:
             args.append(list(functions))
         args.append(limit)
         rows = self._all(
-            "SELECT arn FROM executions WHERE invocation=%s AND invoke_at <= %s "
+            f"SELECT {_ARN} FROM executions WHERE invocation=%s AND invoke_at <= %s "
             f"AND lease_expires <= %s AND {_NOT_PAUSED} {only}"
             "ORDER BY invoke_at LIMIT %s FOR UPDATE SKIP LOCKED",
             args,
@@ -433,7 +460,7 @@ class PostgresStore:
 
     def expired_leases(self, now: int, limit: int) -> list[str]:
         rows = self._all(
-            "SELECT arn FROM executions WHERE invocation=%s AND lease_expires < %s LIMIT %s",
+            f"SELECT {_ARN} FROM executions WHERE invocation=%s AND lease_expires < %s LIMIT %s",
             (_RUNNING, now, limit),
         )
         return [r[0] for r in rows]
@@ -446,7 +473,7 @@ class PostgresStore:
 
     def leases_held_by(self, owner: str, limit: int) -> list[str]:
         rows = self._all(
-            "SELECT arn FROM executions WHERE invocation=%s AND lease_owner=%s LIMIT %s",
+            f"SELECT {_ARN} FROM executions WHERE invocation=%s AND lease_owner=%s LIMIT %s",
             (_RUNNING, owner, limit),
         )
         return [r[0] for r in rows]
@@ -454,16 +481,16 @@ class PostgresStore:
     def lease(self, arn: str, owner: str, expires: int) -> None:
         with self._connection() as conn:
             conn.execute(
-                "UPDATE executions SET lease_owner=%s, lease_expires=%s WHERE arn=%s",
-                (owner, expires, arn),
+                f"UPDATE executions SET lease_owner=%s, lease_expires=%s WHERE {_BY_ARN}",
+                (owner, expires, *arn_key(arn)),
             )
 
     def renew_lease(self, arn: str, request_id: str, owner: str, expires: int) -> bool:
         with self._connection() as conn:
             cur = conn.execute(
                 "UPDATE executions SET lease_owner=%s, lease_expires=%s "
-                "WHERE arn=%s AND request_id=%s AND invocation=%s",
-                (owner, expires, arn, request_id, _RUNNING),
+                f"WHERE {_BY_ARN} AND request_id=%s AND invocation=%s",
+                (owner, expires, *arn_key(arn), request_id, _RUNNING),
             )
             return cur.rowcount == 1
 
@@ -483,7 +510,7 @@ class PostgresStore:
     def delete_execution(self, arn: str) -> bool:
         with self._tx() as conn:
             row = conn.execute(
-                "DELETE FROM executions WHERE arn=%s RETURNING id", (arn,)
+                f"DELETE FROM executions WHERE {_BY_ARN} RETURNING id", arn_key(arn)
             ).fetchone()
             if row is None:
                 return False
@@ -498,7 +525,7 @@ class PostgresStore:
                 "DELETE FROM executions WHERE id IN (SELECT id FROM executions "
                 "WHERE end_ms IS NOT NULL AND end_ms <= %s "
                 "AND end_ms + retention_days * 86400000 <= %s "
-                "ORDER BY end_ms LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, arn",
+                f"ORDER BY end_ms LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, {_ARN}",
                 (now - _DAY_MS, now, limit),
             ).fetchall()
             ids = [row[0] for row in rows]
@@ -566,7 +593,7 @@ class PostgresStore:
         # The execution's id and start: stored events are relative to them.
         of_execution = (
             "SELECT v.event_id, v.doc, x.id, x.start_ms FROM events v "
-            "JOIN executions x ON x.id = v.execution_id WHERE x.arn=%s "
+            f"JOIN executions x ON x.id = v.execution_id WHERE {matches_arn('x', '%s')} "
         )
         if reverse:
             query = of_execution + "AND v.event_id < %s ORDER BY v.event_id DESC LIMIT %s"
@@ -574,36 +601,14 @@ class PostgresStore:
         else:
             query = of_execution + "AND v.event_id > %s ORDER BY v.event_id LIMIT %s"
             bound = after
-        rows = self._all(query, (arn, bound, limit))
+        rows = self._all(query, (*arn_key(arn), bound, limit))
         return [
             decode_event(doc, int(event_id), exec_id, start)
             for event_id, doc, exec_id, start in rows
         ]
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]:
-        where = ["function_name=%s"]
-        args: list[Any] = [query.function_name]
-        if query.name is not None:
-            where.append("name=%s")
-            args.append(query.name)
-        if query.version is not None:
-            where.append("version=%s")
-            args.append(query.version)
-        if query.statuses:
-            where.append("status = ANY(%s)")
-            args.append([s.value for s in query.statuses])
-        if query.started_after is not None:
-            where.append("start_ms >= %s")
-            args.append(query.started_after)
-        if query.started_before is not None:
-            where.append("start_ms <= %s")
-            args.append(query.started_before)
-        order = "ASC" if query.oldest_first else "DESC"
-        sql = (
-            f"SELECT {EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
-            f"ORDER BY start_ms {order}, id {order} LIMIT %s OFFSET %s"
-        )
-        args.extend([query.limit, query.offset])
+        sql, args = select_by_function(query, "%s")
         return [record_from_row(r)[1].execution for r in self._all(sql, args)]
 
     # -- reads for the dashboard -----------------------------------------------------
@@ -632,9 +637,9 @@ class PostgresStore:
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
         row = self._one(
             "SELECT r.reply FROM checkpoint_replies r JOIN executions e "
-            "ON e.id = r.execution_id WHERE e.arn=%s AND r.client_token=%s "
+            f"ON e.id = r.execution_id WHERE {matches_arn('e', '%s')} AND r.client_token=%s "
             "AND r.checkpoint_token=%s",
-            (arn, client_token, checkpoint_token),
+            (*arn_key(arn), client_token, checkpoint_token),
         )
         return None if row is None else str(row[0])
 
@@ -674,19 +679,17 @@ class PostgresStore:
         if not batch:
             return []
         ids = [rows.execution[0] for rows in batch]
-        arns = [rows.execution[1] for rows in batch]
         names = [rows.execution[3] for rows in batch]
         any_of = "= ANY(%s)"
         try:
             with self._tx() as conn:
-                existing = conn.execute(
-                    select_collisions(any_of, any_of, any_of), (ids, arns, names)
-                ).fetchall()
+                existing = conn.execute(select_collisions(any_of, any_of), (ids, names)).fetchall()
                 admitted = admit(batch, existing, skip_existing=skip_existing)
                 if not admitted:
                     return []
+                values = stored_rows(admitted, partial(_prefix_number, conn))
                 cur = conn.cursor()
-                cur.executemany(_INSERT_EXECUTION, [rows.execution for rows in admitted])
+                cur.executemany(_INSERT_EXECUTION, values)
                 for table in EXECUTION_TABLES[1:]:
                     values = child_rows(admitted, table)
                     if values:
@@ -707,6 +710,15 @@ class PostgresStore:
         if rows:
             with self._tx() as conn:
                 conn.cursor().executemany(upsert_function_config("%s"), rows)
+
+
+def _prefix_number(conn: Connection, prefix: str) -> int:
+    """The number of an ARN prefix in `arn_prefixes`, added in `conn`'s transaction if
+    new."""
+    conn.execute(insert_prefix("%s"), (prefix,))
+    row = conn.execute(select_prefix("%s"), (prefix,)).fetchone()
+    assert row is not None  # just inserted, or there before
+    return int(row[0])
 
 
 def _relax_durability(conn: Connection) -> None:

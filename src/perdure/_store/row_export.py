@@ -10,7 +10,7 @@ placeholder and in how a list of ids is matched, which the callers pass in.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from perdure._store.rows import EXEC_COLUMNS
@@ -20,6 +20,7 @@ from perdure._store.store import (
     CopyConflictError,
     ExecutionRows,
 )
+from perdure._store.stored_arns import arn_prefix, arn_sql
 
 # The tables keyed by an execution's id: each exported column after `execution_id`, and
 # the columns that order an execution's rows the same way on every backend.
@@ -57,13 +58,31 @@ def select_children(table: str, ids_match: str) -> str:
     )
 
 
-def select_collisions(ids_match: str, arns_match: str, names_match: str) -> str:
-    """Executions a batch could collide with: same id, ARN or name (the function is
-    checked by `admit`)."""
+def select_collisions(ids_match: str, names_match: str) -> str:
+    """Executions a batch could collide with: same id or name (the function is checked
+    by `admit`). An ARN ends with its execution's id, so the same ARN is the same id."""
     return (
-        "SELECT id, arn, function_name, name FROM executions "
-        f"WHERE id {ids_match} OR arn {arns_match} OR name {names_match}"
+        f"SELECT id, {arn_sql('executions')}, function_name, name FROM executions "
+        f"WHERE id {ids_match} OR name {names_match}"
     )
+
+
+def stored_rows(
+    admitted: Sequence[ExecutionRows], number: Callable[[str], int]
+) -> list[tuple[Any, ...]]:
+    """The values of `rows.INSERT_COLUMNS` for exported executions: each ARN gives way
+    to the number of its prefix, `number(prefix)`, which the destination assigns in the
+    importing transaction. A row whose ARN the destination could not derive again is
+    refused."""
+    out = []
+    for rows in admitted:
+        exec_id, arn, function_name, name, version = rows.execution[:5]
+        try:
+            prefix = arn_prefix(arn, function_name, version, name, exec_id)
+        except ValueError as exc:
+            raise CopyConflictError(str(exc)) from None
+        out.append((exec_id, number(prefix), *rows.execution[2:]))
+    return out
 
 
 def insert_child(table: str, mark: str) -> str:
@@ -116,14 +135,14 @@ def admit(
 ) -> list[ExecutionRows]:
     """The executions of `batch` to insert, given the rows of `select_collisions`.
     The same execution (same id) already present is skipped or refused as asked; a
-    different one holding the ARN or the function and name is always refused, since
-    inserting would break the uniqueness the service relies on."""
+    different one holding the function and name is always refused, since inserting
+    would break the uniqueness the service relies on (a different one cannot hold the
+    ARN: an ARN ends with its execution's id)."""
     ids: set[str] = set()
     owners: dict[tuple[str, ...], str] = {}
-    for exec_id, arn, function_name, name in existing:
+    for exec_id, _arn, function_name, name in existing:
         ids.add(str(exec_id))
-        owners[("arn", str(arn))] = str(exec_id)
-        owners[("name", str(function_name), str(name))] = str(exec_id)
+        owners[(str(function_name), str(name))] = str(exec_id)
     admitted = []
     for rows in batch:
         exec_id, arn, function_name, name = (str(v) for v in rows.execution[:4])
@@ -131,11 +150,11 @@ def admit(
             if skip_existing:
                 continue
             raise CopyConflictError(f"execution {arn} is already in the destination database")
-        other = owners.get(("arn", arn)) or owners.get(("name", function_name, name))
+        other = owners.get((function_name, name))
         if other is not None:
             raise CopyConflictError(
                 f"the destination database holds a different execution (id {other}) with "
-                f"the ARN or the name {name!r} of function {function_name!r} of {arn}"
+                f"the name {name!r} of function {function_name!r} of {arn}"
             )
         admitted.append(rows)
     return admitted

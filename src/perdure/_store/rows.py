@@ -12,16 +12,21 @@ from typing import Any
 
 from perdure._model import ErrorObject, Execution, ExecutionStatus
 from perdure._model.state import ExecutionRecord, InvocationState
+from perdure._store.stored_arns import arn_sql
 from perdure._wire.operations import error_from_json, error_to_json
 
-EXEC_COLUMNS = (
-    "id, arn, function_name, name, version, status, start_ms, end_ms, input, result, error, "
+_AFTER_ARN = (
+    "function_name, name, version, status, start_ms, end_ms, input, result, error, "
     "timeout_s, tenant_id, parent_arn, parent_op, row_version, seq, event_count, token, "
     "token_seen_seq, invocation, invoke_at, request_id, invocation_started, delivered_seq, "
     "failed_invocations, closing_status, closing_result, closing_error, retention_days, "
     "sync_invoke"
 )
-EXEC_COLUMN_COUNT = EXEC_COLUMNS.count(",") + 1
+# What a read selects: the ARN second, derived from the row (`stored_arns`).
+EXEC_COLUMNS = f"id, {arn_sql('executions')}, {_AFTER_ARN}"
+# What an insert sets: the number of the ARN's prefix in place of the ARN.
+INSERT_COLUMNS = f"id, arn_prefix, {_AFTER_ARN}"
+EXEC_COLUMN_COUNT = INSERT_COLUMNS.count(",") + 1
 
 # The columns a commit rewrites, in the order of `update_values`.
 UPDATE_COLUMNS = (
@@ -53,12 +58,13 @@ def load_error(text: str | None) -> ErrorObject | None:
     return None if text is None else error_from_json(json.loads(text))
 
 
-def insert_values(rec: ExecutionRecord) -> tuple[Any, ...]:
-    """The values of `EXEC_COLUMNS` for a new execution (row version 1)."""
+def insert_values(rec: ExecutionRecord, arn_prefix: int) -> tuple[Any, ...]:
+    """The values of `INSERT_COLUMNS` for a new execution (row version 1) whose ARN's
+    prefix is numbered `arn_prefix` (`stored_arns.PrefixIds`)."""
     ex = rec.execution
     return (
         ex.execution_id,
-        ex.arn,
+        arn_prefix,
         ex.function_name,
         ex.name,
         ex.version,

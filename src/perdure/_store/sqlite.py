@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from functools import partial
 from importlib import resources
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from perdure._model.state import (
 )
 from perdure._store.browsing import (
     count_statuses,
+    select_by_function,
     select_lease_holdings,
     select_page,
     summaries,
@@ -45,11 +47,13 @@ from perdure._store.row_export import (
     select_children,
     select_collisions,
     select_executions,
+    stored_rows,
     upsert_function_config,
 )
 from perdure._store.rows import (
     EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
+    INSERT_COLUMNS,
     record_from_row,
     update_values,
 )
@@ -77,6 +81,15 @@ from perdure._store.store import (
     StaleStateError,
     StoreStats,
     StoreUnavailableError,
+)
+from perdure._store.stored_arns import (
+    PrefixIds,
+    arn_key,
+    arn_sql,
+    execution_id_of,
+    insert_prefix,
+    matches_arn,
+    select_prefix,
 )
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
@@ -109,6 +122,9 @@ _FAULTS: dict[int, FaultReason] = {
 # What an execution leaves behind in other tables, all keyed by its id.
 _EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
 _DAY_MS = 86_400_000
+
+_BY_ARN = matches_arn("executions", "?")
+_ARN = arn_sql("executions")
 
 # How long a statement waits for another process's lock before failing with "locked".
 BUSY_TIMEOUT_MS = 10_000
@@ -146,6 +162,12 @@ def script_statements(script: str) -> Iterator[str]:
             buffer = ""
 
 
+def _prefix_number(db: sqlite3.Connection, prefix: str) -> int:
+    """The number of an ARN prefix in `arn_prefixes`, added in `db`'s transaction if new."""
+    db.execute(insert_prefix("?"), (prefix,))
+    return int(db.execute(select_prefix("?"), (prefix,)).fetchone()[0])
+
+
 @translate_faults(
     classify_sqlite_error,
     writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
@@ -178,6 +200,7 @@ class SqliteStore:
             ) from None
         self._group = GroupCommit(self._db, self._lock, _failure_copy)
         self._changed = ChangedColumns()
+        self._prefixes = PrefixIds()
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
         # sees the last commit without waiting for a writer that is in its fsync.
         self._reader = self._db
@@ -247,21 +270,23 @@ class SqliteStore:
     ) -> bool:
         ex = state.record.execution
         name = (ex.function_name, ex.name)
-        writes = [
-            insertion(transition.record, lease),
-            *transition_writes(ex.execution_id, transition),
-        ]
+        prefix, number = self._prefixes.known(ex)
+        writes = transition_writes(ex.execution_id, transition)
 
-        def create(db: sqlite3.Connection) -> bool:
+        def create(db: sqlite3.Connection) -> int | None:
+            """The number of the ARN's prefix, or None when the name is taken."""
             if db.execute(NAME_TAKEN, name).fetchone():
-                return False
-            run_writes(db, writes)
-            return True
+                return None
+            numbered = _prefix_number(db, prefix) if number is None else number
+            run_writes(db, [insertion(transition.record, numbered, lease), *writes])
+            return numbered
 
         created = self._group.run(create)
-        if created:
-            self._changed.remember(ex.arn, 1, update_values(transition.record))
-        return created
+        if created is None:
+            return False
+        self._prefixes.learn(prefix, created)
+        self._changed.remember(ex.execution_id, 1, update_values(transition.record))
+        return True
 
     def find_by_name(self, function_name: str, name: str) -> Execution | None:
         with self._lock:
@@ -274,27 +299,27 @@ class SqliteStore:
     def get_execution(self, arn: str) -> Execution | None:
         with self._read_lock:
             row = self._reader.execute(
-                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE {_BY_ARN}", arn_key(arn)
             ).fetchone()
         return None if row is None else record_from_row(row)[1].execution
 
     def row_version(self, arn: str) -> int | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT row_version FROM executions WHERE arn=?", (arn,)
+                f"SELECT row_version FROM executions WHERE {_BY_ARN}", arn_key(arn)
             ).fetchone()
         return None if row is None else int(row[0])
 
     def load(self, arn: str) -> tuple[int, ExecutionState] | None:
         with self._lock:
             row = self._db.execute(
-                f"SELECT {EXEC_COLUMNS} FROM executions WHERE arn=?", (arn,)
+                f"SELECT {EXEC_COLUMNS} FROM executions WHERE {_BY_ARN}", arn_key(arn)
             ).fetchone()
             if row is None:
                 return None
             version, record = record_from_row(row)
-            self._changed.remember(arn, version, update_values(record))
             exec_id = record.execution.execution_id
+            self._changed.remember(exec_id, version, update_values(record))
             start_ms = record.execution.start_timestamp
             state = ExecutionState(record=record)
             for op_id, seq, doc in self._db.execute(
@@ -324,26 +349,40 @@ class SqliteStore:
         rec = transition.record
         exec_id = rec.execution.execution_id
         values = update_values(rec)
-        guard = self._changed.update(arn, version, values, lease)
+        guard = self._changed.update(exec_id, version, values, lease)
         writes = transition_writes(exec_id, transition)
-        for child_state, child_transition in children:
-            writes.append(insertion(child_transition.record, None))
-            writes += transition_writes(child_state.record.execution.execution_id, child_transition)
         if reply is not None:
             writes += reply_writes(exec_id, reply)
+        # Children (chained invokes) are inserted with the number of their ARN's
+        # prefix, found in the transaction when not known yet.
+        born = [
+            (
+                self._prefixes.known(t.record.execution),
+                t.record,
+                transition_writes(t.record.execution.execution_id, t),
+            )
+            for _, t in children
+        ]
+        numbers: dict[str, int] = {}
 
         def advance(db: sqlite3.Connection) -> int:
             if db.execute(*guard).rowcount != 1:
                 raise StaleStateError(arn)
             run_writes(db, writes)
+            for (prefix, number), record, child_writes in born:
+                if number is None:
+                    number = numbers[prefix] = _prefix_number(db, prefix)
+                run_writes(db, [insertion(record, number, None), *child_writes])
             return version + 1
 
         try:
             self._group.run(advance)
         except BaseException:
-            self._changed.forget(arn)
+            self._changed.forget(exec_id)
             raise
-        self._changed.remember(arn, version + 1, values)
+        for prefix, number in numbers.items():
+            self._prefixes.learn(prefix, number)
+        self._changed.remember(exec_id, version + 1, values)
         return version + 1
 
     # -- lookups for the runtime ------------------------------------------------------
@@ -351,7 +390,7 @@ class SqliteStore:
     def resolve_callback(self, callback_id: str) -> CallbackRef | None:
         with self._lock:
             row = self._db.execute(
-                "SELECT e.arn, c.op_id, c.heartbeat_s FROM callbacks c "
+                f"SELECT {arn_sql('e')}, c.op_id, c.heartbeat_s FROM callbacks c "
                 "JOIN executions e ON e.id = c.execution_id WHERE c.callback_id=?",
                 (callback_id,),
             ).fetchone()
@@ -360,7 +399,7 @@ class SqliteStore:
     def due_timers(self, now: int, limit: int) -> list[DueTimer]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT e.arn, t.op_id, t.kind, t.due_ms FROM timers t "
+                f"SELECT {arn_sql('e')}, t.op_id, t.kind, t.due_ms FROM timers t "
                 "JOIN executions e ON e.id = t.execution_id "
                 "WHERE t.due_ms <= ? ORDER BY t.due_ms LIMIT ?",
                 (now, limit),
@@ -380,7 +419,7 @@ class SqliteStore:
         args.append(limit)
         with self._lock:
             rows = self._db.execute(
-                "SELECT arn FROM executions WHERE invocation=? AND invoke_at <= ? "
+                f"SELECT {_ARN} FROM executions WHERE invocation=? AND invoke_at <= ? "
                 f"AND lease_expires <= ? AND {_NOT_PAUSED} {only}ORDER BY invoke_at LIMIT ?",
                 args,
             ).fetchall()
@@ -389,7 +428,7 @@ class SqliteStore:
     def expired_leases(self, now: int, limit: int) -> list[str]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT arn FROM executions WHERE invocation=? AND lease_expires < ? LIMIT ?",
+                f"SELECT {_ARN} FROM executions WHERE invocation=? AND lease_expires < ? LIMIT ?",
                 (InvocationState.RUNNING.value, now, limit),
             ).fetchall()
         return [r[0] for r in rows]
@@ -405,7 +444,7 @@ class SqliteStore:
     def leases_held_by(self, owner: str, limit: int) -> list[str]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT arn FROM executions WHERE invocation=? AND lease_owner=? LIMIT ?",
+                f"SELECT {_ARN} FROM executions WHERE invocation=? AND lease_owner=? LIMIT ?",
                 (InvocationState.RUNNING.value, owner, limit),
             ).fetchall()
         return [r[0] for r in rows]
@@ -413,16 +452,16 @@ class SqliteStore:
     def lease(self, arn: str, owner: str, expires: int) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE executions SET lease_owner=?, lease_expires=? WHERE arn=?",
-                (owner, expires, arn),
+                f"UPDATE executions SET lease_owner=?, lease_expires=? WHERE {_BY_ARN}",
+                (owner, expires, *arn_key(arn)),
             )
 
     def renew_lease(self, arn: str, request_id: str, owner: str, expires: int) -> bool:
         with self._lock:
             cur = self._db.execute(
                 "UPDATE executions SET lease_owner=?, lease_expires=? "
-                "WHERE arn=? AND request_id=? AND invocation=?",
-                (owner, expires, arn, request_id, InvocationState.RUNNING.value),
+                f"WHERE {_BY_ARN} AND request_id=? AND invocation=?",
+                (owner, expires, *arn_key(arn), request_id, InvocationState.RUNNING.value),
             )
         return cur.rowcount == 1
 
@@ -446,9 +485,9 @@ class SqliteStore:
         return int(row[0])
 
     def delete_execution(self, arn: str) -> bool:
-        self._changed.forget(arn)
+        self._changed.forget(execution_id_of(arn))
         with self._tx() as db:
-            row = db.execute("SELECT id FROM executions WHERE arn=?", (arn,)).fetchone()
+            row = db.execute(f"SELECT id FROM executions WHERE {_BY_ARN}", arn_key(arn)).fetchone()
             if row is None:
                 return False
             for table in ("operations", "events", "timers", "callbacks", "checkpoint_replies"):
@@ -461,7 +500,7 @@ class SqliteStore:
         # (the shortest retention) ago; each row's own retention decides. Looked for
         # before a write transaction is opened: most of the time there is nothing to do.
         expired = (
-            "SELECT id, arn FROM executions WHERE end_ms IS NOT NULL AND end_ms <= ? "
+            f"SELECT id, {_ARN} FROM executions WHERE end_ms IS NOT NULL AND end_ms <= ? "
             "AND end_ms + retention_days * 86400000 <= ? ORDER BY end_ms LIMIT ?"
         )
         with self._lock:
@@ -474,7 +513,7 @@ class SqliteStore:
                 db.executemany(f"DELETE FROM {table} WHERE execution_id=?", ids)
             db.executemany("DELETE FROM executions WHERE id=?", ids)
         for row in rows:
-            self._changed.forget(str(row[1]))
+            self._changed.forget(str(row[0]))
         return [str(row[1]) for row in rows]
 
     def function_config(self, function_name: str) -> DurableConfig | None:
@@ -533,7 +572,7 @@ class SqliteStore:
     def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, start_ms FROM executions WHERE arn=?", (arn,)
+                f"SELECT id, start_ms FROM executions WHERE {_BY_ARN}", arn_key(arn)
             ).fetchone()
             if row is None:
                 return []
@@ -554,29 +593,7 @@ class SqliteStore:
         return [decode_event(doc, event_id, exec_id, start_ms) for event_id, doc in docs]
 
     def list_executions(self, query: ExecutionQuery) -> list[Execution]:
-        where = ["function_name=?"]
-        args: list[Any] = [query.function_name]
-        if query.name is not None:
-            where.append("name=?")
-            args.append(query.name)
-        if query.version is not None:
-            where.append("version=?")
-            args.append(query.version)
-        if query.statuses:
-            where.append(f"status IN ({','.join('?' * len(query.statuses))})")
-            args.extend(s.value for s in query.statuses)
-        if query.started_after is not None:
-            where.append("start_ms >= ?")
-            args.append(query.started_after)
-        if query.started_before is not None:
-            where.append("start_ms <= ?")
-            args.append(query.started_before)
-        order = "ASC" if query.oldest_first else "DESC"
-        sql = (
-            f"SELECT {EXEC_COLUMNS} FROM executions WHERE {' AND '.join(where)} "
-            f"ORDER BY start_ms {order}, id {order} LIMIT ? OFFSET ?"
-        )
-        args.extend([query.limit, query.offset])
+        sql, args = select_by_function(query, "?")
         with self._lock:
             rows = self._db.execute(sql, args).fetchall()
         return [record_from_row(r)[1].execution for r in rows]
@@ -615,9 +632,9 @@ class SqliteStore:
         with self._lock:
             row = self._db.execute(
                 "SELECT r.reply FROM checkpoint_replies r JOIN executions e "
-                "ON e.id = r.execution_id WHERE e.arn=? AND r.client_token=? "
+                f"ON e.id = r.execution_id WHERE {matches_arn('e', '?')} AND r.client_token=? "
                 "AND r.checkpoint_token=?",
-                (arn, client_token, checkpoint_token),
+                (*arn_key(arn), client_token, checkpoint_token),
             ).fetchone()
         return None if row is None else str(row[0])
 
@@ -662,20 +679,19 @@ class SqliteStore:
         if not batch:
             return []
         ids = [rows.execution[0] for rows in batch]
-        arns = [rows.execution[1] for rows in batch]
         names = [rows.execution[3] for rows in batch]
         marks = f"IN ({','.join('?' * len(batch))})"
-        self._changed.forget_all()  # an imported row may hold an ARN seen before
+        self._changed.forget_all()  # an imported row may hold an id seen before
         try:
             with self._tx() as db:
-                existing = db.execute(select_collisions(marks, marks, marks), (*ids, *arns, *names))
+                existing = db.execute(select_collisions(marks, marks), (*ids, *names))
                 admitted = admit(batch, existing.fetchall(), skip_existing=skip_existing)
                 if not admitted:
                     return []
                 db.executemany(
-                    f"INSERT INTO executions ({EXEC_COLUMNS}) "
+                    f"INSERT INTO executions ({INSERT_COLUMNS}) "
                     f"VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})",
-                    [rows.execution for rows in admitted],
+                    stored_rows(admitted, partial(_prefix_number, db)),
                 )
                 for table in EXECUTION_TABLES[1:]:
                     db.executemany(insert_child(table, "?"), child_rows(admitted, table))

@@ -16,17 +16,17 @@ from typing import Any
 
 from perdure._model.state import ExecutionRecord, Transition
 from perdure._store.document_encoding import encode_event, encode_op
-from perdure._store.rows import EXEC_COLUMN_COUNT, EXEC_COLUMNS, insert_values
+from perdure._store.rows import EXEC_COLUMN_COUNT, INSERT_COLUMNS, insert_values
 from perdure._store.store import REPLY_TTL_MS, SavedReply
 
 Write = tuple[str, Sequence[Sequence[Any]]]
 
 NAME_TAKEN = "SELECT 1 FROM executions WHERE function_name=? AND name=?"
 _INSERT_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})"
+    f"INSERT INTO executions ({INSERT_COLUMNS}) VALUES ({','.join('?' * EXEC_COLUMN_COUNT)})"
 )
 _INSERT_LEASED_EXECUTION = (
-    f"INSERT INTO executions ({EXEC_COLUMNS}, lease_owner, lease_expires) "
+    f"INSERT INTO executions ({INSERT_COLUMNS}, lease_owner, lease_expires) "
     f"VALUES ({','.join('?' * (EXEC_COLUMN_COUNT + 2))})"
 )
 _UPSERT_OPERATION = (
@@ -49,11 +49,12 @@ _SAVE_REPLY = (
 _EXPIRE_REPLIES = "DELETE FROM checkpoint_replies WHERE created_ms < ?"
 
 
-def insertion(rec: ExecutionRecord, lease: tuple[str, int] | None) -> Write:
-    """The new execution's row, leased when `lease` (owner, expires) is given."""
+def insertion(rec: ExecutionRecord, arn_prefix: int, lease: tuple[str, int] | None) -> Write:
+    """The new execution's row (its ARN's prefix numbered `arn_prefix`), leased when
+    `lease` (owner, expires) is given."""
     if lease is None:
-        return _INSERT_EXECUTION, (insert_values(rec),)
-    return _INSERT_LEASED_EXECUTION, ((*insert_values(rec), *lease),)
+        return _INSERT_EXECUTION, (insert_values(rec, arn_prefix),)
+    return _INSERT_LEASED_EXECUTION, ((*insert_values(rec, arn_prefix), *lease),)
 
 
 def transition_writes(exec_id: str, t: Transition) -> list[Write]:
