@@ -18,7 +18,6 @@ its traceback and answered with a generic 500 `ServiceException`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, cast
@@ -117,7 +116,7 @@ class PerdureApi:
             handler = cast(routes.AsyncHandler, route.handler)
             return await handler(self.api, request)
         sync = cast(routes.SyncHandler, route.handler)
-        return await asyncio.to_thread(sync, self.api, request)
+        return await self.api.threads.run(sync, self.api, request)
 
 
 def create_app(

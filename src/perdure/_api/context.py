@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from perdure._api.metrics import Metrics
+from perdure._api.threads import BlockingCalls
 from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
 from perdure._service import queries
 from perdure._service.context import ServiceContext
@@ -33,8 +34,9 @@ class CompletionWaiter:
     waits (each look at the store borrows one for the read), and `close` ends every wait
     at once, so a server shutting down is not held up by long-polls."""
 
-    def __init__(self, ctx: ServiceContext) -> None:
+    def __init__(self, ctx: ServiceContext, threads: BlockingCalls) -> None:
         self._ctx = ctx
+        self._threads = threads
         self._lock = threading.Lock()
         self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._closed = False
@@ -72,7 +74,7 @@ class CompletionWaiter:
         try:
             while True:
                 event.clear()
-                found = await asyncio.to_thread(attempt)
+                found = await self._threads.run(attempt)
                 if found is not None:
                     return found
                 remaining = deadline - loop.time()
@@ -113,7 +115,9 @@ class ApiContext:
     invoke_timeout: float = DEFAULT_INVOKE_TIMEOUT
     waiter: CompletionWaiter | None = None
     max_claim_wait: float = MAX_CLAIM_WAIT
+    # Where routes run their blocking calls (the service's); see `threads`.
+    threads: BlockingCalls = field(default_factory=BlockingCalls)
 
     def __post_init__(self) -> None:
         if self.waiter is None:
-            self.waiter = CompletionWaiter(self.ctx)
+            self.waiter = CompletionWaiter(self.ctx, self.threads)

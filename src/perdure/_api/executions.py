@@ -6,7 +6,6 @@ carry epoch seconds (botocore reads numbers as seconds), never milliseconds.
 
 from __future__ import annotations
 
-import asyncio
 import math
 from typing import Any
 
@@ -115,9 +114,9 @@ async def get_execution(api: ApiContext, req: Request) -> Response:
         assert api.waiter is not None
         execution = await api.waiter.wait_ended(arn, wait)
     else:
-        execution = await asyncio.to_thread(queries.get_execution, api.ctx, arn)
+        execution = await api.threads.run(queries.get_execution, api.ctx, arn)
     if execution.status in PAUSED_STATUSES:
-        paused = await asyncio.to_thread(pause.current_pause, api.ctx, execution)
+        paused = await api.threads.run(pause.current_pause, api.ctx, execution)
     else:
         paused = None
     return Response.json(200, execution_document(execution, paused, include_data=include))

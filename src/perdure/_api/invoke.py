@@ -16,7 +16,6 @@ payload is `DurableExecutionAlreadyStartedException` (reference §5.24).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from perdure._api.context import ApiContext
@@ -76,7 +75,7 @@ async def _invoke(api: ApiContext, req: Request, invocation_type: str) -> Respon
         return Response(204, b"", [("x-amz-executed-version", version)])
     synchronous = invocation_type == "RequestResponse"
     payload = _payload(api, req, synchronous)
-    started = await asyncio.to_thread(
+    started = await api.threads.run(
         start.start_execution,
         api.ctx,
         name,

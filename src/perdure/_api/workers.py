@@ -23,7 +23,6 @@ invocation's checkpoint token stops working, so the old worker can never write a
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
@@ -135,7 +134,7 @@ async def claim(api: ApiContext, req: Request) -> Response:
     wait = opt_int(body, "WaitSeconds", "", lo=0, hi=MAX_WAIT_SECONDS) or 0
     limit = opt_int(body, "MaxInvocations", "", lo=1, hi=MAX_BATCH) or 1
     if configs:
-        await asyncio.to_thread(register_configs, api.ctx, configs)
+        await api.threads.run(register_configs, api.ctx, configs)
 
     def attempt() -> list[ClaimedInvocation] | None:
         return invocations.claim_due(api.ctx, functions, worker, lease_ms, limit) or None
