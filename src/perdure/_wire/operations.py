@@ -60,6 +60,7 @@ MAX_FUNCTION_NAME_CHARS = 256
 _ID_HINT = "1-64 characters from [a-zA-Z0-9-_]"
 _NAME_HINT = "1-256 printable ASCII characters; non-ASCII names are not accepted"
 _SUB_TYPE_HINT = "1-32 characters from [a-zA-Z0-9-_], such as Step or RunInChildContext"
+_TYPES = OperationType._value2member_map_
 
 
 # ---------------------------------------------------------------------------- ErrorObject
@@ -163,6 +164,9 @@ def _opt_ts(d: dict[str, Any], key: str, path: str, unit: TimeUnit) -> int | Non
 def operation_from_json(d: object, *, time_unit: TimeUnit, path: str = "Operation") -> Operation:
     """Inverse of `operation_to_json`. Numeric timestamps are read in `time_unit`; ISO-8601
     strings are accepted in either unit. Raises `WireFormatError` on a malformed member."""
+    plain = _plain_operation(d, time_unit)
+    if plain is not None:
+        return plain
     obj = require_object(d, path)
     op_id = check_str(required(obj, "Id", path, _ID_HINT), f"{path}.Id")
     op_type = check_enum(
@@ -239,6 +243,69 @@ def operation_from_json(d: object, *, time_unit: TimeUnit, path: str = "Operatio
     )
 
 
+# The members of an operation without details, or with a step's attempt and result
+# only: every step a checkpoint answers with. Read here without the general path's
+# per-member calls and error paths.
+_PLAIN_OPERATION_KEYS = frozenset(
+    {"Id", "ParentId", "Name", "Type", "SubType", "StartTimestamp", "EndTimestamp", "Status"}
+)
+_PLAIN_STEP_KEYS = _PLAIN_OPERATION_KEYS | {"StepDetails"}
+_PLAIN_STEP_DETAILS_KEYS = frozenset({"Attempt", "Result"})
+_STATUSES = OperationStatus._value2member_map_
+
+
+def _plain_operation(d: object, time_unit: TimeUnit) -> Operation | None:
+    """`d` read as `operation_from_json` reads it, if it is a valid operation of that
+    common shape; None for anything else, which the general path then reads (and
+    refuses with its precise message, if it must)."""
+    if type(d) is not dict or not d.keys() <= _PLAIN_STEP_KEYS:
+        return None
+    get = d.get
+    op_id, op_type, status = get("Id"), get("Type"), get("Status")
+    parent_id, name, sub_type = get("ParentId"), get("Name"), get("SubType")
+    if (
+        type(op_id) is not str
+        or type(op_type) is not str
+        or type(status) is not str
+        or (parent_id is not None and type(parent_id) is not str)
+        or (name is not None and type(name) is not str)
+        or (sub_type is not None and type(sub_type) is not str)
+    ):
+        return None
+    known_type = _TYPES.get(op_type)
+    known_status = _STATUSES.get(status)
+    if known_type is None or known_status is None:
+        return None
+    step_details = None
+    raw_step = get("StepDetails")
+    if raw_step is not None:
+        if type(raw_step) is not dict or not raw_step.keys() <= _PLAIN_STEP_DETAILS_KEYS:
+            return None
+        attempt, result = raw_step.get("Attempt"), raw_step.get("Result")
+        if (attempt is not None and (type(attempt) is not int or attempt < 0)) or (
+            result is not None and type(result) is not str
+        ):
+            return None
+        step_details = StepDetails(attempt=attempt or 0, result=result)
+    start, end = get("StartTimestamp"), get("EndTimestamp")
+    try:
+        start_ms = parse_timestamp(start, time_unit)
+        end_ms = None if end is None else parse_timestamp(end, time_unit)
+    except ValueError:  # the general path names the member
+        return None
+    return Operation(
+        operation_id=op_id,
+        operation_type=known_type,  # type: ignore[arg-type]
+        status=known_status,  # type: ignore[arg-type]
+        start_timestamp=start_ms,
+        parent_id=parent_id,
+        name=name,
+        sub_type=sub_type,
+        end_timestamp=end_ms,
+        step_details=step_details,
+    )
+
+
 # ------------------------------------------------------------------------ OperationUpdate
 
 
@@ -285,6 +352,9 @@ def update_from_json(d: object, *, path: str = "OperationUpdate") -> OperationUp
     Raises `WireFormatError` (an `InvalidParameterValueError`) naming the member, e.g.
     `Updates[3].WaitOptions.WaitSeconds must be an integer between 1 and 31622400, got 0.`
     """
+    plain = _plain_update(d)
+    if plain is not None:
+        return plain
     obj = require_object(d, path)
     op_id = check_str(
         required(obj, "Id", path, f"give the operation's Id ({_ID_HINT})"),
@@ -344,6 +414,59 @@ def update_from_json(d: object, *, path: str = "OperationUpdate") -> OperationUp
         wait_options=wait_options,
         callback_options=callback_options,
         chained_invoke_options=chained_invoke_options,
+    )
+
+
+# The members of an update that carries no error and no options: most do (every START
+# and SUCCEED of a step), and they are read here without the general path's per-member
+# calls and error paths.
+_PLAIN_UPDATE_KEYS = frozenset({"Id", "ParentId", "Name", "Type", "SubType", "Action", "Payload"})
+_ACTIONS = OperationAction._value2member_map_
+
+
+def _plain_update(d: object) -> OperationUpdate | None:
+    """`d` read as `update_from_json` reads it, if it is a valid update without error
+    or options; None for anything else, which the general path then reads (and
+    refuses with its precise message, if it must)."""
+    if type(d) is not dict or not d.keys() <= _PLAIN_UPDATE_KEYS:
+        return None
+    get = d.get
+    op_id, op_type, action = get("Id"), get("Type"), get("Action")
+    parent_id, name, sub_type, payload = (
+        get("ParentId"),
+        get("Name"),
+        get("SubType"),
+        get("Payload"),
+    )
+    if (
+        type(op_id) is not str
+        or OPERATION_ID_RE.fullmatch(op_id) is None
+        or type(op_type) is not str
+        or type(action) is not str
+        or (
+            parent_id is not None
+            and (type(parent_id) is not str or not OPERATION_ID_RE.fullmatch(parent_id))
+        )
+        or (name is not None and (type(name) is not str or not OPERATION_NAME_RE.fullmatch(name)))
+        or (
+            sub_type is not None
+            and (type(sub_type) is not str or not SUB_TYPE_RE.fullmatch(sub_type))
+        )
+        or (payload is not None and type(payload) is not str)
+    ):
+        return None
+    known_type = _TYPES.get(op_type)
+    known_action = _ACTIONS.get(action)
+    if known_type is None or known_action is None or known_type is OperationType.CHAINED_INVOKE:
+        return None
+    return OperationUpdate(
+        operation_id=op_id,
+        operation_type=known_type,  # type: ignore[arg-type]
+        action=known_action,  # type: ignore[arg-type]
+        parent_id=parent_id,
+        name=name,
+        sub_type=sub_type,
+        payload=payload,
     )
 
 

@@ -160,10 +160,13 @@ def opt_str_list(d: Mapping[str, Any], key: str, path: str) -> list[str] | None:
 
 
 def check_enum(enum: type[E], value: object, path: str) -> E:
+    # Every update and operation on the wire has two or three of these: the member is
+    # looked up in the enum's own value table, and the list of allowed values is
+    # spelled out only for the message.
+    member = enum._value2member_map_.get(value) if isinstance(value, str) else None
+    if member is not None:
+        return member  # type: ignore[return-value]
     allowed = ", ".join(m.value for m in enum)
     if not isinstance(value, str):
         raise WireFormatError(f"{path} must be one of {allowed}; got {json_type(value)}.")
-    try:
-        return enum(value)
-    except ValueError:
-        raise WireFormatError(f"{path} must be one of {allowed}; got {echo(value)}.") from None
+    raise WireFormatError(f"{path} must be one of {allowed}; got {echo(value)}.")
