@@ -71,18 +71,16 @@ def running(
     ready: str,
     *,
     cwd: Path = ROOT,
+    start_timeout: float = 30,
     exit_timeout: float = 30,
 ) -> Iterator[Path]:
-    """`perdure COMMAND...` running until the test is done, once `ready` is in its output;
-    then stopped with SIGTERM, as Ctrl-C would, and required to exit cleanly."""
+    """`perdure COMMAND...` running until the test is done, once `ready` is in its output
+    (within `start_timeout` seconds); then stopped with SIGTERM, as Ctrl-C would, and
+    required to exit cleanly."""
     with log.open("w") as sink:
         proc = subprocess.Popen([*PERDURE, *command], cwd=cwd, env=env, stdout=sink, stderr=sink)
         try:
-            deadline = time.monotonic() + 30
-            while ready not in log.read_text():
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
+            wait_for_output(log, ready, start_timeout, proc)
             yield log
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(exit_timeout) == 0, log.read_text()[-5000:]
@@ -90,6 +88,22 @@ def running(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+
+
+def wait_for_output(
+    log: Path,
+    text: str,
+    timeout: float = 30,
+    proc: subprocess.Popen[bytes] | None = None,
+    times: int = 1,
+) -> None:
+    """Wait until `text` is in `log` `times` times; failing with the log if `timeout`
+    seconds pass first or `proc` exits."""
+    deadline = time.monotonic() + timeout
+    while log.read_text().count(text) < times:
+        assert proc is None or proc.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.05)
 
 
 def callback_id(

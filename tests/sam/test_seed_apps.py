@@ -11,17 +11,15 @@ import fcntl
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from perdure.client import DurableClient
 from tests.lambda_node.node_setup import require_node
-from tests.perdure_processes import ROOT, callback_id, clean_env, free_port
+from tests.perdure_processes import ROOT, callback_id, clean_env, free_port, running
 
 JS_APP = ROOT / "examples" / "aws-seed-app-js"
 PYTHON_APP = ROOT / "examples" / "aws-seed-app-python"
@@ -78,89 +76,70 @@ def test_the_seed_app_returns_its_documented_response(tmp_path: Path, app: Path)
     endpoint = ["--endpoint", url]
     log = tmp_path / "up.log"
     command = ["up", "template.yaml", "--port", str(port), "--db", str(tmp_path / "up.db")]
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=app,
-            env=clean_env(),
-            stdout=sink,
-            stderr=sink,
+    with running(command, clean_env(), log, "Ctrl-C", cwd=app, start_timeout=60):
+        event = "@" + EVENTS[app]
+        arn = _perdure(
+            app,
+            "invoke",
+            "DurableFunctionExampleFunction",
+            *endpoint,
+            "--input",
+            event,
+            "--async",
         )
-        try:
-            deadline = time.monotonic() + 60
-            while "Ctrl-C" not in log.read_text():
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-            event = "@" + EVENTS[app]
-            arn = _perdure(
-                app,
-                "invoke",
-                "DurableFunctionExampleFunction",
-                *endpoint,
-                "--input",
-                event,
-                "--async",
-            )
-            with DurableClient.connect(url) as client:
-                callback = callback_id(client, arn, timeout=60)
-                _perdure(app, "callback", "succeed", callback, *endpoint, "--result", '"approved"')
-                execution = client.wait(arn, timeout=120)
-                assert execution.status == "SUCCEEDED", log.read_text()[-5000:]
-            result = json.loads(_perdure(app, "executions", "get", arn, *endpoint, "--json"))
-            response = json.loads(result["Result"])
-            execution_id = arn.rpartition("/")[2]
-            assert response["workflowId"] == "durable-demo-001"
-            assert response["executionId"] == execution_id
-            assert response["processedItems"][0] == {
-                "id": "work-item-1",
-                "status": "completed",
-                "processed": True,
-                "processingTime": 50,
-                "transformedData": "processed-Process customer data batch A",
-            }
-            assert len(response["processedItems"]) == response["itemsProcessed"] == 5
-            assert response["parallelResults"][0] == {
-                "task": 1,
-                "type": "validation",
-                "result": "completed",
-                "itemsValidated": 5,
-            }
-            assert len(response["parallelResults"]) == 3
-            advanced = response["advancedOperations"]
-            assert advanced["conditionResult"] == {
-                "ready": True,
-                "attempts": 3,
-                "lastCheck": {"ready": True, "attempt": 3, "note": "System ready after 3 attempts"},
-            }
-            assert advanced["invokeResult"] == {
-                "statusCode": 200,
-                "greeting": f"Hello, DurableExecution-{execution_id}!",
-            }
-            assert advanced["childContextResult"] == {
-                "metadata": {
-                    "version": "1.0.0",
-                    "processingNode": "child-context",
-                    "isolated": True,
-                },
-                "validation": {"valid": True, "configVersion": "2.1.0"},
-            }
-            assert response["operationCount"] == {
-                "steps": 8,
-                "parallel": 3,
-                "map": 5,
-                "wait": 1,
-                "waitForCondition": 1,
-                "invoke": 1,
-                "childContext": 1,
-            }
-            assert response["successRate"] == 1.0
-            # The five-second wait and the polls are in the duration.
-            assert response["totalDuration"] >= 5000
-            assert response["completedAt"].endswith("Z")
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+        with DurableClient.connect(url) as client:
+            callback = callback_id(client, arn, timeout=60)
+            _perdure(app, "callback", "succeed", callback, *endpoint, "--result", '"approved"')
+            execution = client.wait(arn, timeout=120)
+            assert execution.status == "SUCCEEDED", log.read_text()[-5000:]
+        result = json.loads(_perdure(app, "executions", "get", arn, *endpoint, "--json"))
+        response = json.loads(result["Result"])
+        execution_id = arn.rpartition("/")[2]
+        assert response["workflowId"] == "durable-demo-001"
+        assert response["executionId"] == execution_id
+        assert response["processedItems"][0] == {
+            "id": "work-item-1",
+            "status": "completed",
+            "processed": True,
+            "processingTime": 50,
+            "transformedData": "processed-Process customer data batch A",
+        }
+        assert len(response["processedItems"]) == response["itemsProcessed"] == 5
+        assert response["parallelResults"][0] == {
+            "task": 1,
+            "type": "validation",
+            "result": "completed",
+            "itemsValidated": 5,
+        }
+        assert len(response["parallelResults"]) == 3
+        advanced = response["advancedOperations"]
+        assert advanced["conditionResult"] == {
+            "ready": True,
+            "attempts": 3,
+            "lastCheck": {"ready": True, "attempt": 3, "note": "System ready after 3 attempts"},
+        }
+        assert advanced["invokeResult"] == {
+            "statusCode": 200,
+            "greeting": f"Hello, DurableExecution-{execution_id}!",
+        }
+        assert advanced["childContextResult"] == {
+            "metadata": {
+                "version": "1.0.0",
+                "processingNode": "child-context",
+                "isolated": True,
+            },
+            "validation": {"valid": True, "configVersion": "2.1.0"},
+        }
+        assert response["operationCount"] == {
+            "steps": 8,
+            "parallel": 3,
+            "map": 5,
+            "wait": 1,
+            "waitForCondition": 1,
+            "invoke": 1,
+            "childContext": 1,
+        }
+        assert response["successRate"] == 1.0
+        # The five-second wait and the polls are in the duration.
+        assert response["totalDuration"] >= 5000
+        assert response["completedAt"].endswith("Z")

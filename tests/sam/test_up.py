@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 from perdure.client import DurableClient
 from tests.lambda_node.node_setup import install_handlers
-from tests.perdure_processes import clean_env, free_port, run_perdure
+from tests.perdure_processes import clean_env, free_port, run_perdure, running, wait_for_output
 
 TEMPLATE = Path(__file__).parent / "python_app" / "template.yaml"
 
@@ -24,53 +20,30 @@ def test_up_serves_a_template_whose_function_invokes_another_by_its_arn(tmp_path
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "up.log"
     command = ["up", str(TEMPLATE), "--port", str(port), "--db", str(tmp_path / "up.db")]
-    with log.open("w") as sink:
-        # From another folder: the functions' code is found from the template's CodeUri.
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=tmp_path,
-            env=clean_env(),
-            stdout=sink,
-            stderr=sink,
+    # From another folder: the functions' code is found from the template's CodeUri.
+    with running(command, clean_env(), log, "Ctrl-C", cwd=tmp_path, start_timeout=60):
+        banner = log.read_text()
+        assert "Ignored (no part in running the functions): Uploads (AWS::S3::Bucket), " in (banner)
+        assert "greeter  (AWS handler greeter.handler, Lambda-style, 60 s timeout)" in banner
+        run = run_perdure(
+            "invoke", "CallerFunction", "--endpoint", url, "--input", '{"name": "Ada"}'
         )
-        try:
-            deadline = time.monotonic() + 60
-            while "Ctrl-C" not in log.read_text():
-                assert proc.poll() is None, log.read_text()
-                assert time.monotonic() < deadline, log.read_text()
-                time.sleep(0.05)
-            banner = log.read_text()
-            assert "Ignored (no part in running the functions): Uploads (AWS::S3::Bucket), " in (
-                banner
-            )
-            assert "greeter  (AWS handler greeter.handler, Lambda-style, 60 s timeout)" in banner
-            run = run_perdure(
-                "invoke", "CallerFunction", "--endpoint", url, "--input", '{"name": "Ada"}'
-            )
-            assert run.returncode == 0, run.stderr + log.read_text()[-3000:]
-            result = json.loads(run.stdout)
-            assert result == {
-                "greeting": "Hello, Ada!",  # GREETING from Globals
-                "greeter": "greeter",
-                "summary": "greeter in us-east-1",
-                "memory": "256",
-            }
-            with DurableClient.connect(url) as client:
-                [caller] = client.list("CallerFunction")
-                [greeter] = client.list("greeter")
-                assert caller.status == greeter.status == "SUCCEEDED"
-                invoked = [
-                    e
-                    for e in client.history(caller.arn)
-                    if e["EventType"] == "ChainedInvokeStarted"
-                ]
-                assert [e["Name"] for e in invoked] == ["greet"]
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+        assert run.returncode == 0, run.stderr + log.read_text()[-3000:]
+        result = json.loads(run.stdout)
+        assert result == {
+            "greeting": "Hello, Ada!",  # GREETING from Globals
+            "greeter": "greeter",
+            "summary": "greeter in us-east-1",
+            "memory": "256",
+        }
+        with DurableClient.connect(url) as client:
+            [caller] = client.list("CallerFunction")
+            [greeter] = client.list("greeter")
+            assert caller.status == greeter.status == "SUCCEEDED"
+            invoked = [
+                e for e in client.history(caller.arn) if e["EventType"] == "ChainedInvokeStarted"
+            ]
+            assert [e["Name"] for e in invoked] == ["greet"]
 
 
 def test_up_names_the_resource_and_property_of_a_template_it_cannot_serve(
@@ -96,37 +69,14 @@ def test_up_restarts_when_the_template_changes(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "up.log"
     command = ["up", str(template), "--port", str(port), "--db", str(tmp_path / "up.db")]
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=tmp_path,
-            env=clean_env(),
-            stdout=sink,
-            stderr=sink,
-        )
-        try:
-            _wait_for(log, proc, "Ctrl-C", times=1)
-            with DurableClient.connect(url) as client:
-                assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hello, Ada!"
-            template.write_text(template.read_text().replace("GREETING: Hello", "GREETING: Hi"))
-            _wait_for(log, proc, "Ctrl-C", times=2)
-            assert "template.yaml changed; restarting" in log.read_text()
-            with DurableClient.connect(url) as client:
-                assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hi, Ada!"
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
-
-
-def _wait_for(log: Path, proc: subprocess.Popen[bytes], text: str, times: int) -> None:
-    deadline = time.monotonic() + 60
-    while log.read_text().count(text) < times:
-        assert proc.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, log.read_text()
-        time.sleep(0.05)
+    with running(command, clean_env(), log, "Ctrl-C", cwd=tmp_path, start_timeout=60):
+        with DurableClient.connect(url) as client:
+            assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hello, Ada!"
+        template.write_text(template.read_text().replace("GREETING: Hello", "GREETING: Hi"))
+        wait_for_output(log, "Ctrl-C", 60, times=2)
+        assert "template.yaml changed; restarting" in log.read_text()
+        with DurableClient.connect(url) as client:
+            assert client.invoke("greeter", {"name": "Ada"}, timeout=30) == "Hi, Ada!"
 
 
 def test_up_serves_python_and_node_functions_that_invoke_each_other(tmp_path: Path) -> None:
@@ -137,28 +87,13 @@ def test_up_serves_python_and_node_functions_that_invoke_each_other(tmp_path: Pa
     template = Path(__file__).parent / "mixed_app" / "template.yaml"
     command = ["up", str(template), "--port", str(port), "--db", str(tmp_path / "up.db")]
     command.append("--no-reload")
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "perdure._cli.main", *command],
-            cwd=tmp_path,
-            env=clean_env(),
-            stdout=sink,
-            stderr=sink,
-        )
-        try:
-            _wait_for(log, proc, "Ctrl-C", times=1)
-            assert "NodeGreeter  (AWS Node.js handler greeter.handler" in log.read_text()
-            with DurableClient.connect(url) as client:
-                result = client.invoke("Caller", {"name": "Ada"}, timeout=60)
-            assert result == {
-                "greeting": "thank you, Ada",
-                "greeter": "NodeGreeter",
-                "summary": "arn:aws:lambda:us-east-1:000000000000:function:NodeGreeter",
-                "memory": "512",
-            }
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(30) == 0, log.read_text()[-3000:]
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(10)
+    with running(command, clean_env(), log, "Ctrl-C", cwd=tmp_path, start_timeout=60):
+        assert "NodeGreeter  (AWS Node.js handler greeter.handler" in log.read_text()
+        with DurableClient.connect(url) as client:
+            result = client.invoke("Caller", {"name": "Ada"}, timeout=60)
+        assert result == {
+            "greeting": "thank you, Ada",
+            "greeter": "NodeGreeter",
+            "summary": "arn:aws:lambda:us-east-1:000000000000:function:NodeGreeter",
+            "memory": "512",
+        }
