@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, closing, contextmanager
 
@@ -20,9 +21,10 @@ class RawServer:
     """Answers the n-th request with `answers[n]` (raw bytes); `None` closes the
     connection instead. After `close_after` answers on one connection it closes it."""
 
-    def __init__(self, answers: list[bytes | None], close_after: int = 0) -> None:
+    def __init__(self, answers: list[bytes | None], close_after: int = 0, piece: int = 0) -> None:
         self.answers = answers
         self.close_after = close_after
+        self.piece = piece  # send answers `piece` bytes at a time (0: all at once)
         self.requests: list[bytes] = []
         self.connections = 0
 
@@ -49,7 +51,13 @@ class RawServer:
                 answer = self.answers.pop(0)
                 if answer is None:
                     return
-                conn.sendall(answer)
+                if self.piece:
+                    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    for at in range(0, len(answer), self.piece):
+                        conn.sendall(answer[at : at + self.piece])
+                        time.sleep(0.001)
+                else:
+                    conn.sendall(answer)
                 answered += 1
                 if self.close_after and answered >= self.close_after:
                     return
@@ -99,6 +107,26 @@ def test_a_content_length_body_and_keep_alive() -> None:
     assert server.connections == 1
     assert server.requests[0].startswith(b"GET /one HTTP/1.1\r\nHost: 127.0.0.1:")
     assert server.requests[1].endswith(b'Content-Length: 7\r\n\r\n{"x":1}')
+
+
+def test_an_answer_that_arrives_in_small_pieces_is_read_whole() -> None:
+    answers: list[bytes | None] = [ok(b'{"n":1}', b"X-Many: a", b"X-Many: b"), ok(b"[]")]
+    server = RawServer(answers, piece=3)
+    with ExitStack() as stack, raw_server(server) as url:
+        transport = stack.enter_context(closing(HttpTransport(url, retries=0)))
+        answer = transport.request("GET", "/")
+        assert (answer.status, answer.json()) == (200, {"n": 1})
+        assert answer.header("X-Many") == "a, b"
+        assert transport.call("GET", "/") == (200, [])
+    assert server.connections == 1
+
+
+def test_a_header_line_without_a_colon_is_a_transport_error() -> None:
+    server = RawServer([b"HTTP/1.1 200 OK\r\nno colon here\r\nContent-Length: 0\r\n\r\n"])
+    with raw_server(server) as url, closing(HttpTransport(url, retries=0)) as transport:
+        with pytest.raises(TransportError) as refused:
+            transport.call("GET", "/")
+    assert refused.value.reason == "unreadable answer (malformed header line: b'no colon here')"
 
 
 def test_a_chunked_body_is_joined() -> None:

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 __all__ = ["ConnectionClosedError", "HttpConnection", "ProtocolError", "Reply"]
 
 _MAX_LINE = 65536
+_MAX_HEAD = 4 * _MAX_LINE
 _MAX_HEADERS = 200
 _CRLF = b"\r\n"
+_HEAD_END = b"\r\n\r\n"
 
 
 class ConnectionClosedError(ConnectionError):
@@ -109,7 +111,30 @@ class HttpConnection:
         self._buffer += chunk
         return True
 
-    def _line(self, first: bool = False) -> bytes:
+    def _head(self) -> list[str]:
+        """The status line and header lines of the next answer, read as a whole: the
+        head of an answer is a few hundred bytes, usually in the buffer at once."""
+        searched = 0
+        while True:
+            end = self._buffer.find(_HEAD_END, searched)
+            if end >= 0:
+                head, self._buffer = self._buffer[:end], self._buffer[end + 4 :]
+                return head.decode("latin-1").split("\r\n")
+            if len(self._buffer) > _MAX_HEAD:
+                raise ProtocolError("an answer's status line and headers exceed 256 KiB")
+            searched = max(0, len(self._buffer) - 3)
+            try:
+                more = self._fill()
+            except ConnectionResetError as exc:
+                if not self._buffer:
+                    raise ConnectionClosedError(str(exc)) from exc
+                raise
+            if not more:
+                if not self._buffer:
+                    raise ConnectionClosedError("the server closed the connection")
+                raise ProtocolError("the connection closed in the middle of an answer")
+
+    def _line(self) -> bytes:
         while True:
             end = self._buffer.find(_CRLF)
             if end >= 0:
@@ -117,15 +142,7 @@ class HttpConnection:
                 return line
             if len(self._buffer) > _MAX_LINE:
                 raise ProtocolError("an answer line is longer than 64 KiB")
-            try:
-                more = self._fill()
-            except ConnectionResetError as exc:
-                if first and not self._buffer:
-                    raise ConnectionClosedError(str(exc)) from exc
-                raise
-            if not more:
-                if first and not self._buffer:
-                    raise ConnectionClosedError("the server closed the connection")
+            if not self._fill():
                 raise ProtocolError("the connection closed in the middle of an answer")
 
     def _exactly(self, size: int) -> bytes:
@@ -144,16 +161,16 @@ class HttpConnection:
 
     def _read_reply(self, method: str) -> Reply:
         while True:
-            status_line = self._line(first=True)
-            version, _, rest = status_line.partition(b" ")
+            lines = self._head()
+            version, _, rest = lines[0].partition(" ")
             code = rest[:3]
-            if not version.startswith(b"HTTP/1.") or not code.isdigit():
-                raise ProtocolError(f"not an HTTP/1.x answer: {status_line[:80]!r}")
+            if not version.startswith("HTTP/1.") or not code.isdigit() or not code.isascii():
+                raise ProtocolError(f"not an HTTP/1.x answer: {lines[0][:80].encode('latin-1')!r}")
             status = int(code)
-            headers = self._headers()
+            headers = _headers(lines)
             if status >= 200 or status == 101:
                 break  # 1xx interim answers (100 Continue) come before the real one
-        will_close = version == b"HTTP/1.0" or "close" in headers.get("connection", "").lower()
+        will_close = version == "HTTP/1.0" or "close" in headers.get("connection", "").lower()
         if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             body = b""
         elif "chunked" in headers.get("transfer-encoding", "").lower():
@@ -172,20 +189,6 @@ class HttpConnection:
             self.close()
         return Reply(status, headers, body, will_close)
 
-    def _headers(self) -> dict[str, str]:
-        headers: dict[str, str] = {}
-        for _ in range(_MAX_HEADERS):
-            line = self._line()
-            if not line:
-                return headers
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise ProtocolError(f"malformed header line: {line[:80]!r}")
-            key = name.strip().decode("latin-1").lower()
-            text = value.strip().decode("latin-1")
-            headers[key] = f"{headers[key]}, {text}" if key in headers else text
-        raise ProtocolError(f"more than {_MAX_HEADERS} header lines")
-
     def _chunked(self) -> bytes:
         parts: list[bytes] = []
         while True:
@@ -201,3 +204,19 @@ class HttpConnection:
             parts.append(self._exactly(size))
             if self._exactly(2) != _CRLF:
                 raise ProtocolError("a chunk does not end with CRLF")
+
+
+def _headers(lines: list[str]) -> dict[str, str]:
+    """The header lines after the status line, names in lower case; a header sent
+    more than once has its values joined with ", "."""
+    if len(lines) > _MAX_HEADERS + 1:
+        raise ProtocolError(f"more than {_MAX_HEADERS} header lines")
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise ProtocolError(f"malformed header line: {line[:80].encode('latin-1')!r}")
+        key = name.strip().lower()
+        text = value.strip()
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    return headers
