@@ -19,6 +19,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from perdure._api import create_app
+from perdure._api.context import POLL_SECONDS
 from perdure._app import build_embedded
 from perdure.client import DurableClient
 from tests.api import handlers
@@ -82,6 +83,36 @@ def test_a_long_poll_is_answered_when_the_execution_ends(
     assert status == 200
     assert doc["Status"] == "SUCCEEDED"
     assert json.loads(doc["Result"]) == "approved: yes"
+
+
+def test_a_long_poll_reads_the_row_once_and_is_handed_the_end_by_its_commit(
+    served: Served, client: DurableClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arn, callback = start_awaiting_callback(client)
+    served.app.ctx.forget(arn)  # as if this process had not seen it: one read to start
+    reads: list[str] = []
+    real = served.app.store.get_execution
+
+    def counted(read_arn: str) -> Any:
+        reads.append(read_arn)
+        return real(read_arn)
+
+    monkeypatch.setattr(served.app.store, "get_execution", counted)
+    answers: list[tuple[int, dict[str, str], Any]] = []
+    poll = threading.Thread(target=lambda: answers.append(waiting_get(served.base_url, arn, "15")))
+    began = time.monotonic()
+    poll.start()
+    time.sleep(0.1)
+    # Other executions' commits do not make it look again.
+    for name in ("ada", "grace", "alan"):
+        client.wait(client.start("greet", name), timeout=30)
+    client.send_callback_success(callback, "yes")
+    poll.join(10)
+    assert answers and answers[0][2]["Status"] == "SUCCEEDED"
+    # One read to start, and one per fallback interval gone by (ends committed by other
+    # processes); none for the commits of this process, however many.
+    fallbacks = int((time.monotonic() - began) / POLL_SECONDS)
+    assert 1 <= reads.count(arn) <= 1 + fallbacks
 
 
 def test_a_long_poll_of_a_running_execution_answers_when_the_wait_is_up(

@@ -13,6 +13,7 @@ from perdure._api.metrics import Metrics
 from perdure._api.threads import BlockingCalls
 from perdure._model import TERMINAL_EXECUTION_STATUSES, Execution
 from perdure._service import queries
+from perdure._service.commit_signal import commit_signal
 from perdure._service.context import ServiceContext
 
 # Lambda's limit for a synchronous invocation.
@@ -39,6 +40,9 @@ class CompletionWaiter:
         self._threads = threads
         self._lock = threading.Lock()
         self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # Waits for an end, woken by that end (`wait_ended`) and by `close`, not by
+        # every commit.
+        self._ending: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._closed = False
         ctx.subscribe(self._changed)
 
@@ -50,10 +54,17 @@ class CompletionWaiter:
         """End every wait now and every later one at once: the server is stopping."""
         self._closed = True
         self._changed()
+        with self._lock:
+            ending = list(self._ending)
+        self._wake(ending)
 
     def _changed(self) -> None:
         with self._lock:
             waiting = list(self._waiting)
+        self._wake(waiting)
+
+    @staticmethod
+    def _wake(waiting: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]]) -> None:
         for loop, event in waiting:
             try:
                 loop.call_soon_threadsafe(event.set)
@@ -91,16 +102,53 @@ class CompletionWaiter:
     async def wait_ended(self, arn: str, timeout: float) -> Execution:
         """The execution as last committed, once it has ended or `timeout` seconds have
         passed (or the server is stopping), whichever comes first. Raises
-        ResourceNotFoundError if there is no such execution."""
+        ResourceNotFoundError if there is no such execution.
 
-        def look() -> Execution | None:
-            execution = queries.get_execution(self._ctx, arn)
-            latest[:] = [execution]
-            return execution if execution.status in TERMINAL_EXECUTION_STATUSES else None
+        An end this process commits is handed to the wait by the commit itself
+        (`commit_signal`), so the wait reads no row for it and sleeps through the
+        commits of other executions; it reads the row at first, when told of nothing
+        for POLL_SECONDS (ends committed by other processes), and when it runs out."""
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        entry = (loop, event)
+        deadline = loop.time() + timeout
+        signal = commit_signal(self._ctx)
 
-        latest: list[Execution] = []
-        ended = await self.poll(look, timeout)
-        return ended if ended is not None else latest[0]
+        def wake() -> None:
+            try:
+                loop.call_soon_threadsafe(event.set)
+            except RuntimeError:  # the loop has closed
+                pass
+
+        def read() -> Execution:
+            return queries.get_execution(self._ctx, arn)
+
+        with self._lock:
+            self._ending.add(entry)
+        try:
+            with signal.watch(arn, wake) as watch:
+                cached = self._ctx.cached_execution(arn)
+                execution = cached if cached is not None else await self._threads.run(read)
+                fresh = cached is None
+                while execution.status not in TERMINAL_EXECUTION_STATUSES:
+                    remaining = deadline - loop.time()
+                    if remaining <= 0 or self._closed:
+                        break
+                    try:
+                        await asyncio.wait_for(event.wait(), min(remaining, POLL_SECONDS))
+                    except TimeoutError:
+                        pass
+                    event.clear()
+                    if watch.execution is not None:
+                        return watch.execution
+                    execution, fresh = await self._threads.run(read), True
+                else:
+                    return execution
+                # Ran out (or the server is stopping): the row, not a cache of it.
+                return execution if fresh else await self._threads.run(read)
+        finally:
+            with self._lock:
+                self._ending.discard(entry)
 
     async def wait_terminal(self, arn: str, timeout: float) -> Execution | None:
         """The execution once it has ended, or None if it is still running at `timeout`."""

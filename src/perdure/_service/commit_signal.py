@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from perdure._clock import monotonic
@@ -72,11 +72,15 @@ class CommitSignal:
             for watch in watches:
                 watch.execution = execution
                 watch.event.set()
+                if watch.on_end is not None:
+                    watch.on_end()
 
     @contextmanager
-    def watch(self, arn: str) -> Iterator[_Watch]:
-        """A watch on `arn`'s end by a commit of this process, while the block runs."""
-        watch = _Watch()
+    def watch(self, arn: str, on_end: Callable[[], None] | None = None) -> Iterator[_Watch]:
+        """A watch on `arn`'s end by a commit of this process, while the block runs.
+        `on_end` is also called then, on the committing thread, so it must only take
+        note (wake an event loop, say)."""
+        watch = _Watch(on_end)
         with self._watches_lock:
             self._watches.setdefault(arn, []).append(watch)
         try:
@@ -92,11 +96,12 @@ class CommitSignal:
 class _Watch:
     """Set, with the execution as committed, when a commit of this process ends it."""
 
-    __slots__ = ("event", "execution")
+    __slots__ = ("event", "execution", "on_end")
 
-    def __init__(self) -> None:
+    def __init__(self, on_end: Callable[[], None] | None = None) -> None:
         self.event = threading.Event()
         self.execution: Execution | None = None
+        self.on_end = on_end
 
 
 _signals: weakref.WeakKeyDictionary[ServiceContext, CommitSignal] = weakref.WeakKeyDictionary()
