@@ -65,6 +65,7 @@ class PerdureApi:
         # Room for any request whose payloads are within their limits, so the service,
         # not the body reader, refuses an oversized payload, as it does in-process.
         self.max_body = ctx.settings.limits.request_body
+        self._routes = routes.Resolver()
 
     def end_long_polls(self) -> None:
         """Answer every request that is waiting (a worker's claim, a long-polled
@@ -82,7 +83,7 @@ class PerdureApi:
         operation = "Unknown"
         try:
             raw_path = _raw_path(scope)
-            route, params = routes.resolve(scope["method"], raw_path)
+            route, params = self._routes.resolve(scope["method"], raw_path)
             operation = route.operation
             body = await _read_body(scope, receive, self.max_body)
             request = Request(

@@ -9,8 +9,11 @@ it has been matched, as strict UTF-8.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import unquote
 
 from perdure._api import callbacks, executions, invoke, service_endpoints, workers
@@ -106,7 +109,37 @@ def _match(route: Route, parts: list[str]) -> dict[str, str] | None:
     return raw
 
 
-def resolve(method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
+class Resolver:
+    """`resolve`, remembering the answers for the paths seen last: a running execution
+    sends every checkpoint to the same path, so most requests are resolved by one
+    lookup. The parameters are read-only, so one answer serves every request to its
+    path."""
+
+    def __init__(self, remembered: int = 1024) -> None:
+        self._remembered = remembered
+        self._answers: OrderedDict[tuple[str, str], tuple[Route, Mapping[str, str]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resolve(self, method: str, raw_path: str) -> tuple[Route, Mapping[str, str]]:
+        key = (method, raw_path)
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
+        found = resolve(method, raw_path)
+        if len(raw_path) <= _MAX_REMEMBERED_PATH:
+            with self._lock:
+                self._answers[key] = found
+                if len(self._answers) > self._remembered:
+                    self._answers.popitem(last=False)
+        return found
+
+
+_MAX_REMEMBERED_PATH = 1024
+
+
+def resolve(method: str, raw_path: str) -> tuple[Route, Mapping[str, str]]:
     """The route for `method` and the undecoded path, with its decoded parameters.
     Raises UnknownOperationError (404) or MethodNotAllowedError (405)."""
     parts = raw_path.split("/")
@@ -118,7 +151,7 @@ def resolve(method: str, raw_path: str) -> tuple[Route, dict[str, str]]:
         if route.method != method:
             allowed.append(route.method)
             continue
-        return route, {name: _decode(value, name) for name, value in raw.items()}
+        return route, MappingProxyType({name: _decode(value, name) for name, value in raw.items()})
     if allowed:
         raise MethodNotAllowedError(
             f"{method} is not supported on this resource; use {' or '.join(allowed)}.", allowed
