@@ -133,10 +133,14 @@ async def claim(api: ApiContext, req: Request) -> Response:
     lease_ms = _lease_ms(body)
     wait = opt_int(body, "WaitSeconds", "", lo=0, hi=MAX_WAIT_SECONDS) or 0
     limit = opt_int(body, "MaxInvocations", "", lo=1, hi=MAX_BATCH) or 1
-    if configs:
-        await api.threads.run(register_configs, api.ctx, configs)
+    # Recorded by the first attempt, on the thread it runs on anyway: one hand-off to
+    # a thread per claim, not two.
+    unrecorded = [configs] if configs else []
 
     def attempt() -> list[ClaimedInvocation] | None:
+        if unrecorded:
+            register_configs(api.ctx, unrecorded[0])
+            unrecorded.clear()
         return invocations.claim_due(api.ctx, functions, worker, lease_ms, limit) or None
 
     assert api.waiter is not None
