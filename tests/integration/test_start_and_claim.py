@@ -144,3 +144,26 @@ def test_executions_that_end_in_their_first_invocation_leave_the_dispatcher_asle
         assert _ended(app, arn).status is ExecutionStatus.SUCCEEDED
     # It still looks at least once a second (leases, other processes); not per commit.
     assert looks[0] <= 2 + int(time.monotonic() - began)
+
+
+def test_work_queued_behind_busy_threads_leaves_the_dispatcher_asleep(
+    app: EmbeddedApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start.start_execution(app.ctx, "gated", "{}")
+    start.start_execution(app.ctx, "one", "{}")  # claimed ahead, in the pool's queue
+    queued = [start.start_execution(app.ctx, "one", "{}").arn for _ in range(2)]
+    looks = [0]
+    real = app.store.due_timers
+
+    def counted(now: int, limit: int) -> Any:
+        looks[0] += 1
+        return real(now, limit)
+
+    monkeypatch.setattr(app.store, "due_timers", counted)
+    time.sleep(0.5)
+    # Queued work that waits for a thread is claimed by the thread that frees, so the
+    # dispatcher looks again for timers (about once a second), not in a loop.
+    assert looks[0] <= 2
+    GATE.set()
+    for arn in queued:
+        assert _ended(app, arn).status is ExecutionStatus.SUCCEEDED

@@ -262,23 +262,30 @@ class Dispatcher:
         if not self._real_time:
             return 0.5
         if self._invoker is None:
-            return self._scheduler_sleep_seconds()
-        nxt = self._ctx.store.next_wakeup()
+            return self._timers_sleep_seconds(_SCHEDULER_POLL)
         longest = _MAX_SLEEP_MS / 1000
+        with self._idle:
+            backlog = self._backlog
+        if backlog:
+            # Due invocations wait for a thread, and the thread that frees claims one
+            # itself (`_next_job`): sleeping until they are due would spin.
+            return self._timers_sleep_seconds(longest)
+        nxt = self._ctx.store.next_wakeup()
         if nxt is None:
             return longest
         return max(0.0, min(longest, (nxt - self._ctx.now()) / 1000))
 
-    def _scheduler_sleep_seconds(self) -> float:
-        """Until the next timer, at most `_SCHEDULER_POLL`: `next_wakeup` also counts
-        queued invocations, which a scheduler leaves to workers (sleeping until those
-        would spin), and the poll bound catches timers and leases that other server
-        processes committed, which no local commit announces."""
+    def _timers_sleep_seconds(self, bound: float) -> float:
+        """Until the next timer, at most `bound` seconds, when queued invocations are
+        not this loop's to wait for (`next_wakeup` counts them too): a scheduler leaves
+        them to workers, and a dispatcher with every thread busy to its threads. The
+        bound also catches timers and leases that other processes committed, which no
+        local commit announces."""
         now = self._ctx.now()
-        upcoming = self._ctx.store.due_timers(now + int(_SCHEDULER_POLL * 1000), 1)
+        upcoming = self._ctx.store.due_timers(now + int(bound * 1000), 1)
         if not upcoming:
-            return _SCHEDULER_POLL
-        return max(0.0, min(_SCHEDULER_POLL, (upcoming[0].due_ms - now) / 1000))
+            return bound
+        return max(0.0, min(bound, (upcoming[0].due_ms - now) / 1000))
 
     def _tick(self) -> None:
         if self._real_time:
