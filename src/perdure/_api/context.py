@@ -28,12 +28,16 @@ T = TypeVar("T")
 
 
 class CompletionWaiter:
-    """Wakes requests waiting for an execution to end whenever the service commits.
+    """Wakes the requests that wait in this process: a worker's claim when a commit
+    makes work due (`ServiceContext.subscribe_work`), a wait for an end when that end
+    is committed (`wait_ended`).
 
     The service calls listeners on the committing thread, so the listener only schedules
     a wake-up on each waiting request's event loop. No waiter holds a thread while it
     waits (each look at the store borrows one for the read), and `close` ends every wait
-    at once, so a server shutting down is not held up by long-polls."""
+    at once, so a server shutting down is not held up by long-polls. A claim is not
+    woken by commits that make nothing due (an execution's end, most checkpoints): with
+    several workers long-polling, each such commit would cost a claim query apiece."""
 
     def __init__(self, ctx: ServiceContext, threads: BlockingCalls) -> None:
         self._ctx = ctx
@@ -44,7 +48,7 @@ class CompletionWaiter:
         # every commit.
         self._ending: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._closed = False
-        ctx.subscribe(self._changed)
+        ctx.subscribe_work(self._work_due)
 
     @property
     def closed(self) -> bool:
@@ -57,6 +61,12 @@ class CompletionWaiter:
         with self._lock:
             ending = list(self._ending)
         self._wake(ending)
+
+    def _work_due(self, due_at: int) -> None:
+        """Work falls due at `due_at` (0: now or unknown): wake the claims if it is due
+        already; later work is found by their next look (every POLL_SECONDS)."""
+        if due_at <= self._ctx.now():
+            self._changed()
 
     def _changed(self) -> None:
         with self._lock:
@@ -73,9 +83,9 @@ class CompletionWaiter:
 
     async def poll(self, attempt: Callable[[], T | None], timeout: float) -> T | None:
         """Run `attempt` (on a worker thread) until it returns something or `timeout`
-        seconds pass, trying again after each commit of this process and at least every
-        POLL_SECONDS (for commits of other processes and work that becomes due by time
-        alone). A worker's long-poll for invocations waits here."""
+        seconds pass, trying again after each commit of this process that makes work due
+        and at least every POLL_SECONDS (for commits of other processes and work that
+        becomes due by time alone). A worker's long-poll for invocations waits here."""
         loop = asyncio.get_running_loop()
         event = asyncio.Event()
         entry = (loop, event)
