@@ -8,6 +8,7 @@ import dataclasses
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -245,7 +246,9 @@ def build_embedded(
                 store.close()
                 raise
     dispatcher = Dispatcher(ctx, registry, chosen, workers=workers, real_time=real_time)
-    store.watch(dispatcher.kick)  # work committed by other processes wakes it at once
+    # Work other processes commit is announced here as if committed here: it wakes the
+    # dispatcher, and the claims of workers long-polling `perdure dev`, at once.
+    store.watch(partial(ctx.announce_due, 0))
     dispatcher.start()
     return EmbeddedApp(store, ctx, registry, dispatcher, client, lambda_invoker)
 
@@ -389,6 +392,7 @@ def build_server(
     ctx = ServiceContext(store, clock or SystemClock(), settings, functions=functions)
     scheduler = Dispatcher.scheduler(ctx)
     api = create_app(ctx, invoke_timeout=invoke_timeout, auth=auth)
-    store.watch(scheduler.kick)
+    # Work other servers commit wakes this one's scheduler and its workers' held claims.
+    store.watch(partial(ctx.announce_due, 0))
     scheduler.start()
     return ServerApp(store, ctx, scheduler, api, with_dashboard(api, ctx, auth))

@@ -91,6 +91,35 @@ def test_a_commit_in_one_process_wakes_a_watcher_in_another(postgres_url: str) -
         writer.close()
 
 
+def test_a_process_is_not_woken_by_the_echo_of_its_own_commits(postgres_url: str) -> None:
+    own, other = open_store(postgres_url), open_store(postgres_url)
+    woken_own, woken_other = threading.Event(), threading.Event()
+    try:
+        own.watch(woken_own.set)
+        other.watch(woken_other.set)
+        assert woken_own.wait(5) and woken_other.wait(5)  # once each when listening starts
+        woken_own.clear()
+        woken_other.clear()
+        ex = Execution(
+            arn="arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/b/id-b",
+            execution_id="id-b",
+            name="b",
+            function_name="f",
+            version="$LATEST",
+            status=ExecutionStatus.RUNNING,
+            start_timestamp=1,
+            execution_timeout=60,
+        )
+        assert own.create_execution(*start_execution(ex, 1))
+        assert woken_other.wait(5)
+        # Heard by the same kind of listener in the same time: the own one skipped it.
+        time.sleep(0.2)
+        assert not woken_own.is_set()
+    finally:
+        own.close()
+        other.close()
+
+
 def test_db_migrate_reports_the_schema_of_a_postgres_database(postgres_url: str) -> None:
     out = io.StringIO()
     assert main(["db", "migrate", "--db", postgres_url, "--json"], stdout=out) == 0

@@ -20,6 +20,7 @@ the listener reconnect by themselves (`postgres_outage`).
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -215,6 +216,9 @@ class PostgresStore:
         )
         self._listener: WakeupListener | None = None
         self._listener_lock = threading.Lock()
+        # Sent with this store's notifications: its own listener skips them, since this
+        # process announces the work it commits itself (`ServiceContext.notify`).
+        self._origin = secrets.token_hex(8)
         self._prefixes = PrefixIds()
 
     # -- schema -----------------------------------------------------------------------
@@ -287,7 +291,7 @@ class PostgresStore:
     def watch(self, listener: Callable[[], None]) -> None:
         with self._listener_lock:
             if self._listener is None:
-                self._listener = WakeupListener(self._conninfo)
+                self._listener = WakeupListener(self._conninfo, ignore=self._origin)
                 self._listener.start()
             self._listener.add(listener)
 
@@ -314,7 +318,7 @@ class PostgresStore:
             )
         script.write(state.record.execution.execution_id, transition)
         if _queues_work(transition):
-            script.notify(CHANNEL)
+            script.notify(CHANNEL, self._origin)
         try:
             self._run(script)
         except psycopg.errors.DivisionByZero:
@@ -399,7 +403,7 @@ class PostgresStore:
         if reply is not None:
             self._save_reply(script, rec.execution.execution_id, reply)
         if children or _queues_work(transition):
-            script.notify(CHANNEL)
+            script.notify(CHANNEL, self._origin)
         try:
             self._run(script)
         except psycopg.errors.DivisionByZero:

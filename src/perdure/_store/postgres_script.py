@@ -31,20 +31,24 @@ class Script:
         self._guard = guard
         self._parts: list[str] = []
         self._channel: str | None = None
+        self._origin = ""
         self.args: list[Any] = list(args)
 
     def add(self, statement: str, args: Sequence[Any] = ()) -> None:
         self._parts.append(statement)
         self.args.extend(args)
 
-    def notify(self, channel: str) -> None:
-        """NOTIFY `channel` when (and only if) the write commits."""
+    def notify(self, channel: str, origin: str) -> None:
+        """NOTIFY `channel` when (and only if) the write commits, with `origin` (the
+        writing store's id: `[0-9a-f]+`) as the payload, so that its own process, which
+        knows of the work already, can ignore the echo."""
         self._channel = channel
+        self._origin = origin
 
     def sql(self) -> str:
         ctes = [f"guard AS ({self._guard})"] if self._guard is not None else []
         ctes += [f"w{i} AS ({part})" for i, part in enumerate(self._parts)]
-        notify = f"pg_notify('{self._channel}', '')" if self._channel else None
+        notify = f"pg_notify('{self._channel}', '{self._origin}')" if self._channel else None
         if self._guard is not None:
             final = f"SELECT 1 / COUNT(*){', ' + notify if notify else ''} FROM guard"
         elif len(self._parts) == 1 and notify is None:

@@ -1,7 +1,9 @@
 """Hearing other processes' commits on PostgreSQL: LISTEN on one dedicated connection.
 
 A commit that queues an invocation or sets a timer sends `NOTIFY perdure_work` inside its
-transaction, so the notification goes out exactly when the work becomes visible. A
+transaction, so the notification goes out exactly when the work becomes visible. Its
+payload names the store that sent it, and a process's listener skips its own: the
+process has announced that work to its dispatcher and its waiting claims already. A
 listener thread waits on its connection's socket (and on a pipe, so `stop` returns at
 once) and calls every subscriber when notifications arrive. Notifications are a hint, not
 a queue: one lost while reconnecting costs only a poll interval, and after each
@@ -30,10 +32,13 @@ log = logging.getLogger("perdure.store")
 
 
 class WakeupListener:
-    def __init__(self, conninfo: str) -> None:
+    def __init__(self, conninfo: str, ignore: str = "") -> None:
         """`conninfo`: a connection string with keepalives on (`postgres_outage.conninfo`):
-        this connection only reads, so a peer that vanished would be waited on forever."""
+        this connection only reads, so a peer that vanished would be waited on forever.
+        `ignore`: the payload of this process's own notifications, which wake nobody
+        (its commits announce their work in-process)."""
         self._conninfo = conninfo
+        self._ignore = ignore
         self._listeners: list[Callable[[], None]] = []
         self._stop_read, self._stop_write = os.pipe()
         self._stopped = False
@@ -85,5 +90,6 @@ class WakeupListener:
                 ready, _, _ = select.select([conn.fileno(), self._stop_read], [], [])
                 if self._stop_read in ready:
                     return
-                if any(True for _ in conn.notifies(timeout=0)):
+                heard = [n.payload for n in conn.notifies(timeout=0)]
+                if any(payload != self._ignore or not payload for payload in heard):
                     self._wake()
