@@ -162,8 +162,9 @@ def test_work_queued_behind_busy_threads_leaves_the_dispatcher_asleep(
     monkeypatch.setattr(app.store, "due_timers", counted)
     time.sleep(0.5)
     # Queued work that waits for a thread is claimed by the thread that frees, so the
-    # dispatcher looks again for timers (about once a second), not in a loop.
-    assert looks[0] <= 2
+    # dispatcher looks again for timers (about once a second; a pass looks twice, for
+    # due timers and for its sleep), not in a loop.
+    assert looks[0] <= 4
     GATE.set()
     for arn in queued:
         assert _ended(app, arn).status is ExecutionStatus.SUCCEEDED
