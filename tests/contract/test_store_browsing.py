@@ -211,7 +211,11 @@ def test_a_database_listed_before_migration_0004_lists_the_same_after_it(tmp_pat
     older.close()
     store = SqliteStore(str(path))
     try:
-        assert store.applied_on_open == ["0004_listing_without_arn.sql", "0005_derived_arns.sql"]
+        assert store.applied_on_open == [
+            "0004_listing_without_arn.sql",
+            "0005_derived_arns.sql",
+            "0006_checkpoint_replies_by_age.sql",
+        ]
         assert store.browse_executions(ExecutionFilter()) == [
             ExecutionSummary(arn, "id-a", "f", "a", ExecutionStatus.RUNNING, 5, None)
         ]

@@ -153,7 +153,7 @@ def test_an_execution_in_flight_before_0005_reads_the_same_after_it_and_finishes
 
     app = build_embedded(database_before_0005(executions), FUNCTIONS)
     try:
-        assert app.store.schema()[-1] == "0005_derived_arns.sql"
+        assert "0005_derived_arns.sql" in app.store.schema()
         client = DurableClient.embedded(app)
         for arn in arns.values():
             assert client.history(arn) == histories[arn]
