@@ -142,8 +142,10 @@ def test_executions_that_end_in_their_first_invocation_leave_the_dispatcher_asle
     for _ in range(30):
         arn = start.start_execution(app.ctx, "one", "{}").arn
         assert _ended(app, arn).status is ExecutionStatus.SUCCEEDED
-    # It still looks at least once a second (leases, other processes); not per commit.
-    assert looks[0] <= 2 + int(time.monotonic() - began)
+    # It still looks at least once a second (leases, other processes), and once more
+    # when a look made while the thread was busy left a backlog to hand back; not per
+    # commit.
+    assert looks[0] <= 4 + int(time.monotonic() - began)
 
 
 def test_work_queued_behind_busy_threads_leaves_the_dispatcher_asleep(

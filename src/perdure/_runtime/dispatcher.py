@@ -45,6 +45,7 @@ function's retention period (`retention.prune_due`, at most once a minute when i
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -397,7 +398,18 @@ class Dispatcher:
         return job
 
     def _claim_one(self) -> ClaimedInvocation | None:
-        for arn in invocations.due_invocations(self._ctx, 4):
+        """One due invocation claimed for this thread, or None. Threads finishing at
+        once look at the same due invocations, so each tries them in its own order.
+
+        Finding none claimable does not prove the queue empty: the others may have
+        taken those it saw, and on PostgreSQL a look skips the rows that concurrent
+        looks hold (`SKIP LOCKED`), so it can come back empty while work is queued.
+        So the backlog is handed back to the dispatcher, which looks again and plans
+        its sleep from the store; asleep on a plan made while every thread was busy,
+        it would leave that work waiting for its next timer."""
+        due = invocations.due_invocations(self._ctx, 2 * self._workers)
+        random.shuffle(due)
+        for arn in due:
             with self._idle:
                 if arn in self._running:
                     continue
@@ -406,6 +418,7 @@ class Dispatcher:
                 return claimed
         with self._idle:
             self._backlog = False
+        self.kick()
         return None
 
     def _outcome(self, job: ClaimedInvocation) -> Outcome:
