@@ -67,6 +67,19 @@ def test_two_servers_on_one_postgres_fire_each_due_timer_once(postgres_url: str)
     assert counts == [1] * len(arns)
 
 
+def _new_execution(name: str) -> Execution:
+    return Execution(
+        arn=f"arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/{name}/id-{name}",
+        execution_id=f"id-{name}",
+        name=name,
+        function_name="f",
+        version="$LATEST",
+        status=ExecutionStatus.RUNNING,
+        start_timestamp=1,
+        execution_timeout=60,
+    )
+
+
 def test_a_commit_in_one_process_wakes_a_watcher_in_another(postgres_url: str) -> None:
     watcher, writer = open_store(postgres_url), open_store(postgres_url)
     woken = threading.Event()
@@ -74,17 +87,7 @@ def test_a_commit_in_one_process_wakes_a_watcher_in_another(postgres_url: str) -
         watcher.watch(woken.set)
         assert woken.wait(5)  # called once when listening starts
         woken.clear()
-        ex = Execution(
-            arn="arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/a/id-a",
-            execution_id="id-a",
-            name="a",
-            function_name="f",
-            version="$LATEST",
-            status=ExecutionStatus.RUNNING,
-            start_timestamp=1,
-            execution_timeout=60,
-        )
-        assert writer.create_execution(*start_execution(ex, 1))
+        assert writer.create_execution(*start_execution(_new_execution("a"), 1))
         assert woken.wait(5)
     finally:
         watcher.close()
@@ -100,17 +103,7 @@ def test_a_process_is_not_woken_by_the_echo_of_its_own_commits(postgres_url: str
         assert woken_own.wait(5) and woken_other.wait(5)  # once each when listening starts
         woken_own.clear()
         woken_other.clear()
-        ex = Execution(
-            arn="arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST/durable-execution/b/id-b",
-            execution_id="id-b",
-            name="b",
-            function_name="f",
-            version="$LATEST",
-            status=ExecutionStatus.RUNNING,
-            start_timestamp=1,
-            execution_timeout=60,
-        )
-        assert own.create_execution(*start_execution(ex, 1))
+        assert own.create_execution(*start_execution(_new_execution("b"), 1))
         assert woken_other.wait(5)
         # Heard by the same kind of listener in the same time: the own one skipped it.
         time.sleep(0.2)

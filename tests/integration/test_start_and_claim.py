@@ -69,6 +69,19 @@ def _count_commits(app: EmbeddedApp, monkeypatch: pytest.MonkeyPatch) -> list[in
     return count
 
 
+def _count_timer_looks(app: EmbeddedApp, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How often the dispatcher looks for due timers from now on (it does on each pass)."""
+    looks = [0]
+    real = app.store.due_timers
+
+    def counted(now: int, limit: int) -> Any:
+        looks[0] += 1
+        return real(now, limit)
+
+    monkeypatch.setattr(app.store, "due_timers", counted)
+    return looks
+
+
 def test_a_start_with_a_thread_free_claims_the_first_invocation_as_it_creates(
     app: EmbeddedApp,
 ) -> None:
@@ -130,14 +143,7 @@ def test_a_burst_beyond_the_pool_claims_ahead_as_many_as_it_has_threads_then_que
 def test_executions_that_end_in_their_first_invocation_leave_the_dispatcher_asleep(
     app: EmbeddedApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    looks = [0]
-    real = app.store.due_timers
-
-    def counted(now: int, limit: int) -> Any:
-        looks[0] += 1
-        return real(now, limit)
-
-    monkeypatch.setattr(app.store, "due_timers", counted)
+    looks = _count_timer_looks(app, monkeypatch)
     began = time.monotonic()
     for _ in range(30):
         arn = start.start_execution(app.ctx, "one", "{}").arn
@@ -154,14 +160,7 @@ def test_work_queued_behind_busy_threads_leaves_the_dispatcher_asleep(
     start.start_execution(app.ctx, "gated", "{}")
     start.start_execution(app.ctx, "one", "{}")  # claimed ahead, in the pool's queue
     queued = [start.start_execution(app.ctx, "one", "{}").arn for _ in range(2)]
-    looks = [0]
-    real = app.store.due_timers
-
-    def counted(now: int, limit: int) -> Any:
-        looks[0] += 1
-        return real(now, limit)
-
-    monkeypatch.setattr(app.store, "due_timers", counted)
+    looks = _count_timer_looks(app, monkeypatch)
     time.sleep(0.5)
     # Queued work that waits for a thread is claimed by the thread that frees, so the
     # dispatcher looks again for timers (about once a second; a pass looks twice, for
