@@ -17,6 +17,7 @@ rather than a loop that reports its own health.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -99,10 +100,14 @@ C = TypeVar("C", bound=type)
 def translate_faults(classify: Classifier, writes: Collection[str]) -> Callable[[C], C]:
     """Class decorator: every public method re-raises what `classify` recognises as a
     `StoreFaultError` (chained to the driver's exception, for the log) and notes it in
-    the instance's `fault_log`; a method named in `writes` clears it on success."""
+    the instance's `fault_log`; a method named in `writes` clears it on success. Methods
+    the class inherits (a backend's `*_upkeep` mixin) are covered too, wrapped on the
+    class itself, so the mixin stays as it is."""
 
     def decorate(cls: C) -> C:
-        for name, member in list(vars(cls).items()):
+        names = {name for klass in cls.__mro__ if klass is not object for name in vars(klass)}
+        for name in sorted(names):
+            member = inspect.getattr_static(cls, name)
             if name.startswith("_") or not callable(member):
                 continue
             setattr(cls, name, _translating(member, classify, name in writes))

@@ -15,7 +15,9 @@ queue an invocation or set a timer send `NOTIFY perdure_work`, and `watch` LISTE
 (`postgres_wakeup`), so a dispatcher in another process wakes at once instead of at its
 next poll. A restart of the database or a dropped connection fails requests with a
 retryable `connection_lost` fault, at once, until connections work again; the pool and
-the listener reconnect by themselves (`postgres_outage`).
+the listener reconnect by themselves (`postgres_outage`). This module is the engine's
+path; deleting, pruning, listings and copying are in `postgres_upkeep`, which the store
+inherits.
 """
 
 from __future__ import annotations
@@ -24,16 +26,14 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import partial
 from importlib import resources
 from typing import Any
 
 import psycopg
-from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from perdure._config import Synchronous
-from perdure._model import Event, Execution, ExecutionStatus
+from perdure._model import Execution, ExecutionStatus
 from perdure._model.durable_config import DurableConfig
 from perdure._model.state import (
     ExecutionState,
@@ -41,14 +41,7 @@ from perdure._model.state import (
     TimerKind,
     Transition,
 )
-from perdure._store.browsing import (
-    count_statuses,
-    select_by_function,
-    select_lease_holdings,
-    select_page,
-    summaries,
-)
-from perdure._store.document_encoding import decode_event, decode_op
+from perdure._store.document_encoding import decode_op
 from perdure._store.faults import FaultLog, StoreFaultError, translate_faults
 from perdure._store.postgres_outage import (
     CONNECTION_WAIT,
@@ -57,59 +50,31 @@ from perdure._store.postgres_outage import (
     Outage,
     conninfo,
 )
-from perdure._store.postgres_script import Script
-from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
-from perdure._store.row_export import (
-    COUNT_TABLES,
-    SUM_OF_VERSIONS,
-    admit,
-    bundle,
-    child_rows,
-    insert_child,
-    select_children,
-    select_collisions,
-    select_executions,
-    stored_rows,
-    upsert_function_config,
+from perdure._store.postgres_script import (
+    INSERT_EXECUTION,
+    INSERT_LEASED_EXECUTION,
+    Connection,
+    Script,
+    prefix_number,
 )
+from perdure._store.postgres_upkeep import PostgresUpkeep
+from perdure._store.postgres_wakeup import CHANNEL, WakeupListener
 from perdure._store.rows import (
-    EXEC_COLUMN_COUNT,
     EXEC_COLUMNS,
-    INSERT_COLUMNS,
     UPDATE_COLUMNS,
     insert_values,
     record_from_row,
     update_values,
 )
 from perdure._store.store import (
-    EXECUTION_TABLES,
     REPLY_TTL_MS,
     CallbackRef,
-    CopyConflictError,
     DueTimer,
-    ExecutionFilter,
-    ExecutionQuery,
-    ExecutionRows,
-    ExecutionSummary,
-    FunctionConfigRow,
-    LeaseHolding,
-    PageKey,
-    RowCounts,
     SavedReply,
     StaleStateError,
-    StoreStats,
     StoreUnavailableError,
 )
-from perdure._store.stored_arns import (
-    PrefixIds,
-    arn_key,
-    arn_sql,
-    insert_prefix,
-    matches_arn,
-    select_prefix,
-)
-
-Connection = psycopg.Connection[TupleRow]
+from perdure._store.stored_arns import PrefixIds, arn_key, arn_sql, matches_arn
 
 # Held while migrating, so servers starting together apply each migration once.
 _MIGRATION_LOCK = int.from_bytes(b"perdure\0", "big")
@@ -119,13 +84,6 @@ _NOT_PAUSED = f"status NOT IN ('{ExecutionStatus.PAUSED.value}', '{ExecutionStat
 _QUEUED = InvocationState.QUEUED.value
 _RUNNING = InvocationState.RUNNING.value
 
-_INSERT_EXECUTION = (
-    f"INSERT INTO executions ({INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
-)
-_INSERT_LEASED_EXECUTION = (
-    f"INSERT INTO executions ({INSERT_COLUMNS}, lease_owner, lease_expires) "
-    f"VALUES ({', '.join(['%s'] * (EXEC_COLUMN_COUNT + 2))})"
-)
 _UPDATE_SET = (
     "UPDATE executions SET "
     + ", ".join(f"{column}=%s" for column in UPDATE_COLUMNS)
@@ -134,7 +92,6 @@ _UPDATE_SET = (
 _GUARD = " WHERE id=%s AND row_version=%s RETURNING 1"
 _GUARDED_UPDATE = _UPDATE_SET + _GUARD
 _GUARDED_UPDATE_AND_LEASE = _UPDATE_SET + ", lease_owner=%s, lease_expires=%s" + _GUARD
-_NOTIFY = f"NOTIFY {CHANNEL}"
 _SAVE_REPLY = (
     "INSERT INTO checkpoint_replies "
     "(execution_id, client_token, checkpoint_token, reply, created_ms) "
@@ -147,11 +104,8 @@ _EXPIRE_REPLIES = (
     "DELETE FROM checkpoint_replies WHERE created_ms < %s "
     "AND (client_token, checkpoint_token) <> (%s, %s)"
 )
-_DAY_MS = 86_400_000
 _BY_ARN = matches_arn("executions", "%s")
 _ARN = arn_sql("executions")
-# What an execution leaves behind in other tables, all keyed by its id.
-_EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
 
 
 def _queues_work(t: Transition) -> bool:
@@ -184,7 +138,7 @@ def classify_postgres_error(exc: BaseException) -> StoreFaultError | None:
     classify_postgres_error,
     writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
 )
-class PostgresStore:
+class PostgresStore(PostgresUpkeep):
     def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
         """Open the database at `url` (a libpq URL or DSN), apply pending migrations and
         start the pool. `synchronous` other than FULL turns `synchronous_commit` off for
@@ -310,10 +264,10 @@ class PostgresStore:
         # Fails (division by zero, so nothing is written) when the name is taken.
         values = insert_values(transition.record, self._prefix_number(state.record.execution))
         if lease is None:
-            script = Script(f"{_INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1", values)
+            script = Script(f"{INSERT_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1", values)
         else:
             script = Script(
-                f"{_INSERT_LEASED_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
+                f"{INSERT_LEASED_EXECUTION} ON CONFLICT DO NOTHING RETURNING 1",
                 (*values, *lease),
             )
         script.write(state.record.execution.execution_id, transition)
@@ -332,7 +286,7 @@ class PostgresStore:
         prefix, number = self._prefixes.known(execution)
         if number is None:
             with self._tx() as conn:
-                number = _prefix_number(conn, prefix)
+                number = prefix_number(conn, prefix)
             self._prefixes.learn(prefix, number)
         return number
 
@@ -396,9 +350,7 @@ class PostgresStore:
         script.write(rec.execution.execution_id, transition)
         for child_state, child_transition in children:
             child = child_transition.record
-            script.add(
-                _INSERT_EXECUTION, insert_values(child, self._prefix_number(child.execution))
-            )
+            script.add(INSERT_EXECUTION, insert_values(child, self._prefix_number(child.execution)))
             script.write(child_state.record.execution.execution_id, child_transition)
         if reply is not None:
             self._save_reply(script, rec.execution.execution_id, reply)
@@ -511,33 +463,6 @@ class PostgresStore:
         row = self._one("SELECT COUNT(*) FROM executions WHERE invocation=%s", (_RUNNING,))
         return 0 if row is None else int(row[0])
 
-    def delete_execution(self, arn: str) -> bool:
-        with self._tx() as conn:
-            row = conn.execute(
-                f"DELETE FROM executions WHERE {_BY_ARN} RETURNING id", arn_key(arn)
-            ).fetchone()
-            if row is None:
-                return False
-            for table in ("operations", "events", "timers", "callbacks", "checkpoint_replies"):
-                conn.execute(f"DELETE FROM {table} WHERE execution_id=%s", (row[0],))
-        return True
-
-    def prune_ended(self, now: int, limit: int) -> list[str]:
-        # SKIP LOCKED: servers pruning together each take different executions.
-        with self._tx() as conn:
-            rows = conn.execute(
-                "DELETE FROM executions WHERE id IN (SELECT id FROM executions "
-                "WHERE end_ms IS NOT NULL AND end_ms <= %s "
-                "AND end_ms + retention_days * 86400000 <= %s "
-                f"ORDER BY end_ms LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, {_ARN}",
-                (now - _DAY_MS, now, limit),
-            ).fetchall()
-            ids = [row[0] for row in rows]
-            if ids:
-                for table in _EXECUTION_TABLES:
-                    conn.execute(f"DELETE FROM {table} WHERE execution_id = ANY(%s)", (ids,))
-        return [str(row[1]) for row in rows]
-
     def function_config(self, function_name: str) -> DurableConfig | None:
         row = self._one(
             "SELECT execution_timeout, retention_days FROM function_configs WHERE function_name=%s",
@@ -562,82 +487,6 @@ class PostgresStore:
         )
         self._run(script)
 
-    def stats(self, now: int) -> StoreStats:
-        with self._connection() as conn:
-            by_status = {
-                str(status): int(count)
-                for status, count in conn.execute(
-                    # The narrow listing copy: its status index answers alone.
-                    "SELECT status, COUNT(*) FROM execution_list GROUP BY status"
-                )
-            }
-            due = conn.execute("SELECT COUNT(*) FROM timers WHERE due_ms <= %s", (now,))
-            due_timers = int(due.fetchone()[0])  # type: ignore[index]
-            invocations = {
-                str(state): int(count)
-                for state, count in conn.execute(
-                    "SELECT invocation, COUNT(*) FROM executions GROUP BY invocation"
-                )
-            }
-            expired = conn.execute(
-                "SELECT COUNT(*) FROM executions WHERE invocation=%s AND lease_expires < %s",
-                (_RUNNING, now),
-            ).fetchone()
-        return StoreStats(
-            executions_by_status=by_status,
-            due_timers=due_timers,
-            queued_invocations=invocations.get(_QUEUED, 0),
-            running_invocations=invocations.get(_RUNNING, 0),
-            expired_leases=0 if expired is None else int(expired[0]),
-        )
-
-    # -- reads for the API ------------------------------------------------------------
-
-    def events(self, arn: str, after: int, limit: int, reverse: bool) -> list[Event]:
-        # The execution's id and start: stored events are relative to them.
-        of_execution = (
-            "SELECT v.event_id, v.doc, x.id, x.start_ms FROM events v "
-            f"JOIN executions x ON x.id = v.execution_id WHERE {matches_arn('x', '%s')} "
-        )
-        if reverse:
-            query = of_execution + "AND v.event_id < %s ORDER BY v.event_id DESC LIMIT %s"
-            bound = after if after > 0 else 2**62
-        else:
-            query = of_execution + "AND v.event_id > %s ORDER BY v.event_id LIMIT %s"
-            bound = after
-        rows = self._all(query, (*arn_key(arn), bound, limit))
-        return [
-            decode_event(doc, int(event_id), exec_id, start)
-            for event_id, doc, exec_id, start in rows
-        ]
-
-    def list_executions(self, query: ExecutionQuery) -> list[Execution]:
-        sql, args = select_by_function(query, "%s")
-        return [record_from_row(r)[1].execution for r in self._all(sql, args)]
-
-    # -- reads for the dashboard -----------------------------------------------------
-
-    def browse_executions(
-        self,
-        where: ExecutionFilter,
-        *,
-        older_than: PageKey | None = None,
-        newer_than: PageKey | None = None,
-        limit: int = 50,
-    ) -> list[ExecutionSummary]:
-        sql, args, reverse = select_page(
-            where, "%s", older_than=older_than, newer_than=newer_than, limit=limit
-        )
-        return summaries(self._all(sql, args), reverse)
-
-    def count_by_status(self, where: ExecutionFilter) -> dict[str, int]:
-        sql, args = count_statuses(where, "%s")
-        return {str(status): int(count) for status, count in self._all(sql, args)}
-
-    def lease_holdings(self, limit: int) -> list[LeaseHolding]:
-        rows = self._all(select_lease_holdings("%s"), (_RUNNING, limit))
-        return [LeaseHolding(str(a), str(f), str(o), int(e)) for a, f, o, e in rows]
-
     def saved_reply(self, arn: str, client_token: str, checkpoint_token: str) -> str | None:
         row = self._one(
             "SELECT r.reply FROM checkpoint_replies r JOIN executions e "
@@ -646,83 +495,6 @@ class PostgresStore:
             (*arn_key(arn), client_token, checkpoint_token),
         )
         return None if row is None else str(row[0])
-
-    # -- copying between databases (`perdure db copy`) -------------------------------
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[Connection]:
-        """A read-only transaction: every statement in it sees the same committed state."""
-        with self._tx() as conn:
-            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield conn
-
-    def row_counts(self) -> RowCounts:
-        with self._snapshot() as conn:
-            tables = {}
-            for table in COUNT_TABLES:
-                row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
-                tables[table] = 0 if row is None else int(row[0])
-            versions = conn.execute(SUM_OF_VERSIONS).fetchone()
-        return RowCounts(tables, 0 if versions is None else int(versions[0]))
-
-    def export_executions(self, after: str, limit: int) -> list[ExecutionRows]:
-        with self._snapshot() as conn:
-            executions = conn.execute(select_executions("%s"), (after, limit)).fetchall()
-            ids = [row[0] for row in executions]
-            if not ids:
-                return []
-            children = {
-                table: conn.execute(select_children(table, "= ANY(%s)"), (ids,)).fetchall()
-                for table in EXECUTION_TABLES[1:]
-            }
-        return bundle(executions, children)
-
-    def import_executions(
-        self, batch: Sequence[ExecutionRows], *, skip_existing: bool = False
-    ) -> list[str]:
-        if not batch:
-            return []
-        ids = [rows.execution[0] for rows in batch]
-        names = [rows.execution[3] for rows in batch]
-        any_of = "= ANY(%s)"
-        try:
-            with self._tx() as conn:
-                existing = conn.execute(select_collisions(any_of, any_of), (ids, names)).fetchall()
-                admitted = admit(batch, existing, skip_existing=skip_existing)
-                if not admitted:
-                    return []
-                values = stored_rows(admitted, partial(_prefix_number, conn))
-                cur = conn.cursor()
-                cur.executemany(_INSERT_EXECUTION, values)
-                for table in EXECUTION_TABLES[1:]:
-                    values = child_rows(admitted, table)
-                    if values:
-                        cur.executemany(insert_child(table, "%s"), values)
-                conn.execute(_NOTIFY)  # servers already on this database find the work
-        except psycopg.errors.IntegrityError as exc:
-            raise CopyConflictError(f"the destination database refused a row: {exc}") from None
-        return [rows.execution_id for rows in admitted]
-
-    def export_function_configs(self) -> list[FunctionConfigRow]:
-        rows = self._all(
-            "SELECT function_name, execution_timeout, retention_days, updated_ms "
-            "FROM function_configs ORDER BY function_name"
-        )
-        return [(str(r[0]), r[1], r[2], int(r[3])) for r in rows]
-
-    def import_function_configs(self, rows: Sequence[FunctionConfigRow]) -> None:
-        if rows:
-            with self._tx() as conn:
-                conn.cursor().executemany(upsert_function_config("%s"), rows)
-
-
-def _prefix_number(conn: Connection, prefix: str) -> int:
-    """The number of an ARN prefix in `arn_prefixes`, added in `conn`'s transaction if
-    new."""
-    conn.execute(insert_prefix("%s"), (prefix,))
-    row = conn.execute(select_prefix("%s"), (prefix,)).fetchone()
-    assert row is not None  # just inserted, or there before
-    return int(row[0])
 
 
 def _relax_durability(conn: Connection) -> None:

@@ -12,6 +12,10 @@ written) when the guard changed no row: a stale version, or a name already taken
 The parts run on one snapshot in no defined order, so no two parts may touch one row:
 a timer both cancelled and set by one transition is only set (the upsert replaces its
 due time), which leaves the rows as deleting then inserting it would.
+
+The insert of an execution row and `prefix_number`, which numbers a new ARN prefix in
+the transaction that needs it, are here too: the store's writes and `perdure db copy`'s
+import share them.
 """
 
 from __future__ import annotations
@@ -19,8 +23,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
+from psycopg.rows import TupleRow
+
 from perdure._model.state import Transition
 from perdure._store.document_encoding import encode_event, encode_op
+from perdure._store.rows import EXEC_COLUMN_COUNT, INSERT_COLUMNS
+from perdure._store.stored_arns import insert_prefix, select_prefix
+
+Connection = psycopg.Connection[TupleRow]
+
+INSERT_EXECUTION = (
+    f"INSERT INTO executions ({INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * EXEC_COLUMN_COUNT)})"
+)
+INSERT_LEASED_EXECUTION = (
+    f"INSERT INTO executions ({INSERT_COLUMNS}, lease_owner, lease_expires) "
+    f"VALUES ({', '.join(['%s'] * (EXEC_COLUMN_COUNT + 2))})"
+)
 
 
 class Script:
@@ -110,3 +129,12 @@ class Script:
                 "INSERT INTO callbacks (callback_id, execution_id, op_id, heartbeat_s)",
                 [(cid, exec_id, op_id, hb) for cid, (op_id, hb) in t.callbacks.items()],
             )
+
+
+def prefix_number(conn: Connection, prefix: str) -> int:
+    """The number of an ARN prefix in `arn_prefixes`, added in `conn`'s transaction if
+    new."""
+    conn.execute(insert_prefix("%s"), (prefix,))
+    row = conn.execute(select_prefix("%s"), (prefix,)).fetchone()
+    assert row is not None  # just inserted, or there before
+    return int(row[0])

@@ -5,7 +5,8 @@ out) are made by the caller's thread while another caller's transaction is in it
 fsync, so the connection is held only to run them (`group_commit`). Each write is a list
 of (statement, rows): one row is run with `execute`, several with `executemany`. The
 statements' texts are constants, so the connection's statement cache prepares each
-once.
+once. `prefix_number` numbers a new ARN prefix inside the transaction that needs it,
+for the store's writes and for `perdure db copy`'s import alike.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from perdure._model.state import ExecutionRecord, Transition
 from perdure._store.document_encoding import encode_event, encode_op
 from perdure._store.rows import EXEC_COLUMN_COUNT, INSERT_COLUMNS, insert_values
 from perdure._store.store import REPLY_TTL_MS, SavedReply
+from perdure._store.stored_arns import insert_prefix, select_prefix
 
 Write = tuple[str, Sequence[Sequence[Any]]]
 
@@ -120,3 +122,9 @@ def run_writes(db: sqlite3.Connection, writes: Sequence[Write]) -> None:
             db.execute(statement, rows[0])
         else:
             db.executemany(statement, rows)
+
+
+def prefix_number(db: sqlite3.Connection, prefix: str) -> int:
+    """The number of an ARN prefix in `arn_prefixes`, added in `db`'s transaction if new."""
+    db.execute(insert_prefix("?"), (prefix,))
+    return int(db.execute(select_prefix("?"), (prefix,)).fetchone()[0])
