@@ -128,3 +128,98 @@ def test_a_cancelled_caller_does_not_disturb_later_calls() -> None:
         return await calls.run(lambda: "next")
 
     assert asyncio.run(main()) == "next"
+
+
+def test_brief_calls_of_one_caller_run_on_the_event_loop_thread() -> None:
+    async def main() -> set[bool]:
+        loop_thread = threading.get_ident()
+        calls = BlockingCalls()
+        here = {
+            await calls.run_brief(("127.0.0.1", 5000), lambda: threading.get_ident() == loop_thread)
+            for _ in range(5)
+        }
+        return here | {calls.threads == 0}
+
+    assert asyncio.run(main()) == {True}
+
+
+def test_brief_calls_of_two_callers_at_once_run_on_threads_until_one_is_left() -> None:
+    async def main() -> list[bool]:
+        loop_thread = threading.get_ident()
+        calls = BlockingCalls(shared_window=0.05)
+
+        def on_loop() -> bool:
+            return threading.get_ident() == loop_thread
+
+        seen = [await calls.run_brief(("127.0.0.1", 5000), on_loop)]
+        for _ in range(3):
+            seen.append(await calls.run_brief(("127.0.0.1", 5001), on_loop))
+            seen.append(await calls.run_brief(("127.0.0.1", 5000), on_loop))
+        await asyncio.sleep(0.06)  # the other caller has gone quiet
+        seen.append(await calls.run_brief(("127.0.0.1", 5000), on_loop))
+        return seen
+
+    assert asyncio.run(main()) == [True, False, False, False, False, False, False, True]
+
+
+def test_a_brief_call_goes_to_a_thread_while_another_call_runs_on_one() -> None:
+    release = threading.Event()
+
+    async def main() -> bool:
+        loop_thread = threading.get_ident()
+        calls = BlockingCalls()
+        slow = asyncio.ensure_future(calls.run(release.wait, 5))
+        await asyncio.sleep(0.01)
+        on_loop = await calls.run_brief(None, lambda: threading.get_ident() == loop_thread)
+        release.set()
+        await slow
+        return on_loop
+
+    assert asyncio.run(main()) is False
+
+
+def test_brief_calls_move_to_threads_after_a_slow_one_and_return_once_quick() -> None:
+    async def main() -> list[bool]:
+        loop_thread = threading.get_ident()
+        calls = BlockingCalls(brief_budget=0.01)
+
+        def call(pause: float) -> bool:
+            time.sleep(pause)
+            return threading.get_ident() == loop_thread
+
+        seen = [await calls.run_brief(None, call, 0.0), await calls.run_brief(None, call, 0.2)]
+        seen += [await calls.run_brief(None, call, 0.0) for _ in range(30)]
+        return seen
+
+    seen = asyncio.run(main())
+    assert seen[:3] == [True, True, False]  # the slow call itself had already begun here
+    assert seen[-1] is True
+
+
+def test_a_brief_call_on_the_event_loop_keeps_its_context_changes_to_itself() -> None:
+    async def main() -> tuple[str, str]:
+        REQUEST.set("checkpoint")
+
+        def change() -> str:
+            seen = REQUEST.get()
+            REQUEST.set("changed")
+            return seen
+
+        seen = await BlockingCalls().run_brief(None, change)
+        return seen, REQUEST.get()
+
+    assert asyncio.run(main()) == ("checkpoint", "checkpoint")
+
+
+def test_what_a_brief_call_raises_reaches_the_caller_wherever_it_ran() -> None:
+    def fail() -> None:
+        raise KeyError("missing")
+
+    async def main() -> None:
+        calls = BlockingCalls(shared_window=10)
+        with pytest.raises(KeyError, match="missing"):
+            await calls.run_brief(1, fail)  # on the loop
+        await calls.run_brief(2, fail)  # another caller at once: on a thread
+
+    with pytest.raises(KeyError, match="missing"):
+        asyncio.run(main())

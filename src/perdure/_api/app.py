@@ -95,7 +95,7 @@ class PerdureApi:
                 body=body,
             )
             self.auth.admit(request, operation, raw_path=raw_path, raw_query=_raw_query(scope))
-            response = await self._run(route, request)
+            response = await self._run(route, request, scope.get("client"))
         except AuthenticationError as exc:
             response = refusal_response(exc)
         except ApiError as exc:
@@ -112,11 +112,14 @@ class PerdureApi:
         response.headers.append(("x-amzn-requestid", self.api.ctx.new_request_id()))
         await _send(send, response)
 
-    async def _run(self, route: routes.Route, request: Request) -> Response:
+    async def _run(self, route: routes.Route, request: Request, client: object) -> Response:
         if route.is_async:
             handler = cast(routes.AsyncHandler, route.handler)
             return await handler(self.api, request)
         sync = cast(routes.SyncHandler, route.handler)
+        if route.brief and self.api.ctx.store.refuses_to_wait:
+            caller = tuple(client) if isinstance(client, (list, tuple)) else None
+            return await self.api.threads.run_brief(caller, sync, self.api, request)
         return await self.api.threads.run(sync, self.api, request)
 
 

@@ -36,6 +36,8 @@ class Route:
     operation: str  # the Lambda API operation name (also the metrics label)
     handler: SyncHandler | AsyncHandler
     is_async: bool = False
+    # A short commit or read on a running invocation's path (`BlockingCalls.run_brief`).
+    brief: bool = False
 
     @functools.cached_property
     def segments(self) -> tuple[str, ...]:
@@ -50,8 +52,20 @@ ROUTES: tuple[Route, ...] = (
         invoke.invoke,
         is_async=True,
     ),
-    Route("POST", EXECUTION + "/checkpoint", "CheckpointDurableExecution", executions.checkpoint),
-    Route("GET", EXECUTION + "/state", "GetDurableExecutionState", executions.get_state),
+    Route(
+        "POST",
+        EXECUTION + "/checkpoint",
+        "CheckpointDurableExecution",
+        executions.checkpoint,
+        brief=True,
+    ),
+    Route(
+        "GET",
+        EXECUTION + "/state",
+        "GetDurableExecutionState",
+        executions.get_state,
+        brief=True,
+    ),
     Route("GET", EXECUTION, "GetDurableExecution", executions.get_execution, is_async=True),
     Route("DELETE", EXECUTION, "DeleteDurableExecution", executions.delete_execution),
     Route("GET", EXECUTION + "/history", "GetDurableExecutionHistory", executions.get_history),
@@ -78,8 +92,15 @@ ROUTES: tuple[Route, ...] = (
         workers.PREFIX + "/{RequestId}/heartbeat",
         "HeartbeatInvocation",
         workers.heartbeat,
+        brief=True,
     ),
-    Route("POST", workers.PREFIX + "/{RequestId}/complete", "CompleteInvocation", workers.complete),
+    Route(
+        "POST",
+        workers.PREFIX + "/{RequestId}/complete",
+        "CompleteInvocation",
+        workers.complete,
+        brief=True,
+    ),
     Route("GET", "/health", "Health", service_endpoints.health),
     Route("GET", "/metrics", "Metrics", service_endpoints.metrics),
     Route("GET", "/openapi.json", "OpenApi", service_endpoints.openapi),

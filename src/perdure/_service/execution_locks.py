@@ -12,19 +12,20 @@ The locks are striped: an execution's ARN picks one of a fixed set of re-entrant
 so no table grows with the executions seen, and two executions rarely share one. Since
 two may share one, code must never hold one execution's lock while taking another's
 (it never needs to: a parent is settled after its child's commit, not during it).
+Where waiting is forbidden (`perdure._store.waiting`), a held lock refuses at once.
 """
 
 from __future__ import annotations
 
-import threading
+from perdure._store.waiting import WaitAwareLock
 
 STRIPES = 256
 
 
 class ExecutionLocks:
     def __init__(self, stripes: int = STRIPES) -> None:
-        self._locks = tuple(threading.RLock() for _ in range(stripes))
+        self._locks = tuple(WaitAwareLock() for _ in range(stripes))
 
-    def __call__(self, arn: str) -> threading.RLock:
+    def __call__(self, arn: str) -> WaitAwareLock:
         """The lock that orders this process's decisions on `arn`."""
         return self._locks[hash(arn) % len(self._locks)]

@@ -15,6 +15,10 @@ In a transaction of several units each runs under its own savepoint, so one that
 others commit. A failure of the transaction itself (the disk full, a lock held by
 another process past the busy timeout) fails every unit in it, as it would have failed
 each of them alone.
+
+A caller that must not wait (`perdure._store.waiting`) commits only alone: it is
+refused (`WouldWait`) if a commit is under way or queued, if the connection is held, or
+if another connection holds the database's write lock.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import threading
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, Generic, TypeVar
+
+from perdure._store.waiting import WaitAwareLock, WouldWait, waited_enough, waiting_forbidden
 
 T = TypeVar("T")
 
@@ -46,12 +52,14 @@ class GroupCommit:
     def __init__(
         self,
         db: sqlite3.Connection,
-        lock: threading.RLock,
+        lock: WaitAwareLock,
         copy_failure: Callable[[BaseException], BaseException],
+        busy_timeout_ms: int,
     ) -> None:
         self._db = db
         self._lock = lock
         self._copy_failure = copy_failure
+        self._busy_ms = busy_timeout_ms
         self._turn = threading.Condition(threading.Lock())
         self._queue: list[_Unit[Any]] = []
         self._leading = False
@@ -64,7 +72,10 @@ class GroupCommit:
         transaction is durable; raise what it raised (its changes rolled back), or
         the failure of the transaction."""
         unit = _Unit(work)
+        alone = waiting_forbidden()
         with self._turn:
+            if alone and (self._leading or self._queue):
+                raise WouldWait("another commit is under way")
             self._queue.append(unit)
             while self._leading and not unit.done:
                 self._turn.wait()
@@ -82,6 +93,7 @@ class GroupCommit:
                     self._turn.notify_all()
         if unit.error is not None:
             raise unit.error
+        waited_enough()
         return unit.result  # type: ignore[return-value]
 
     def _commit(self, batch: list[_Unit[Any]], own: _Unit[Any]) -> None:
@@ -89,7 +101,7 @@ class GroupCommit:
         self.transactions += 1
         self.units += len(batch)
         try:
-            db.execute("BEGIN IMMEDIATE")
+            begin_immediate(db, self._busy_ms)
             if len(batch) == 1:
                 own.result = own.work(db)
             else:
@@ -123,3 +135,20 @@ class GroupCommit:
             db.execute("ROLLBACK TO unit")
             unit.error = exc
         db.execute("RELEASE unit")
+
+
+def begin_immediate(db: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    """Take the database's write lock: waiting up to the busy timeout for another
+    connection that holds it, or, where waiting is forbidden, not at all (`WouldWait`)."""
+    if not waiting_forbidden():
+        db.execute("BEGIN IMMEDIATE")
+        return
+    db.execute("PRAGMA busy_timeout=0")
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise WouldWait("another connection holds the database's write lock") from None
+        raise
+    finally:
+        db.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")

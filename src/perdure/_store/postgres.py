@@ -139,6 +139,8 @@ def classify_postgres_error(exc: BaseException) -> StoreFaultError | None:
     writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
 )
 class PostgresStore(PostgresUpkeep):
+    refuses_to_wait = False
+
     def __init__(self, url: str, *, synchronous: Synchronous = "FULL", pool_size: int = 10) -> None:
         """Open the database at `url` (a libpq URL or DSN), apply pending migrations and
         start the pool. `synchronous` other than FULL turns `synchronous_commit` off for

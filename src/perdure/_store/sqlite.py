@@ -10,7 +10,6 @@ in `sqlite_upkeep`, which the store inherits.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from importlib import resources
@@ -27,7 +26,7 @@ from perdure._model.state import (
 from perdure._store.changed_columns import ChangedColumns
 from perdure._store.document_encoding import decode_op
 from perdure._store.faults import FaultLog, FaultReason, StoreFaultError, translate_faults
-from perdure._store.group_commit import GroupCommit
+from perdure._store.group_commit import GroupCommit, begin_immediate
 from perdure._store.rows import EXEC_COLUMNS, record_from_row, update_values
 from perdure._store.sqlite_upkeep import SqliteUpkeep
 from perdure._store.sqlite_writes import (
@@ -46,6 +45,7 @@ from perdure._store.store import (
     StoreUnavailableError,
 )
 from perdure._store.stored_arns import PrefixIds, arn_key, arn_sql, matches_arn
+from perdure._store.waiting import WaitAwareLock, waited_enough
 
 Synchronous = Literal["FULL", "NORMAL", "OFF"]
 
@@ -118,6 +118,8 @@ def script_statements(script: str) -> Iterator[str]:
     writes=("create_execution", "commit", "lease", "renew_lease", "delete_execution"),
 )
 class SqliteStore(SqliteUpkeep):
+    refuses_to_wait = True
+
     def __init__(
         self,
         path: str,
@@ -129,7 +131,8 @@ class SqliteStore(SqliteUpkeep):
         before failing with a `locked` StoreFaultError."""
         self.path = path
         self.fault_log = FaultLog()
-        self._lock = threading.RLock()
+        self._lock = WaitAwareLock()
+        self._busy_ms = int(busy_timeout_ms)
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -143,7 +146,7 @@ class SqliteStore(SqliteUpkeep):
             raise StoreUnavailableError(
                 f"cannot use the SQLite database {path!r}: {detail}{advice}"
             ) from None
-        self._group = GroupCommit(self._db, self._lock, _failure_copy)
+        self._group = GroupCommit(self._db, self._lock, _failure_copy, self._busy_ms)
         self._changed = ChangedColumns()
         self._prefixes = PrefixIds()
         # Point reads (`get_execution`) use their own connection: in WAL mode a reader
@@ -153,7 +156,7 @@ class SqliteStore(SqliteUpkeep):
         if path and path != ":memory:" and not path.startswith("file:"):
             self._reader = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._reader.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-            self._read_lock = threading.RLock()
+            self._read_lock = WaitAwareLock()
 
     # -- schema -----------------------------------------------------------------------
 
@@ -184,10 +187,11 @@ class SqliteStore(SqliteUpkeep):
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            begin_immediate(self._db, self._busy_ms)
             try:
                 yield self._db
                 self._db.execute("COMMIT")
+                waited_enough()
             except BaseException:
                 # A failed COMMIT (disk full, I/O error) may leave the transaction
                 # open; without this rollback every later BEGIN would fail too.

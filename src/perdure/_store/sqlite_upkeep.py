@@ -11,7 +11,6 @@ these methods, and its fault translation covers them like its own.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
@@ -57,6 +56,7 @@ from perdure._store.store import (
     StoreStats,
 )
 from perdure._store.stored_arns import arn_key, arn_sql, execution_id_of, matches_arn
+from perdure._store.waiting import WaitAwareLock
 
 # What an execution leaves behind in other tables, all keyed by its id.
 _EXECUTION_TABLES = ("operations", "events", "timers", "callbacks", "checkpoint_replies")
@@ -71,9 +71,9 @@ class SqliteUpkeep:
 
     # Set up by `SqliteStore.__init__`.
     _db: sqlite3.Connection
-    _lock: threading.RLock
+    _lock: WaitAwareLock
     _reader: sqlite3.Connection
-    _read_lock: threading.RLock
+    _read_lock: WaitAwareLock
     _changed: ChangedColumns
 
     if TYPE_CHECKING:

@@ -195,6 +195,10 @@ class Store(Protocol):
     """The migrations this store applied when it was opened (none if already current)."""
     fault_log: FaultLog
     """The last database fault a caller met, until a write succeeds (for `/health`)."""
+    refuses_to_wait: bool
+    """True if, where waiting is forbidden (`perdure._store.waiting`), every wait of a
+    commit is for a lock it refuses at once instead (SQLite); False if a commit waits
+    on a server anyway (PostgreSQL's round trip), so its callers must be free to wait."""
 
     def schema(self) -> list[str]:
         """The migrations the database has, in order."""
